@@ -1,0 +1,126 @@
+"""Readers and writers: every format converts to and from the one model at the edge.
+
+``load(path)`` detects the format from the file's content (``format=`` names it instead):
+
+========== ==============================================================================
+native     the package's JSON (``optimizer-instance`` version 1), schema shipped here
+evrptw     Schneider, Stenger & Goeke (2014) E-VRPTW text files
+cec2020    CEC-2020 EVRP competition ``.evrp`` files
+evrp-nl    Montoya et al. (2017) VRP-REP XML with nonlinear charging
+solomon    Solomon VRPTW in VRPLIB form (DIMACS convention: times and distances truncated to 0.1)
+cvrp       CVRP in VRPLIB / TSPLIB form (X convention: rounded Euclidean distances)
+vrplib     other VRPLIB files (heterogeneous fleet, multi-depot) read through ``vrplib``
+========== ==============================================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from ..errors import FormatError, Issue
+from ..model import Instance
+from ..solution import Solution
+
+#: format name -> module under optimizer.formats that has ``read_instance(path) -> Instance``.
+READERS: dict[str, str] = {
+    "native": "native",
+    "evrptw": "evrptw",
+    "cec2020": "cec2020",
+    "evrp-nl": "evrpnl",
+    "solomon": "vrplib_sets",
+    "cvrp": "vrplib_sets",
+    "vrplib": "vrplib_sets",
+}
+INSTANCE_FORMATS = tuple(READERS)
+SOLUTION_FORMATS = ("native", "evrptw-sol")
+
+
+def detect(path: str | Path) -> str:
+    """Name the instance format of ``path`` from its first bytes, or raise :class:`FormatError`."""
+    p = Path(path)
+    try:
+        head = p.read_bytes()[:4096].decode("utf-8", errors="replace")
+    except OSError as e:
+        raise FormatError(
+            Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
+        ) from None
+    stripped = head.lstrip()
+    upper = head.upper()
+    if stripped.startswith("{"):
+        return "native"
+    if (stripped.startswith("<") and "<network" in head.lower()) or "<instance" in head.lower():
+        return "evrp-nl"
+    if stripped.startswith("StringID"):
+        return "evrptw"
+    if "TYPE: EVRP" in upper.replace(" :", ":") or "ENERGY_CAPACITY" in upper:
+        return "cec2020"
+    if "TIME_WINDOW_SECTION" in upper or "TYPE : CVRPTW" in upper or "TYPE: CVRPTW" in upper:
+        return "solomon"
+    if "NODE_COORD_SECTION" in upper or "EDGE_WEIGHT" in upper:
+        if "VEHICLES_" in upper or "DEPOT_SECTION\n1\n2" in upper or "MDVRP" in upper:
+            return "vrplib"
+        return "cvrp"
+    raise FormatError(
+        Issue(
+            str(path),
+            "is in no format this package reads (name one with --format)",
+            has_value=False,
+        )
+    )
+
+
+def load(path: str | Path, format: str | None = None) -> Instance:
+    """Read an instance in any supported format (detected when ``format`` is ``None``)."""
+    fmt = format or detect(path)
+    if fmt not in READERS:
+        raise FormatError(Issue("format", "must be one of " + ", ".join(INSTANCE_FORMATS), fmt))
+    if not Path(path).is_file():
+        raise FormatError(Issue(str(path), "is not a file", has_value=False))
+    module: Any = importlib.import_module(f"{__name__}.{READERS[fmt]}")
+    if READERS[fmt] == "vrplib_sets":
+        return module.read_instance(path, fmt)  # type: ignore[no-any-return]
+    return module.read_instance(path)  # type: ignore[no-any-return]
+
+
+def save(instance: Instance, path: str | Path) -> None:
+    """Write ``instance`` as native JSON."""
+    from .native import write_instance
+
+    write_instance(instance, path)
+
+
+def load_solution(
+    path: str | Path, instance: Instance | None = None, format: str | None = None
+) -> Solution:
+    """Read a solution: native JSON, or the E-VRPTW verifier's text (needs the instance's name only)."""
+    p = Path(path)
+    if not p.is_file():
+        raise FormatError(Issue(str(path), "is not a file", has_value=False))
+    fmt = format or (
+        "native"
+        if p.read_text("utf-8", errors="replace").lstrip().startswith("{")
+        else "evrptw-sol"
+    )
+    if fmt == "native":
+        from .native import read_solution
+
+        return read_solution(p)
+    if fmt == "evrptw-sol":
+        from .evrptw import read_solution
+
+        return read_solution(p, instance)
+    raise FormatError(Issue("format", "must be one of " + ", ".join(SOLUTION_FORMATS), fmt))
+
+
+def save_solution(solution: Solution, path: str | Path, format: str = "native") -> None:
+    """Write ``solution`` as native JSON or as E-VRPTW verifier text (``evrptw-sol``)."""
+    if format == "evrptw-sol":
+        from .evrptw import write_solution
+
+        write_solution(solution, path)
+        return
+    from .native import write_solution as write_native
+
+    write_native(solution, path)

@@ -1,0 +1,668 @@
+"""The native JSON formats (version 1) for instances and solutions.
+
+Reading happens in two passes, so that a user sees every problem of a file at once:
+
+1. the shipped JSON Schema checks structure, types and simple bounds (``jsonschema`` reports all
+   violations, each with its path);
+2. if the structure is sound, the model objects are built; each reports all of its own value
+   problems, and the instance then checks references between objects.
+
+The writer emits every field explicitly (defaults included), so ``write(read(x))`` is a fixed point
+and a written file documents itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from jsonschema import Draft202012Validator
+
+from ..errors import FormatError, InputError, Issue
+from ..model import (
+    CurveSegment,
+    Depot,
+    Instance,
+    Job,
+    Location,
+    Objective,
+    Rules,
+    Shipment,
+    ShipmentStop,
+    Station,
+    TariffPeriod,
+    TimeWindow,
+    Travel,
+    Vehicle,
+    VehicleType,
+    Zone,
+)
+from ..solution import Route, Solution, Stop, Totals
+
+INSTANCE_FORMAT = "optimizer-instance"
+SOLUTION_FORMAT = "optimizer-solution"
+T = TypeVar("T")
+
+
+@cache
+def schema(kind: str = "instance") -> dict[str, Any]:
+    """The shipped JSON Schema (``instance`` or ``solution``), version 1."""
+    text = (
+        resources.files("optimizer.formats")
+        .joinpath(f"schema/{kind}-v1.schema.json")
+        .read_text("utf-8")
+    )
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _schema_issues(data: Any, kind: str) -> list[Issue]:
+    validator = Draft202012Validator(schema(kind))
+    issues = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        path = _json_path(err.absolute_path)
+        if err.validator == "additionalProperties":
+            # Name the unknown field itself: nothing given is silently dropped.
+            known = set(err.schema.get("properties", {}))
+            for extra in sorted(set(err.instance) - known):
+                issues.append(
+                    Issue(
+                        f"{path}.{extra}" if path else extra,
+                        "is not a known field",
+                        err.instance[extra],
+                    )
+                )
+            continue
+        if err.validator == "required":
+            missing = err.message.split("'")[1] if "'" in err.message else err.message
+            issues.append(
+                Issue(f"{path}.{missing}" if path else missing, "is required", has_value=False)
+            )
+            continue
+        message = {
+            "type": f"must be of type {err.validator_value}",
+            "minimum": f"must be >= {err.validator_value}",
+            "exclusiveMinimum": f"must be > {err.validator_value}",
+            "maximum": f"must be <= {err.validator_value}",
+            "enum": "must be one of " + ", ".join(map(str, err.validator_value or [])),
+            "const": f"must be {err.validator_value!r}",
+            "minItems": f"must have at least {err.validator_value} items",
+            "maxItems": f"must have at most {err.validator_value} items",
+            "minLength": "must not be empty",
+        }.get(str(err.validator))
+        if message is None:
+            if err.validator == "anyOf":
+                message = "must be " + " or ".join(_describe(s) for s in err.validator_value)
+            else:
+                message = err.message
+        issues.append(Issue(path, message, err.instance))
+    return issues
+
+
+def _describe(sub: dict[str, Any]) -> str:
+    if sub.get("type") == "null":
+        return "null"
+    if "$ref" in sub:
+        return "a [start_min, end_min] pair"
+    bits = [str(sub.get("type", "value"))]
+    if "exclusiveMinimum" in sub:
+        bits.append(f"> {sub['exclusiveMinimum']}")
+    if "minimum" in sub:
+        bits.append(f">= {sub['minimum']}")
+    return " ".join(bits)
+
+
+def _build(issues: list[Issue], path: str, make: Callable[[], T]) -> T | None:
+    """Construct one model object, turning its own complaints into issues under ``path``."""
+    try:
+        return make()
+    except InputError as e:
+        issues.extend(i.under(path) for i in e.issues)
+        return None
+
+
+def _windows(raw: list[list[float]] | None) -> tuple[TimeWindow, ...]:
+    return tuple(TimeWindow(float(a), float(b)) for a, b in (raw or []))
+
+
+def instance_from_dict(data: Any, source: str | None = None) -> Instance:
+    """Build an :class:`Instance` from parsed native JSON, or raise :class:`InputError` with every issue."""
+    issues = _schema_issues(data, "instance")
+    if issues:
+        raise InputError(issues, source)
+    loc_ix = {loc["id"]: k for k, loc in enumerate(data["locations"])}
+
+    def loc(ref: str, path: str) -> int:
+        if ref not in loc_ix:
+            issues.append(Issue(path, "names no location", ref))
+            return 0
+        return loc_ix[ref]
+
+    def window_at(raw: list[float], path: str) -> TimeWindow | None:
+        return _build(issues, path, lambda: TimeWindow(float(raw[0]), float(raw[1])))
+
+    def windows_at(raw: list[list[float]] | None, path: str) -> tuple[TimeWindow, ...]:
+        out = [window_at(w, f"{path}[{k}]") for k, w in enumerate(raw or [])]
+        return tuple(w for w in out if w is not None)
+
+    locations = [
+        _build(
+            issues,
+            f"locations[{k}]",
+            lambda r=r: Location(
+                r["id"], tuple(map(float, r["coordinates"])) if "coordinates" in r else None
+            ),
+        )  # type: ignore[misc]
+        for k, r in enumerate(data["locations"])
+    ]
+    t = data.get("travel", {})
+    travel = _build(
+        issues,
+        "travel",
+        lambda: Travel(
+            metric=t.get("metric", "euclidean"),
+            detour_factor=float(t.get("detour_factor", 1.0)),
+            speed_kmh=float(t.get("speed_kmh", 60.0)),
+            rounding=t.get("rounding", "none"),
+            rounding_decimals=int(t.get("rounding_decimals", 0)),
+            round_durations=bool(t.get("round_durations", False)),
+            distance_km=_matrix(t, "distance_km", issues),
+            duration_min=_matrix(t, "duration_min", issues),
+        ),
+    )
+    depots = []
+    for k, r in enumerate(data["depots"]):
+        p = f"depots[{k}]"
+        opening = (
+            window_at(r["opening"], f"{p}.opening") if "opening" in r else TimeWindow(0.0, 1440.0)
+        )
+        depots.append(
+            _build(
+                issues,
+                p,
+                lambda r=r, p=p, opening=opening: Depot(
+                    r["id"],
+                    loc(r["location"], f"{p}.location"),
+                    opening or TimeWindow(0.0, 1440.0),
+                    float(r.get("energy_price_per_kwh", 0.0)),
+                    _opt(r.get("grid_co2e_kg_per_kwh")),
+                    float(r.get("charging_efficiency", 1.0)),
+                ),
+            )
+        )
+    jobs = []
+    for k, r in enumerate(data.get("jobs", [])):
+        p = f"jobs[{k}]"
+        tw = windows_at(r.get("time_windows"), f"{p}.time_windows")
+        jobs.append(
+            _build(
+                issues,
+                p,
+                lambda r=r, p=p, tw=tw: Job(
+                    r["id"],
+                    loc(r["location"], f"{p}.location"),
+                    r.get("kind", "delivery"),
+                    float(r.get("weight_kg", 0.0)),
+                    float(r.get("volume_m3", 0.0)),
+                    tw,
+                    float(r.get("service_min", 0.0)),
+                ),
+            )
+        )
+    shipments = []
+    for k, r in enumerate(data.get("shipments", [])):
+        p = f"shipments[{k}]"
+        ends = {}
+        for end in ("pickup", "delivery"):
+            e = r[end]
+            tw = windows_at(e.get("time_windows"), f"{p}.{end}.time_windows")
+            ends[end] = _build(
+                issues,
+                f"{p}.{end}",
+                lambda e=e, tw=tw, end=end, p=p: ShipmentStop(
+                    loc(e["location"], f"{p}.{end}.location"), tw, float(e.get("service_min", 0.0))
+                ),
+            )
+        if ends["pickup"] is not None and ends["delivery"] is not None:
+            shipments.append(
+                _build(
+                    issues,
+                    p,
+                    lambda r=r, ends=ends: Shipment(
+                        r["id"],
+                        ends["pickup"],
+                        ends["delivery"],
+                        float(r.get("weight_kg", 0.0)),
+                        float(r.get("volume_m3", 0.0)),
+                    ),
+                )
+            )
+    types = [
+        _build(
+            issues,
+            f"vehicle_types[{k}]",
+            lambda r=r: VehicleType(
+                id=r["id"],
+                carrier=r["carrier"],
+                capacity_kg=float(r["capacity_kg"]),
+                consumption_per_km_empty=float(r.get("consumption_per_km_empty", 0.0)),
+                consumption_per_km_full=_opt(r.get("consumption_per_km_full")),
+                capacity_m3=_opt(r.get("capacity_m3")),
+                battery_kwh=_opt(r.get("battery_kwh")),
+                reserve_kwh=float(r.get("reserve_kwh", 0.0)),
+                fixed_cost=float(r.get("fixed_cost", 0.0)),
+                cost_per_km=float(r.get("cost_per_km", 0.0)),
+                cost_per_hour=float(r.get("cost_per_hour", 0.0)),
+                fuel_price_per_unit=float(r.get("fuel_price_per_unit", 0.0)),
+                speed_factor=float(r.get("speed_factor", 1.0)),
+                banned_zones=tuple(r.get("banned_zones", [])),
+                max_duration_min=_opt(r.get("max_duration_min")),
+                wtw_co2e_kg_per_unit=_opt(r.get("wtw_co2e_kg_per_unit")),
+                ttw_co2e_kg_per_unit=_opt(r.get("ttw_co2e_kg_per_unit")),
+            ),
+        )
+        for k, r in enumerate(data["vehicle_types"])
+    ]
+    # References are checked here too (the Instance checks them again) so that a file with both
+    # bad values and bad references gets all of its problems in one report.
+    raw_ids = {
+        key: {r["id"] for r in data.get(key, [])} for key in ("vehicle_types", "depots", "zones")
+    }
+    for k, r in enumerate(data["vehicle_types"]):
+        for z, zid in enumerate(r.get("banned_zones", [])):
+            if zid not in raw_ids["zones"]:
+                issues.append(Issue(f"vehicle_types[{k}].banned_zones[{z}]", "names no zone", zid))
+    vehicles = []
+    for k, r in enumerate(data["vehicles"]):
+        p = f"vehicles[{k}]"
+        for key, what, table in (
+            ("type", "vehicle type", "vehicle_types"),
+            ("start_depot", "depot", "depots"),
+            ("end_depot", "depot", "depots"),
+        ):
+            if r.get(key) is not None and r[key] not in raw_ids[table]:
+                issues.append(Issue(f"{p}.{key}", f"names no {what}", r[key]))
+        shift = window_at(r["shift"], f"{p}.shift") if r.get("shift") is not None else None
+        vehicles.append(
+            _build(
+                issues,
+                p,
+                lambda r=r, shift=shift: Vehicle(
+                    id=r["id"],
+                    type=r["type"],
+                    start_depot=r["start_depot"],
+                    end_depot=r.get("end_depot"),
+                    count=int(r.get("count", 1)),
+                    shift=shift,
+                    initial_soc=float(r.get("initial_soc", 1.0)),
+                    max_duration_min=_opt(r.get("max_duration_min")),
+                ),
+            )
+        )
+    stations = []
+    for k, r in enumerate(data.get("stations", [])):
+        p = f"stations[{k}]"
+        curve = [
+            _build(
+                issues,
+                f"{p}.curve[{c}]",
+                lambda s=s: CurveSegment(float(s["up_to_soc"]), float(s["power_kw"])),
+            )
+            for c, s in enumerate(r.get("curve", []))
+        ]
+        tariff = [
+            _build(
+                issues,
+                f"{p}.tariff[{c}]",
+                lambda s=s: TariffPeriod(float(s["from_min"]), float(s["price_per_kwh"])),
+            )
+            for c, s in enumerate(r.get("tariff", []))
+        ]
+        opening = windows_at(r.get("opening"), f"{p}.opening")
+        stations.append(
+            _build(
+                issues,
+                p,
+                lambda r=r, p=p, curve=curve, tariff=tariff, opening=opening: Station(
+                    id=r["id"],
+                    location=loc(r["location"], f"{p}.location"),
+                    kind=r.get("kind", "charger"),
+                    power_kw=_opt(r.get("power_kw")),
+                    curve=tuple(c for c in curve if c is not None),
+                    chargers=int(r.get("chargers", 1)),
+                    opening=opening,
+                    tariff=tuple(x for x in tariff if x is not None),
+                    service_fee=float(r.get("service_fee", 0.0)),
+                    swap_min=float(r.get("swap_min", 0.0)),
+                    grid_co2e_kg_per_kwh=_opt(r.get("grid_co2e_kg_per_kwh")),
+                    green_share=float(r.get("green_share", 0.0)),
+                    charging_efficiency=float(r.get("charging_efficiency", 1.0)),
+                ),
+            )
+        )
+    zones = [
+        _build(
+            issues,
+            f"zones[{k}]",
+            lambda r=r: Zone(r["id"], tuple((float(a), float(b)) for a, b in r["polygon"])),
+        )
+        for k, r in enumerate(data.get("zones", []))
+    ]
+    o = data.get("objective", {})
+    objective = _build(
+        issues,
+        "objective",
+        lambda: Objective(
+            o.get("kind", "cost"),
+            float(o.get("carbon_price_per_t_co2e", 0.0)),
+            _opt(o.get("unserved_penalty")),
+            o.get("currency", "EUR"),
+        ),
+    )
+    ru = data.get("rules", {})
+    rules = Rules(bool(ru.get("full_recharge", False)), bool(ru.get("instant_charging", False)))
+    if issues:
+        raise InputError(issues, source)
+    try:
+        return Instance(
+            name=data.get("name", ""),
+            locations=tuple(locations),
+            depots=tuple(depots),  # type: ignore[arg-type]
+            vehicle_types=tuple(types),
+            vehicles=tuple(vehicles),
+            jobs=tuple(jobs),  # type: ignore[arg-type]
+            shipments=tuple(shipments),
+            stations=tuple(stations),
+            zones=tuple(zones),  # type: ignore[arg-type]
+            travel=travel,
+            objective=objective,
+            rules=rules,
+            meta=dict(data.get("meta", {})),  # type: ignore[arg-type]
+        )
+    except InputError as e:
+        raise InputError(e.issues, source) from None
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _matrix(t: dict[str, Any], key: str, issues: list[Issue]) -> np.ndarray | None:
+    raw = t.get(key)
+    if raw is None:
+        return None
+    widths = {len(row) for row in raw}
+    if len(widths) > 1 or (widths and widths.pop() != len(raw)):
+        issues.append(
+            Issue(
+                f"travel.{key}",
+                "must be a square matrix (every row as long as there are rows)",
+                f"{len(raw)} rows",
+            )
+        )
+        return None
+    return np.array(raw, dtype=float).reshape(len(raw), len(raw))
+
+
+# ----------------------------------------------------------------------------------------------
+# writing
+def _w(tw: TimeWindow) -> list[float]:
+    return [tw.start_min, tw.end_min]
+
+
+def instance_to_dict(inst: Instance) -> dict[str, Any]:
+    """The native JSON form of ``inst``, every field explicit."""
+    L = [loc.id for loc in inst.locations]
+    tr = inst.travel
+    travel: dict[str, Any] = {
+        "metric": tr.metric,
+        "detour_factor": tr.detour_factor,
+        "speed_kmh": tr.speed_kmh,
+        "rounding": tr.rounding,
+        "rounding_decimals": tr.rounding_decimals,
+        "round_durations": tr.round_durations,
+    }
+    if tr.distance_km is not None:
+        travel["distance_km"] = tr.distance_km.tolist()
+    if tr.duration_min is not None:
+        travel["duration_min"] = tr.duration_min.tolist()
+    return {
+        "format": INSTANCE_FORMAT,
+        "version": 1,
+        "name": inst.name,
+        "meta": dict(inst.meta),
+        "locations": [
+            {
+                "id": loc.id,
+                **({"coordinates": list(loc.coordinates)} if loc.coordinates is not None else {}),
+            }
+            for loc in inst.locations
+        ],
+        "travel": travel,
+        "depots": [
+            {
+                "id": d.id,
+                "location": L[d.location],
+                "opening": _w(d.opening),
+                "energy_price_per_kwh": d.energy_price_per_kwh,
+                "grid_co2e_kg_per_kwh": d.grid_co2e_kg_per_kwh,
+                "charging_efficiency": d.charging_efficiency,
+            }
+            for d in inst.depots
+        ],
+        "jobs": [
+            {
+                "id": j.id,
+                "location": L[j.location],
+                "kind": j.kind,
+                "weight_kg": j.weight_kg,
+                "volume_m3": j.volume_m3,
+                "time_windows": [_w(w) for w in j.time_windows],
+                "service_min": j.service_min,
+            }
+            for j in inst.jobs
+        ],
+        "shipments": [
+            {
+                "id": s.id,
+                "weight_kg": s.weight_kg,
+                "volume_m3": s.volume_m3,
+                **{
+                    end: {
+                        "location": L[e.location],
+                        "time_windows": [_w(w) for w in e.time_windows],
+                        "service_min": e.service_min,
+                    }
+                    for end, e in (("pickup", s.pickup), ("delivery", s.delivery))
+                },
+            }
+            for s in inst.shipments
+        ],
+        "vehicle_types": [
+            {
+                "id": t.id,
+                "carrier": t.carrier,
+                "capacity_kg": t.capacity_kg,
+                "capacity_m3": t.capacity_m3,
+                "battery_kwh": t.battery_kwh,
+                "reserve_kwh": t.reserve_kwh,
+                "consumption_per_km_empty": t.consumption_per_km_empty,
+                "consumption_per_km_full": t.consumption_per_km_full,
+                "fixed_cost": t.fixed_cost,
+                "cost_per_km": t.cost_per_km,
+                "cost_per_hour": t.cost_per_hour,
+                "fuel_price_per_unit": t.fuel_price_per_unit,
+                "speed_factor": t.speed_factor,
+                "banned_zones": list(t.banned_zones),
+                "max_duration_min": t.max_duration_min,
+                "wtw_co2e_kg_per_unit": t.wtw_co2e_kg_per_unit,
+                "ttw_co2e_kg_per_unit": t.ttw_co2e_kg_per_unit,
+            }
+            for t in inst.vehicle_types
+        ],
+        "vehicles": [
+            {
+                "id": v.id,
+                "type": v.type,
+                "count": v.count,
+                "start_depot": v.start_depot,
+                "end_depot": v.end_depot,
+                "shift": _w(v.shift) if v.shift is not None else None,
+                "initial_soc": v.initial_soc,
+                "max_duration_min": v.max_duration_min,
+            }
+            for v in inst.vehicles
+        ],
+        "stations": [
+            {
+                "id": s.id,
+                "location": L[s.location],
+                "kind": s.kind,
+                "power_kw": s.power_kw,
+                "curve": [{"up_to_soc": c.up_to_soc, "power_kw": c.power_kw} for c in s.curve],
+                "chargers": s.chargers,
+                "opening": [_w(w) for w in s.opening],
+                "tariff": [
+                    {"from_min": p.from_min, "price_per_kwh": p.price_per_kwh} for p in s.tariff
+                ],
+                "service_fee": s.service_fee,
+                "swap_min": s.swap_min,
+                "grid_co2e_kg_per_kwh": s.grid_co2e_kg_per_kwh,
+                "green_share": s.green_share,
+                "charging_efficiency": s.charging_efficiency,
+            }
+            for s in inst.stations
+        ],
+        "zones": [{"id": z.id, "polygon": [list(c) for c in z.ring]} for z in inst.zones],
+        "objective": {
+            "kind": inst.objective.kind,
+            "carbon_price_per_t_co2e": inst.objective.carbon_price_per_t_co2e,
+            "unserved_penalty": inst.objective.unserved_penalty,
+            "currency": inst.objective.currency,
+        },
+        "rules": {
+            "full_recharge": inst.rules.full_recharge,
+            "instant_charging": inst.rules.instant_charging,
+        },
+    }
+
+
+def _parse_json(text: str, source: str | None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FormatError(
+            Issue(
+                f"line {e.lineno} column {e.colno}", f"is not valid JSON: {e.msg}", has_value=False
+            ),
+            source,
+        ) from None
+
+
+def read_instance(path: str | Path) -> Instance:
+    return instance_from_dict(_parse_json(Path(path).read_text("utf-8"), str(path)), str(path))
+
+
+def write_instance(inst: Instance, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(instance_to_dict(inst), indent=1) + "\n", "utf-8")
+
+
+# ----------------------------------------------------------------------------------------------
+# solutions
+_STOP_FIELDS = (
+    "arrival_min",
+    "start_min",
+    "departure_min",
+    "load_kg",
+    "soc_arrival_kwh",
+    "soc_departure_kwh",
+    "charged_kwh",
+    "charge_cost",
+)
+
+
+def solution_from_dict(data: Any, source: str | None = None) -> Solution:
+    """Build a :class:`Solution` from native JSON, or raise :class:`InputError` with every issue."""
+    issues = _schema_issues(data, "solution")
+    if issues:
+        raise InputError(issues, source)
+    routes = tuple(
+        Route(
+            r["vehicle"],
+            tuple(
+                Stop(s["kind"], s["ref"], **{f: _opt(s.get(f)) for f in _STOP_FIELDS})
+                for s in r["stops"]
+            ),
+            int(r.get("unit", 0)),
+        )
+        for r in data["routes"]
+    )
+    t = data.get("totals", {})
+    totals = Totals(
+        distance_km=_opt(t.get("distance_km")),
+        duration_min=_opt(t.get("duration_min")),
+        vehicles_used=t.get("vehicles_used"),
+        cost={k: float(v) for k, v in t.get("cost", {}).items()},
+        energy={k: float(v) for k, v in t.get("energy", {}).items()},
+        co2e_wtw_kg=_opt(t.get("co2e_wtw_kg")),
+    )
+    return Solution(
+        data["instance"],
+        routes,
+        tuple(data.get("unserved", [])),
+        totals,
+        dict(data.get("meta", {})),
+    )
+
+
+def solution_to_dict(sol: Solution) -> dict[str, Any]:
+    t = sol.totals
+    return {
+        "format": SOLUTION_FORMAT,
+        "version": 1,
+        "instance": sol.instance,
+        "meta": dict(sol.meta),
+        "routes": [
+            {
+                "vehicle": r.vehicle,
+                "unit": r.unit,
+                "stops": [
+                    {
+                        "kind": s.kind,
+                        "ref": s.ref,
+                        **{f: getattr(s, f) for f in _STOP_FIELDS if getattr(s, f) is not None},
+                    }
+                    for s in r.stops
+                ],
+            }
+            for r in sol.routes
+        ],
+        "unserved": list(sol.unserved),
+        "totals": {
+            "distance_km": t.distance_km,
+            "duration_min": t.duration_min,
+            "vehicles_used": t.vehicles_used,
+            "cost": dict(t.cost),
+            "energy": dict(t.energy),
+            "co2e_wtw_kg": t.co2e_wtw_kg,
+        },
+    }
+
+
+def read_solution(path: str | Path) -> Solution:
+    return solution_from_dict(_parse_json(Path(path).read_text("utf-8"), str(path)), str(path))
+
+
+def write_solution(sol: Solution, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(solution_to_dict(sol), indent=1) + "\n", "utf-8")

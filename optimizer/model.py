@@ -1,0 +1,842 @@
+"""The problem model: one immutable representation that every loader produces and every part reads.
+
+Conventions (see the glossary in README.md):
+
+- Units are in the names. Distances in km, durations and clock times in minutes from the start of
+  the planning day, energy in kWh, weights in kg, volumes in m3, money in the instance's currency.
+  Fuel consumption of non-electric carriers is in the carrier's own unit (``fuel_unit``: litres
+  for diesel and methanol, kilograms for LNG and hydrogen), because that is how fleets buy it and
+  how emission factors are published.
+- A *location* is a row of the travel matrices. Depots, job stops and stations each point at one by
+  integer index; the native JSON refers to locations by id and the loader maps ids to indices.
+- Objects check themselves on construction and raise :class:`~optimizer.errors.InputError` with
+  every problem found, paths relative to the object; :class:`Instance` re-roots them
+  (``vehicle_types[2].battery_kwh``) so that a user can find the field in their file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal, get_args
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from .errors import InputError, Issue, Problems
+
+Carrier = Literal["diesel", "bev", "swap", "lng", "methanol", "hydrogen"]
+CARRIERS: tuple[str, ...] = get_args(Carrier)
+#: Carriers whose vehicles run on a battery and therefore need the battery dimension and stations.
+ELECTRIC_CARRIERS = frozenset({"bev", "swap"})
+FUEL_UNIT: dict[str, str] = {
+    "diesel": "L",
+    "methanol": "L",
+    "lng": "kg",
+    "hydrogen": "kg",
+    "bev": "kWh",
+    "swap": "kWh",
+}
+JobKind = Literal["delivery", "pickup"]
+StationKind = Literal["charger", "swap"]
+Metric = Literal["euclidean", "haversine", "matrix"]
+Rounding = Literal["none", "round", "truncate"]
+ObjectiveKind = Literal["cost", "vehicles_then_distance", "distance"]
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius, the usual choice for great-circle distances
+#: Tolerance used when comparing times or energies computed through different float paths.
+EPS = 1e-6
+
+
+def _finite(p: Problems, value: float, path: str) -> bool:
+    return p.check(
+        isinstance(value, int | float) and math.isfinite(value),
+        path,
+        "must be a finite number",
+        value,
+    )
+
+
+def _positive(p: Problems, value: float, path: str) -> None:
+    if _finite(p, value, path):
+        p.check(value > 0, path, "must be > 0", value)
+
+
+def _non_negative(p: Problems, value: float | None, path: str) -> None:
+    if value is not None and _finite(p, value, path):
+        p.check(value >= 0, path, "must be >= 0", value)
+
+
+def _fraction(p: Problems, value: float, path: str) -> None:
+    if _finite(p, value, path):
+        p.check(0 <= value <= 1, path, "must be between 0 and 1", value)
+
+
+def _one_of(p: Problems, value: Any, allowed: Sequence[str], path: str) -> None:
+    p.check(value in allowed, path, f"must be one of {', '.join(allowed)}", value)
+
+
+def _non_empty_id(p: Problems, value: Any) -> None:
+    p.check(isinstance(value, str) and value != "", "id", "must be a non-empty string", value)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A closed interval of clock time, in minutes from the start of the planning day."""
+
+    start_min: float
+    end_min: float
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        ok = _finite(p, self.start_min, "start_min") & _finite(p, self.end_min, "end_min")
+        if ok:
+            p.check(
+                self.start_min <= self.end_min,
+                "end_min",
+                f"must be >= start_min ({self.start_min:g})",
+                self.end_min,
+            )
+        p.raise_if_any()
+
+    def contains(self, t: float, tol: float = EPS) -> bool:
+        return self.start_min - tol <= t <= self.end_min + tol
+
+
+def _check_windows(p: Problems, windows: Sequence[TimeWindow], path: str) -> None:
+    """Several windows must be sorted and disjoint: the solver picks the first one that fits."""
+    for i in range(1, len(windows)):
+        if windows[i].start_min <= windows[i - 1].end_min:
+            p.add(
+                f"{path}[{i}].start_min",
+                f"windows must be sorted and disjoint; previous ends at {windows[i - 1].end_min:g}",
+                windows[i].start_min,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place. ``coordinates`` are (x, y) in km for Euclidean travel, (lon, lat) in degrees for
+    haversine travel, and may be absent when the user gives matrices (then only plots lack it)."""
+
+    id: str
+    coordinates: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        if self.coordinates is not None:
+            if len(self.coordinates) != 2:
+                p.add("coordinates", "must be a pair [x, y] or [lon, lat]", list(self.coordinates))
+            else:
+                for k, c in enumerate(self.coordinates):
+                    _finite(p, c, f"coordinates[{k}]")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, eq=False)
+class Travel:
+    """How distances and durations between locations are known.
+
+    ``metric`` is ``euclidean`` or ``haversine`` (computed from coordinates, multiplied by
+    ``detour_factor`` because roads are not straight, then rounded as ``rounding`` says, which is how
+    benchmark sets fix their conventions), or ``matrix`` (both matrices given, from any road router).
+    Durations are distance / ``speed_kmh`` unless a duration matrix is given.
+    """
+
+    metric: Metric = "euclidean"
+    detour_factor: float = 1.0
+    speed_kmh: float = 60.0
+    rounding: Rounding = "none"
+    rounding_decimals: int = 0
+    distance_km: np.ndarray | None = field(default=None, repr=False)
+    duration_min: np.ndarray | None = field(default=None, repr=False)
+    #: Whether durations are rounded like distances (the DIMACS Solomon rule truncates both).
+    round_durations: bool = False
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _one_of(p, self.metric, get_args(Metric), "metric")
+        _positive(p, self.detour_factor, "detour_factor")
+        _positive(p, self.speed_kmh, "speed_kmh")
+        _one_of(p, self.rounding, get_args(Rounding), "rounding")
+        p.check(
+            isinstance(self.rounding_decimals, int) and 0 <= self.rounding_decimals <= 9,
+            "rounding_decimals",
+            "must be an integer from 0 to 9",
+            self.rounding_decimals,
+        )
+        for name in ("distance_km", "duration_min"):
+            m = getattr(self, name)
+            if m is None:
+                continue
+            arr = np.asarray(m, dtype=float)
+            if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+                p.add(name, "must be a square matrix", f"shape {arr.shape}")
+            elif not np.all(np.isfinite(arr)):
+                i, j = map(int, np.argwhere(~np.isfinite(arr))[0])
+                p.add(f"{name}[{i}][{j}]", "must be a finite number", float(arr[i, j]))
+            elif np.any(arr < 0):
+                i, j = map(int, np.argwhere(arr < 0)[0])
+                p.add(f"{name}[{i}][{j}]", "must be >= 0", float(arr[i, j]))
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        if self.metric == "matrix" and self.distance_km is None:
+            p.add("distance_km", "is required when metric is 'matrix'", has_value=False)
+        p.raise_if_any()
+
+    def _round(self, m: np.ndarray) -> np.ndarray:
+        if self.rounding == "none":
+            return m
+        scale = 10.0**self.rounding_decimals
+        if self.rounding == "round":
+            # TSPLIB nint: round half up, as the CVRP sets define it (not banker's rounding).
+            return np.floor(m * scale + 0.5) / scale
+        # Truncation with a guard against 0.3 being stored as 0.29999999.
+        return np.floor(m * scale + 1e-9) / scale
+
+    def matrices(self, locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (km) and duration (min) matrices over ``locations``, read-only."""
+        n = len(locations)
+        if self.distance_km is not None:
+            dist = self.distance_km
+            if dist.shape != (n, n):
+                raise InputError(
+                    Issue(
+                        "travel.distance_km",
+                        f"must be {n} x {n} (one row per location)",
+                        f"shape {dist.shape}",
+                    )
+                )
+        else:
+            missing = [i for i, loc in enumerate(locations) if loc.coordinates is None]
+            if missing:
+                raise InputError(
+                    Issue(
+                        f"locations[{missing[0]}].coordinates",
+                        f"are required when travel.metric is '{self.metric}'",
+                        has_value=False,
+                    )
+                )
+            xy = np.array([loc.coordinates for loc in locations], dtype=float).reshape(n, 2)
+            if self.metric == "haversine":
+                lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+                dlat = lat[:, None] - lat[None, :]
+                dlon = lon[:, None] - lon[None, :]
+                a = (
+                    np.sin(dlat / 2) ** 2
+                    + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+                )
+                raw = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+            else:
+                diff = xy[:, None, :] - xy[None, :, :]
+                raw = np.sqrt((diff**2).sum(axis=2))
+            dist = self._round(raw * self.detour_factor)
+        if self.duration_min is not None:
+            dur = self.duration_min
+            if dur.shape != (n, n):
+                raise InputError(
+                    Issue(
+                        "travel.duration_min",
+                        f"must be {n} x {n} (one row per location)",
+                        f"shape {dur.shape}",
+                    )
+                )
+        else:
+            dur = dist / self.speed_kmh * 60.0
+            if self.round_durations:
+                dur = self._round(dur)
+        dist = np.array(dist, dtype=float)
+        dur = np.array(dur, dtype=float)
+        dist.setflags(write=False)
+        dur.setflags(write=False)
+        return dist, dur
+
+
+@dataclass(frozen=True, slots=True)
+class Depot:
+    """Where vehicles start and end. ``energy_price_per_kwh`` prices the overnight recharge of the
+    energy a battery vehicle used beyond what it bought on the road; ``grid_co2e_kg_per_kwh`` is that
+    electricity's well-to-wheel factor (``None``: the default grid factor)."""
+
+    id: str
+    location: int
+    opening: TimeWindow = TimeWindow(0.0, 1440.0)
+    energy_price_per_kwh: float = 0.0
+    grid_co2e_kg_per_kwh: float | None = None
+    charging_efficiency: float = 1.0
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        _non_negative(p, self.energy_price_per_kwh, "energy_price_per_kwh")
+        _non_negative(p, self.grid_co2e_kg_per_kwh, "grid_co2e_kg_per_kwh")
+        if _finite(p, self.charging_efficiency, "charging_efficiency"):
+            p.check(
+                0 < self.charging_efficiency <= 1,
+                "charging_efficiency",
+                "must be in (0, 1]",
+                self.charging_efficiency,
+            )
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A single-stop task. A ``delivery`` is loaded at the start depot and dropped here; a
+    ``pickup`` is collected here and brought to the end depot."""
+
+    id: str
+    location: int
+    kind: JobKind = "delivery"
+    weight_kg: float = 0.0
+    volume_m3: float = 0.0
+    time_windows: tuple[TimeWindow, ...] = ()
+    service_min: float = 0.0
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        _one_of(p, self.kind, get_args(JobKind), "kind")
+        _non_negative(p, self.weight_kg, "weight_kg")
+        _non_negative(p, self.volume_m3, "volume_m3")
+        _non_negative(p, self.service_min, "service_min")
+        _check_windows(p, self.time_windows, "time_windows")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentStop:
+    """One end of a shipment: where, when and how long the handling takes."""
+
+    location: int
+    time_windows: tuple[TimeWindow, ...] = ()
+    service_min: float = 0.0
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_negative(p, self.service_min, "service_min")
+        _check_windows(p, self.time_windows, "time_windows")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """Goods picked up at ``pickup`` and delivered at ``delivery`` by the same vehicle, pickup first."""
+
+    id: str
+    pickup: ShipmentStop
+    delivery: ShipmentStop
+    weight_kg: float = 0.0
+    volume_m3: float = 0.0
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        _non_negative(p, self.weight_kg, "weight_kg")
+        _non_negative(p, self.volume_m3, "volume_m3")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleType:
+    """What a class of vehicle can carry, how it uses energy and what it costs.
+
+    Consumption is linear in the load on board (the NTM / FCVRP model, see shared/carbon):
+    ``rate(load) = consumption_per_km_empty + (full - empty) * load / capacity_kg``, in the carrier's
+    ``fuel_unit`` per km. Battery vehicles may use the battery between ``reserve_kwh`` and
+    ``battery_kwh``. Emission factors left ``None`` come from the default table.
+    """
+
+    id: str
+    carrier: Carrier
+    capacity_kg: float
+    consumption_per_km_empty: float = 0.0
+    consumption_per_km_full: float | None = None
+    capacity_m3: float | None = None
+    battery_kwh: float | None = None
+    reserve_kwh: float = 0.0
+    fixed_cost: float = 0.0
+    cost_per_km: float = 0.0
+    cost_per_hour: float = 0.0
+    fuel_price_per_unit: float = 0.0
+    speed_factor: float = 1.0
+    banned_zones: tuple[str, ...] = ()
+    max_duration_min: float | None = None
+    wtw_co2e_kg_per_unit: float | None = None
+    ttw_co2e_kg_per_unit: float | None = None
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        _one_of(p, self.carrier, CARRIERS, "carrier")
+        _positive(p, self.capacity_kg, "capacity_kg")
+        _non_negative(p, self.consumption_per_km_empty, "consumption_per_km_empty")
+        _non_negative(p, self.consumption_per_km_full, "consumption_per_km_full")
+        if self.capacity_m3 is not None:
+            _positive(p, self.capacity_m3, "capacity_m3")
+        for name in (
+            "reserve_kwh",
+            "fixed_cost",
+            "cost_per_km",
+            "cost_per_hour",
+            "fuel_price_per_unit",
+        ):
+            _non_negative(p, getattr(self, name), name)
+        _positive(p, self.speed_factor, "speed_factor")
+        if self.max_duration_min is not None:
+            _positive(p, self.max_duration_min, "max_duration_min")
+        _non_negative(p, self.wtw_co2e_kg_per_unit, "wtw_co2e_kg_per_unit")
+        _non_negative(p, self.ttw_co2e_kg_per_unit, "ttw_co2e_kg_per_unit")
+        if self.carrier in ELECTRIC_CARRIERS:
+            if self.battery_kwh is None:
+                p.add("battery_kwh", f"is required for carrier '{self.carrier}'", has_value=False)
+            else:
+                _positive(p, self.battery_kwh, "battery_kwh")
+                if math.isfinite(self.battery_kwh) and self.reserve_kwh >= self.battery_kwh:
+                    p.add(
+                        "reserve_kwh",
+                        f"must be below battery_kwh ({self.battery_kwh:g})",
+                        self.reserve_kwh,
+                    )
+        elif self.battery_kwh is not None:
+            p.add(
+                "battery_kwh",
+                f"is only for electric carriers (bev, swap), not '{self.carrier}'",
+                self.battery_kwh,
+            )
+        p.raise_if_any()
+
+    @property
+    def is_electric(self) -> bool:
+        return self.carrier in ELECTRIC_CARRIERS
+
+    @property
+    def fuel_unit(self) -> str:
+        return FUEL_UNIT[self.carrier]
+
+    @property
+    def full_rate_per_km(self) -> float:
+        return (
+            self.consumption_per_km_empty
+            if self.consumption_per_km_full is None
+            else self.consumption_per_km_full
+        )
+
+    def rate_per_km(self, load_kg: float) -> float:
+        """Consumption per km with ``load_kg`` on board (linear between empty and full)."""
+        share = min(max(load_kg / self.capacity_kg, 0.0), 1.0)
+        return (
+            self.consumption_per_km_empty
+            + (self.full_rate_per_km - self.consumption_per_km_empty) * share
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """``count`` identical vehicles of one type, with their depots, shift and morning charge."""
+
+    id: str
+    type: str
+    start_depot: str
+    end_depot: str | None = None
+    count: int = 1
+    shift: TimeWindow | None = None
+    initial_soc: float = 1.0
+    max_duration_min: float | None = None
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        p.check(
+            isinstance(self.count, int) and not isinstance(self.count, bool) and self.count >= 1,
+            "count",
+            "must be an integer >= 1",
+            self.count,
+        )
+        _fraction(p, self.initial_soc, "initial_soc")
+        if self.max_duration_min is not None:
+            _positive(p, self.max_duration_min, "max_duration_min")
+        p.raise_if_any()
+
+    @property
+    def end(self) -> str:
+        return self.end_depot if self.end_depot is not None else self.start_depot
+
+
+@dataclass(frozen=True, slots=True)
+class CurveSegment:
+    """Charging power is ``power_kw`` while the state of charge is below ``up_to_soc`` (a fraction)
+    and above the previous segment's bound: a piecewise-constant power, which is the same as the
+    piecewise-linear level-versus-time curves of the literature (Montoya et al. 2017)."""
+
+    up_to_soc: float
+    power_kw: float
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _fraction(p, self.up_to_soc, "up_to_soc")
+        _positive(p, self.power_kw, "power_kw")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class TariffPeriod:
+    """From ``from_min`` until the next period starts, electricity costs ``price_per_kwh``."""
+
+    from_min: float
+    price_per_kwh: float
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _finite(p, self.from_min, "from_min")
+        _non_negative(p, self.price_per_kwh, "price_per_kwh")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    """A place to charge (``charger``: power or curve) or to swap batteries (``swap``: a full pack
+    in ``swap_min`` minutes). ``opening`` empty means always open. ``tariff`` empty means energy is free
+    there. ``green_share`` of the energy comes from renewables (lowers the grid factor)."""
+
+    id: str
+    location: int
+    kind: StationKind = "charger"
+    power_kw: float | None = None
+    curve: tuple[CurveSegment, ...] = ()
+    chargers: int = 1
+    opening: tuple[TimeWindow, ...] = ()
+    tariff: tuple[TariffPeriod, ...] = ()
+    service_fee: float = 0.0
+    swap_min: float = 0.0
+    grid_co2e_kg_per_kwh: float | None = None
+    green_share: float = 0.0
+    charging_efficiency: float = 1.0
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        _one_of(p, self.kind, get_args(StationKind), "kind")
+        p.check(
+            isinstance(self.chargers, int)
+            and not isinstance(self.chargers, bool)
+            and self.chargers >= 1,
+            "chargers",
+            "must be an integer >= 1",
+            self.chargers,
+        )
+        if self.power_kw is not None:
+            _positive(p, self.power_kw, "power_kw")
+        if self.curve:
+            if self.power_kw is not None:
+                p.add("curve", "give either power_kw or curve, not both", has_value=False)
+            prev = 0.0
+            for k, seg in enumerate(self.curve):
+                if seg.up_to_soc <= prev:
+                    p.add(
+                        f"curve[{k}].up_to_soc",
+                        f"must increase (previous bound {prev:g})",
+                        seg.up_to_soc,
+                    )
+                prev = seg.up_to_soc
+            if prev < 1.0:
+                p.add(
+                    f"curve[{len(self.curve) - 1}].up_to_soc",
+                    "the last segment must reach 1.0",
+                    prev,
+                )
+        _non_negative(p, self.service_fee, "service_fee")
+        _non_negative(p, self.swap_min, "swap_min")
+        _non_negative(p, self.grid_co2e_kg_per_kwh, "grid_co2e_kg_per_kwh")
+        _fraction(p, self.green_share, "green_share")
+        if _finite(p, self.charging_efficiency, "charging_efficiency"):
+            p.check(
+                0 < self.charging_efficiency <= 1,
+                "charging_efficiency",
+                "must be in (0, 1]",
+                self.charging_efficiency,
+            )
+        _check_windows(p, self.opening, "opening")
+        for k in range(1, len(self.tariff)):
+            if self.tariff[k].from_min <= self.tariff[k - 1].from_min:
+                p.add(
+                    f"tariff[{k}].from_min",
+                    "tariff periods must be in increasing order",
+                    self.tariff[k].from_min,
+                )
+        p.raise_if_any()
+
+    def price_at(self, t_min: float) -> float:
+        """Price per kWh in force at clock time ``t_min`` (the first period also covers earlier times)."""
+        price = self.tariff[0].price_per_kwh if self.tariff else 0.0
+        for period in self.tariff:
+            if period.from_min <= t_min + EPS:
+                price = period.price_per_kwh
+        return price
+
+    def is_open(self, start_min: float, end_min: float) -> bool:
+        """Whether the interval [start, end] lies inside one opening window."""
+        if not self.opening:
+            return True
+        return any(w.contains(start_min) and w.contains(end_min) for w in self.opening)
+
+    def charge_minutes(self, battery_kwh: float, from_kwh: float, to_kwh: float) -> float:
+        """Minutes to charge a ``battery_kwh`` pack from ``from_kwh`` to ``to_kwh`` here (swap: fixed)."""
+        if self.kind == "swap":
+            return self.swap_min
+        if to_kwh <= from_kwh:
+            return 0.0
+        if self.curve:
+            minutes, lower = 0.0, 0.0
+            for seg in self.curve:
+                lo = max(from_kwh, lower * battery_kwh)
+                hi = min(to_kwh, seg.up_to_soc * battery_kwh)
+                if hi > lo:
+                    minutes += (hi - lo) / seg.power_kw * 60.0
+                lower = seg.up_to_soc
+            return minutes
+        if self.power_kw is None:
+            return 0.0
+        return (to_kwh - from_kwh) / self.power_kw * 60.0
+
+
+@dataclass(frozen=True, eq=False)
+class Zone:
+    """A polygon some vehicle types may not enter (for example a diesel-free city core). A job whose
+    location lies inside (or on the border of) the polygon may not be served by a banned type."""
+
+    id: str
+    ring: tuple[tuple[float, float], ...]
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _non_empty_id(p, self.id)
+        if len(self.ring) < 3:
+            p.add("polygon", "needs at least 3 points", len(self.ring))
+        else:
+            poly = Polygon(self.ring)
+            if not poly.is_valid or poly.area <= 0:
+                p.add(
+                    "polygon",
+                    "must be a simple polygon with positive area",
+                    [list(c) for c in self.ring][:4],
+                )
+        p.raise_if_any()
+
+    @cached_property
+    def polygon(self) -> Polygon:
+        return Polygon(self.ring)
+
+    def covers(self, point: tuple[float, float]) -> bool:
+        from shapely.geometry import Point
+
+        return bool(self.polygon.covers(Point(point)))
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """What "best" means. ``cost``: money plus priced carbon plus penalties. The benchmark loaders
+    set their set's own rule (E-VRPTW: fewest vehicles, then distance; CEC and CVRP: distance).
+
+    ``unserved_penalty`` ``None`` means every job must be served; a number allows leaving jobs out
+    at that price each."""
+
+    kind: ObjectiveKind = "cost"
+    carbon_price_per_t_co2e: float = 0.0
+    unserved_penalty: float | None = None
+    currency: str = "EUR"
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _one_of(p, self.kind, get_args(ObjectiveKind), "kind")
+        _non_negative(p, self.carbon_price_per_t_co2e, "carbon_price_per_t_co2e")
+        _non_negative(p, self.unserved_penalty, "unserved_penalty")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Set-wide charging rules that benchmark sets impose.
+
+    ``full_recharge``: every charger visit fills the battery (Schneider E-VRPTW, CEC-2020).
+    ``instant_charging``: charging takes no time (CEC-2020).
+    """
+
+    full_recharge: bool = False
+    instant_charging: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """One day of work for one fleet. Immutable; checked as a whole on construction.
+
+    Cross-references (vehicle type ids, depot ids, zone ids, location indices) are checked here, and
+    every problem is reported at once with its path.
+    """
+
+    name: str
+    locations: tuple[Location, ...]
+    depots: tuple[Depot, ...]
+    vehicle_types: tuple[VehicleType, ...]
+    vehicles: tuple[Vehicle, ...]
+    jobs: tuple[Job, ...] = ()
+    shipments: tuple[Shipment, ...] = ()
+    stations: tuple[Station, ...] = ()
+    zones: tuple[Zone, ...] = ()
+    travel: Travel = field(default_factory=Travel)
+    objective: Objective = field(default_factory=Objective)
+    rules: Rules = field(default_factory=Rules)
+    #: Free-form provenance (source file, format, benchmark set). Round-trips through JSON.
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        n = len(self.locations)
+        p.check(n > 0, "locations", "must not be empty", n)
+        p.check(len(self.depots) > 0, "depots", "must not be empty", len(self.depots))
+        p.check(len(self.vehicles) > 0, "vehicles", "must not be empty", len(self.vehicles))
+
+        def unique(items: Sequence[Any], what: str) -> dict[str, int]:
+            seen: dict[str, int] = {}
+            for k, it in enumerate(items):
+                if it.id in seen:
+                    p.add(f"{what}[{k}].id", f"duplicates {what}[{seen[it.id]}].id", it.id)
+                else:
+                    seen[it.id] = k
+            return seen
+
+        unique(self.locations, "locations")
+        depot_ix = unique(self.depots, "depots")
+        type_ix = unique(self.vehicle_types, "vehicle_types")
+        unique(self.vehicles, "vehicles")
+        zone_ix = unique(self.zones, "zones")
+        unique(self.stations, "stations")
+        # Jobs and shipments share one id space: a solution names either in its stops.
+        task_seen: dict[str, str] = {}
+        for what, items in (("jobs", self.jobs), ("shipments", self.shipments)):
+            for k, it in enumerate(items):
+                if it.id in task_seen:
+                    p.add(
+                        f"{what}[{k}].id",
+                        f"duplicates {task_seen[it.id]}.id (jobs and shipments share ids)",
+                        it.id,
+                    )
+                else:
+                    task_seen[it.id] = f"{what}[{k}]"
+
+        def loc_ok(idx: Any, path: str) -> None:
+            ok = isinstance(idx, int | np.integer) and not isinstance(idx, bool) and 0 <= idx < n
+            p.check(ok, path, f"must index a location (0..{n - 1})", idx)
+
+        for k, d in enumerate(self.depots):
+            loc_ok(d.location, f"depots[{k}].location")
+        for k, j in enumerate(self.jobs):
+            loc_ok(j.location, f"jobs[{k}].location")
+        for k, s in enumerate(self.shipments):
+            loc_ok(s.pickup.location, f"shipments[{k}].pickup.location")
+            loc_ok(s.delivery.location, f"shipments[{k}].delivery.location")
+        for k, st in enumerate(self.stations):
+            loc_ok(st.location, f"stations[{k}].location")
+        for k, vt in enumerate(self.vehicle_types):
+            for z, zid in enumerate(vt.banned_zones):
+                p.check(
+                    zid in zone_ix, f"vehicle_types[{k}].banned_zones[{z}]", "names no zone", zid
+                )
+        for k, v in enumerate(self.vehicles):
+            p.check(v.type in type_ix, f"vehicles[{k}].type", "names no vehicle type", v.type)
+            p.check(
+                v.start_depot in depot_ix,
+                f"vehicles[{k}].start_depot",
+                "names no depot",
+                v.start_depot,
+            )
+            if v.end_depot is not None:
+                p.check(
+                    v.end_depot in depot_ix,
+                    f"vehicles[{k}].end_depot",
+                    "names no depot",
+                    v.end_depot,
+                )
+        if p:
+            raise InputError(p.items)
+        try:
+            dist, dur = self.travel.matrices(self.locations)
+        except InputError as e:
+            raise InputError(e.issues) from None
+        object.__setattr__(self, "_distance_km", dist)
+        object.__setattr__(self, "_duration_min", dur)
+
+    # ----- lookups -------------------------------------------------------------------------
+    @property
+    def distance_km(self) -> np.ndarray:
+        """Distance matrix in km over ``locations`` (read-only)."""
+        return self._distance_km  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def duration_min(self) -> np.ndarray:
+        """Driving time in minutes at speed factor 1 (read-only); divide by a type's speed factor."""
+        return self._duration_min  # type: ignore[attr-defined, no-any-return]
+
+    @cached_property
+    def depot_by_id(self) -> dict[str, Depot]:
+        return {d.id: d for d in self.depots}
+
+    @cached_property
+    def type_by_id(self) -> dict[str, VehicleType]:
+        return {t.id: t for t in self.vehicle_types}
+
+    @cached_property
+    def vehicle_by_id(self) -> dict[str, Vehicle]:
+        return {v.id: v for v in self.vehicles}
+
+    @cached_property
+    def job_by_id(self) -> dict[str, Job]:
+        return {j.id: j for j in self.jobs}
+
+    @cached_property
+    def shipment_by_id(self) -> dict[str, Shipment]:
+        return {s.id: s for s in self.shipments}
+
+    @cached_property
+    def station_by_id(self) -> dict[str, Station]:
+        return {s.id: s for s in self.stations}
+
+    @cached_property
+    def zone_by_id(self) -> dict[str, Zone]:
+        return {z.id: z for z in self.zones}
+
+    @property
+    def horizon(self) -> TimeWindow:
+        """The span covered by all depots' opening hours."""
+        return TimeWindow(
+            min(d.opening.start_min for d in self.depots),
+            max(d.opening.end_min for d in self.depots),
+        )
+
+    @property
+    def fleet_size(self) -> int:
+        return sum(v.count for v in self.vehicles)
+
+    @property
+    def has_electric(self) -> bool:
+        return any(t.is_electric for t in self.vehicle_types)
+
+    def shift_of(self, vehicle: Vehicle) -> TimeWindow:
+        """A vehicle's shift, defaulting to its start depot's opening hours."""
+        return (
+            vehicle.shift
+            if vehicle.shift is not None
+            else self.depot_by_id[vehicle.start_depot].opening
+        )
+
+    def banned(self, vehicle_type: VehicleType, location: int) -> bool:
+        """Whether ``vehicle_type`` may not stop at ``location`` because it lies in a banned zone."""
+        if not vehicle_type.banned_zones:
+            return False
+        coords = self.locations[location].coordinates
+        if coords is None:
+            return False
+        return any(self.zone_by_id[z].covers(coords) for z in vehicle_type.banned_zones)
