@@ -90,24 +90,32 @@ def _schema_issues(data: Any, kind: str) -> list[Issue]:
                 Issue(f"{path}.{missing}" if path else missing, "is required", has_value=False)
             )
             continue
-        message = {
-            "type": f"must be of type {err.validator_value}",
-            "minimum": f"must be >= {err.validator_value}",
-            "exclusiveMinimum": f"must be > {err.validator_value}",
-            "maximum": f"must be <= {err.validator_value}",
-            "enum": "must be one of " + ", ".join(map(str, err.validator_value or [])),
-            "const": f"must be {err.validator_value!r}",
-            "minItems": f"must have at least {err.validator_value} items",
-            "maxItems": f"must have at most {err.validator_value} items",
-            "minLength": "must not be empty",
-        }.get(str(err.validator))
-        if message is None:
-            if err.validator == "anyOf":
-                message = "must be " + " or ".join(_describe(s) for s in err.validator_value)
-            else:
-                message = err.message
-        issues.append(Issue(path, message, err.instance))
+        issues.append(
+            Issue(
+                path, _message(str(err.validator), err.validator_value, err.message), err.instance
+            )
+        )
     return issues
+
+
+def _message(keyword: str, value: Any, fallback: str) -> str:
+    """A short message for one JSON Schema keyword failure, in the package's own words."""
+    if keyword == "type":
+        return f"must be of type {value}"
+    if keyword in ("minimum", "exclusiveMinimum", "maximum"):
+        op = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<="}[keyword]
+        return f"must be {op} {value}"
+    if keyword == "enum":
+        return "must be one of " + ", ".join(map(str, value))
+    if keyword == "const":
+        return f"must be {value!r}"
+    if keyword in ("minItems", "maxItems"):
+        return f"must have {'at least' if keyword == 'minItems' else 'at most'} {value} items"
+    if keyword == "minLength":
+        return "must not be empty"
+    if keyword == "anyOf":
+        return "must be " + " or ".join(_describe(s) for s in value)
+    return fallback
 
 
 def _describe(sub: dict[str, Any]) -> str:

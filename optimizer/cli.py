@@ -1,0 +1,167 @@
+"""The ``optimizer`` command line.
+
+Exit status (shared with the error codes in :mod:`optimizer.errors`): 0 success (and, for
+``validate``, a feasible plan), 1 an infeasible plan, 2 unreadable or invalid input. Input errors are
+printed as one line per problem, path and value first, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from .errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, OptimizerError
+
+app = typer.Typer(
+    name="optimizer",
+    help="Route and charging optimization for mixed diesel / electric freight fleets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Instance format (default: detected): native, evrptw, cec2020, evrp-nl, solomon, cvrp, vrplib.",
+    ),
+]
+
+
+def _clean_errors(func: F) -> F:
+    """Turn the package's own errors into a message and exit status 2 instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OptimizerError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(e.exit_status) from None
+        except OSError as e:
+            typer.echo(f"error: {e.filename or ''}: {e.strerror}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@_clean_errors
+def info(
+    instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
+    format: FormatOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """One screen about an instance: counts, fleet, stations, horizon, demand against capacity, and
+    the jobs no vehicle can reach."""
+    from .formats import load
+    from .info import format_info, summarize
+
+    inst = load(instance, format)
+    if as_json:
+        typer.echo(json.dumps(summarize(inst), indent=1))
+    else:
+        typer.echo(format_info(inst))
+
+
+@app.command()
+@_clean_errors
+def validate(
+    instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
+    solution: Annotated[
+        Path, typer.Argument(help="Solution: native JSON or E-VRPTW verifier text.")
+    ],
+    format: FormatOpt = None,
+    solution_format: Annotated[
+        str | None,
+        typer.Option("--solution-format", help="native or evrptw-sol (default: detected)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check a plan against an instance, recomputing every figure. Exit 0 feasible, 1 infeasible,
+    2 unreadable input."""
+    from .formats import load, load_solution
+    from .validator import validate as run_validation
+
+    inst = load(instance, format)
+    sol = load_solution(solution, inst, solution_format)
+    report = run_validation(inst, sol)
+    typer.echo(json.dumps(report.to_dict(), indent=1) if as_json else report.summary())
+    raise typer.Exit(EXIT_OK if report.feasible else EXIT_INFEASIBLE)
+
+
+@app.command()
+@_clean_errors
+def generate(
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-n", help="Number of jobs (10 to 5,000 is the tested range).")
+    ],
+    seed: Annotated[
+        int,
+        typer.Option("--seed", "-s", help="Random seed: the same seed gives the same instance."),
+    ] = 0,
+    stations: Annotated[
+        int | None, typer.Option("--stations", help="Number of stations (default grows with jobs).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here (default: standard output).")
+    ] = None,
+) -> None:
+    """Generate a seeded city-day instance with a mixed diesel / electric / swap fleet."""
+    from .formats.native import instance_to_dict
+    from .generate import generate as make
+
+    inst = make(jobs, seed, stations=stations)
+    text = json.dumps(instance_to_dict(inst), indent=1) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, "utf-8")
+        typer.echo(
+            f"wrote {out} ({len(inst.jobs)} jobs, {len(inst.shipments)} shipments, {len(inst.stations)} stations)",
+            err=True,
+        )
+
+
+@app.command()
+@_clean_errors
+def convert(
+    instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Native JSON file to write.")],
+    format: FormatOpt = None,
+) -> None:
+    """Convert any supported instance format to native JSON (to inspect or edit it)."""
+    from .formats import load, save
+
+    save(load(instance, format), out)
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="instance or solution")] = "instance",
+) -> None:
+    """Print the JSON Schema of the native instance or solution format."""
+    from .formats.native import schema as get_schema
+
+    if kind not in ("instance", "solution"):
+        typer.echo(f"error: kind: must be one of instance, solution, got {kind!r}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    typer.echo(json.dumps(get_schema(kind), indent=2))
+
+
+def main() -> None:
+    """Entry point of the ``optimizer`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
