@@ -716,7 +716,11 @@ class Instance:
         unique(self.stations, "stations")
         # Jobs and shipments share one id space: a solution names either in its stops.
         task_seen: dict[str, str] = {}
-        for what, items in (("jobs", self.jobs), ("shipments", self.shipments)):
+        tasks: tuple[tuple[str, Sequence[Job | Shipment]], ...] = (
+            ("jobs", self.jobs),
+            ("shipments", self.shipments),
+        )
+        for what, items in tasks:
             for k, it in enumerate(items):
                 if it.id in task_seen:
                     p.add(
@@ -728,7 +732,9 @@ class Instance:
                     task_seen[it.id] = f"{what}[{k}]"
 
         def loc_ok(idx: Any, path: str) -> None:
-            ok = isinstance(idx, int | np.integer) and not isinstance(idx, bool) and 0 <= idx < n
+            ok = bool(
+                isinstance(idx, int | np.integer) and not isinstance(idx, bool) and 0 <= idx < n
+            )
             p.check(ok, path, f"must index a location (0..{n - 1})", idx)
 
         for k, d in enumerate(self.depots):
@@ -773,12 +779,12 @@ class Instance:
     @property
     def distance_km(self) -> np.ndarray:
         """Distance matrix in km over ``locations`` (read-only)."""
-        return self._distance_km  # type: ignore[attr-defined, no-any-return]
+        return self._distance_km  # type: ignore[attr-defined]
 
     @property
     def duration_min(self) -> np.ndarray:
         """Driving time in minutes at speed factor 1 (read-only); divide by a type's speed factor."""
-        return self._duration_min  # type: ignore[attr-defined, no-any-return]
+        return self._duration_min  # type: ignore[attr-defined]
 
     @cached_property
     def depot_by_id(self) -> dict[str, Depot]:

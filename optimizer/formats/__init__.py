@@ -80,8 +80,8 @@ def load(path: str | Path, format: str | None = None) -> Instance:
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
     module: Any = importlib.import_module(f"{__name__}.{READERS[fmt]}")
     if READERS[fmt] == "vrplib_sets":
-        return module.read_instance(path, fmt)  # type: ignore[no-any-return]
-    return module.read_instance(path)  # type: ignore[no-any-return]
+        return module.read_instance(path, fmt)
+    return module.read_instance(path)
 
 
 def save(instance: Instance, path: str | Path) -> None:
@@ -104,13 +104,13 @@ def load_solution(
         else "evrptw-sol"
     )
     if fmt == "native":
-        from .native import read_solution
+        from . import native
 
-        return read_solution(p)
+        return native.read_solution(p)
     if fmt == "evrptw-sol":
-        from .evrptw import read_solution
+        from . import evrptw
 
-        return read_solution(p, instance)
+        return evrptw.read_solution(p, instance)
     raise FormatError(Issue("format", "must be one of " + ", ".join(SOLUTION_FORMATS), fmt))
 
 

@@ -57,7 +57,7 @@ def schema(kind: str = "instance") -> dict[str, Any]:
         .joinpath(f"schema/{kind}-v1.schema.json")
         .read_text("utf-8")
     )
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)
 
 
 def _json_path(parts: Iterable[Any]) -> str:
@@ -168,10 +168,8 @@ def instance_from_dict(data: Any, source: str | None = None) -> Instance:
         _build(
             issues,
             f"locations[{k}]",
-            lambda r=r: Location(
-                r["id"], tuple(map(float, r["coordinates"])) if "coordinates" in r else None
-            ),
-        )  # type: ignore[misc]
+            lambda r=r: Location(r["id"], _pair(r["coordinates"]) if "coordinates" in r else None),
+        )
         for k, r in enumerate(data["locations"])
     ]
     t = data.get("travel", {})
@@ -337,19 +335,19 @@ def instance_from_dict(data: Any, source: str | None = None) -> Instance:
             )
             for c, s in enumerate(r.get("tariff", []))
         ]
-        opening = windows_at(r.get("opening"), f"{p}.opening")
+        hours = windows_at(r.get("opening"), f"{p}.opening")
         stations.append(
             _build(
                 issues,
                 p,
-                lambda r=r, p=p, curve=curve, tariff=tariff, opening=opening: Station(
+                lambda r=r, p=p, curve=curve, tariff=tariff, hours=hours: Station(
                     id=r["id"],
                     location=loc(r["location"], f"{p}.location"),
                     kind=r.get("kind", "charger"),
                     power_kw=_opt(r.get("power_kw")),
                     curve=tuple(c for c in curve if c is not None),
                     chargers=int(r.get("chargers", 1)),
-                    opening=opening,
+                    opening=hours,
                     tariff=tuple(x for x in tariff if x is not None),
                     service_fee=float(r.get("service_fee", 0.0)),
                     swap_min=float(r.get("swap_min", 0.0)),
@@ -382,24 +380,34 @@ def instance_from_dict(data: Any, source: str | None = None) -> Instance:
     rules = Rules(bool(ru.get("full_recharge", False)), bool(ru.get("instant_charging", False)))
     if issues:
         raise InputError(issues, source)
+    # No issue means every object above was built: the Nones below cannot occur.
+    assert travel is not None and objective is not None
     try:
         return Instance(
             name=data.get("name", ""),
-            locations=tuple(locations),
-            depots=tuple(depots),  # type: ignore[arg-type]
-            vehicle_types=tuple(types),
-            vehicles=tuple(vehicles),
-            jobs=tuple(jobs),  # type: ignore[arg-type]
-            shipments=tuple(shipments),
-            stations=tuple(stations),
-            zones=tuple(zones),  # type: ignore[arg-type]
+            locations=_built(locations),
+            depots=_built(depots),
+            vehicle_types=_built(types),
+            vehicles=_built(vehicles),
+            jobs=_built(jobs),
+            shipments=_built(shipments),
+            stations=_built(stations),
+            zones=_built(zones),
             travel=travel,
             objective=objective,
             rules=rules,
-            meta=dict(data.get("meta", {})),  # type: ignore[arg-type]
+            meta=dict(data.get("meta", {})),
         )
     except InputError as e:
         raise InputError(e.issues, source) from None
+
+
+def _pair(raw: list[float]) -> tuple[float, float]:
+    return float(raw[0]), float(raw[1])
+
+
+def _built(items: list[T | None]) -> tuple[T, ...]:
+    return tuple(x for x in items if x is not None)
 
 
 def _opt(value: Any) -> float | None:
