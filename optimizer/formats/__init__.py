@@ -39,29 +39,69 @@ SOLUTION_FORMATS = ("native", "evrptw-sol")
 
 def detect(path: str | Path) -> str:
     """Name the instance format of ``path`` from its first bytes, or raise :class:`FormatError`."""
+    import re
+
     p = Path(path)
     try:
-        head = p.read_bytes()[:4096].decode("utf-8", errors="replace")
+        with p.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace")
     except OSError as e:
         raise FormatError(
             Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
         ) from None
-    stripped = head.lstrip()
-    upper = head.upper()
+    stripped = head.lstrip("\ufeff \t\r\n")
+    lower = head.lower()
     if stripped.startswith("{"):
         return "native"
-    if (stripped.startswith("<") and "<network" in head.lower()) or "<instance" in head.lower():
+    if stripped.startswith("<") and ("<network" in lower or "<instance" in lower):
         return "evrp-nl"
     if stripped.startswith("StringID"):
         return "evrptw"
-    if "TYPE: EVRP" in upper.replace(" :", ":") or "ENERGY_CAPACITY" in upper:
-        return "cec2020"
-    if "TIME_WINDOW_SECTION" in upper or "TYPE : CVRPTW" in upper or "TYPE: CVRPTW" in upper:
-        return "solomon"
-    if "NODE_COORD_SECTION" in upper or "EDGE_WEIGHT" in upper:
-        if "VEHICLES_" in upper or "DEPOT_SECTION\n1\n2" in upper or "MDVRP" in upper:
+    # TSPLIB-like text: ``KEY : value`` headers, then ``*_SECTION`` blocks. The VRPLIB sets share
+    # the syntax but not the rules, so look at the whole file: its TYPE, sections and depots.
+    if re.match(r"[A-Za-z_]+\s*:", stripped):
+        try:
+            text = p.read_text("utf-8", errors="replace")
+        except OSError as e:
+            raise FormatError(
+                Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
+            ) from None
+        specs: dict[str, str] = {}
+        sections: list[str] = []
+        depots = 0
+        in_depot = False
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            if line.upper() == "EOF":
+                break
+            if "_SECTION" in line.upper():
+                sections.append(line.strip(" :\t").upper().removesuffix("_SECTION"))
+                in_depot = sections[-1] == "DEPOT"
+                continue
+            if not sections and ":" in line:
+                key, _, value = line.partition(":")
+                specs[key.strip().upper()] = value.strip().upper()
+            elif in_depot:
+                depots += sum(1 for tok in line.split() if tok != "-1")
+        kind = specs.get("TYPE", "")
+        if kind == "EVRP" or "ENERGY_CAPACITY" in specs:
+            return "cec2020"
+        if "NODE_COORD" in sections or "EDGE_WEIGHT" in sections:
+            basic = {"NODE_COORD", "DEMAND", "DEPOT", "EDGE_WEIGHT"}
+            extra = set(sections) - basic
+            single_depot = depots <= 1 and sections.count("DEPOT") <= 1
+            if single_depot and kind in ("CVRP", "") and not extra:
+                return "cvrp"
+            if (
+                single_depot
+                and kind in ("CVRPTW", "VRPTW")
+                and "TIME_WINDOW" in extra
+                and extra <= {"TIME_WINDOW", "SERVICE_TIME"}
+            ):
+                return "solomon"
             return "vrplib"
-        return "cvrp"
     raise FormatError(
         Issue(
             str(path),
