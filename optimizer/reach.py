@@ -1,0 +1,478 @@
+"""Which jobs no vehicle can serve, and why: an optimistic reachability test run before solving.
+
+Why a separate pass: a solver that cannot place a job says little more than "unserved". A dispatcher
+needs the reason (the pallet is heavier than any truck, the shop lies in the diesel-free core and only
+diesel trucks are big enough, no battery truck gets there and back even through chargers, the window
+closes before anyone can arrive). The solver also uses the result to forbid vehicle/task pairs that
+are certainly impossible, which shrinks its model.
+
+Every test here is a *relaxation* of the real problem, so a task reported unreachable is certainly
+unreachable; a task that passes may still be impossible in combination with the others.
+
+Method
+------
+Each task (a job, or a shipment with its pickup and delivery on one route) is checked against each
+vehicle entry in four stages; a task fails when no entry passes all four, and its reason is the first
+stage at which the last candidate entries dropped out:
+
+1. **too heavy**: weight (and volume, where the type has a volume capacity) above the type's capacity.
+2. **banned**: a stop lies in a zone the type is banned from (:meth:`Instance.banned`).
+3. **out of range** (electric types only; others have no range limit here): energy is consumed at
+   the *lower* of the empty and full rates, every station fills the battery, and time is ignored.
+   Levels: leaving the start depot with ``initial_soc * battery_kwh``, leaving a station with
+   ``battery_kwh``; energy may be used down to ``reserve_kwh``. A directed graph over {start depot,
+   usable stations, end depot} has an edge ``u -> v`` when ``level(u) - e(u, v) >= reserve``. A job
+   ``j`` is in range when::
+
+       max_{u reachable from start} (level(u) - e(u, j)) - min_{w reaching end} e(j, w) >= reserve
+
+   A shipment's delivery ``d`` after its pickup ``p`` is reached with the better of driving on
+   (``A(p) - e(p, d)``) and charging on the way (``battery - e(s, d)`` for any station ``s`` reachable
+   from ``p`` with the energy left there), so a pickup and delivery far apart are not reported when
+   a charger lies between them.
+4. **window**: driving direct from the start depot at shift start (durations divided by the type's
+   speed factor), service starts in the first window still open; the task is late if every window
+   has closed, or if the vehicle cannot be back at its end depot by the shift end after service,
+   or if the driving and service alone exceed the vehicle's maximum duration.
+
+Assumptions, stated because they bound the guarantee: travel times and energies satisfy the triangle
+inequality (true for euclidean and haversine travel; a road router's matrix nearly always is), so no
+detour through other stops arrives sooner or uses less energy than the direct leg. Battery-electric
+types charge at chargers only; battery-swap types may swap or plug in (:data:`STATION_KINDS`).
+Stations in a zone the type is banned from, or closed during the whole shift, are not used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+
+from .model import (
+    EPS,
+    STATION_KINDS_BY_CARRIER,
+    Instance,
+    Station,
+    TimeWindow,
+    Vehicle,
+    VehicleType,
+)
+
+ReasonCode = Literal["too_heavy", "banned", "out_of_range", "window"]
+#: Which station kinds each electric carrier can use: a plug-in truck has no swappable pack, while
+#: swap trucks (CATL #75-standard chassis and the like) also have a charging inlet.
+STATION_KINDS = STATION_KINDS_BY_CARRIER
+_START, _END = "@start", "@end"
+
+
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """A task no vehicle can serve: its id, the stage that excluded it, and a one-line reason."""
+
+    task: str
+    code: ReasonCode
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class ReachInfo:
+    """The result of :func:`analyse`.
+
+    ``can_serve[v, t]`` is ``False`` when vehicle entry ``vehicle_ids[v]`` certainly cannot serve
+    task ``task_ids[t]`` (jobs first, then shipments, in instance order); ``True`` means only that
+    the relaxation did not exclude it.
+    """
+
+    task_ids: tuple[str, ...]
+    vehicle_ids: tuple[str, ...]
+    can_serve: np.ndarray
+    unreachable: tuple[Unreachable, ...]
+
+    def vehicles_for(self, task_id: str) -> tuple[str, ...]:
+        """Vehicle entries that may serve ``task_id`` (empty when it is unreachable)."""
+        t = self.task_ids.index(task_id)
+        return tuple(v for v, ok in zip(self.vehicle_ids, self.can_serve[:, t], strict=True) if ok)
+
+
+def format_clock(t_min: float) -> str:
+    """Clock minutes as ``HH:MM`` (hours past 24 are kept: ``25:30`` is 01:30 the next day)."""
+    if not math.isfinite(t_min):
+        return "never" if t_min > 0 else "-inf"
+    total = round(t_min)
+    sign = "-" if total < 0 else ""
+    h, m = divmod(abs(total), 60)
+    return f"{sign}{h:02d}:{m:02d}"
+
+
+# ----------------------------------------------------------------------------------------------
+# tasks as arrays: one row per task, one column per stop (a job has one stop, a shipment two)
+@dataclass(frozen=True, eq=False)
+class _Tasks:
+    ids: tuple[str, ...]
+    first: np.ndarray  # location of the first stop
+    last: np.ndarray  # location of the last stop (== first for jobs)
+    is_shipment: np.ndarray
+    weight_kg: np.ndarray
+    volume_m3: np.ndarray
+    # windows padded to the widest task: shape (tasks, k); tasks without windows get (-inf, inf)
+    first_win: tuple[np.ndarray, np.ndarray]
+    last_win: tuple[np.ndarray, np.ndarray]
+    first_service: np.ndarray
+    last_service: np.ndarray
+
+
+def _pad(windows: Sequence[tuple[TimeWindow, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    k = max([len(w) for w in windows] + [1])
+    start = np.full((len(windows), k), np.inf)
+    end = np.full((len(windows), k), -np.inf)  # padding never fits
+    for t, ws in enumerate(windows):
+        if not ws:
+            start[t, 0], end[t, 0] = -np.inf, np.inf
+        for i, w in enumerate(ws):
+            start[t, i], end[t, i] = w.start_min, w.end_min
+    return start, end
+
+
+def _tasks(inst: Instance) -> _Tasks:
+    jobs, ships = inst.jobs, inst.shipments
+    first_w = [j.time_windows for j in jobs] + [s.pickup.time_windows for s in ships]
+    last_w = [j.time_windows for j in jobs] + [s.delivery.time_windows for s in ships]
+    return _Tasks(
+        ids=tuple(j.id for j in jobs) + tuple(s.id for s in ships),
+        first=np.array(
+            [j.location for j in jobs] + [s.pickup.location for s in ships], dtype=np.intp
+        ),
+        last=np.array(
+            [j.location for j in jobs] + [s.delivery.location for s in ships], dtype=np.intp
+        ),
+        is_shipment=np.array([False] * len(jobs) + [True] * len(ships), dtype=bool),
+        weight_kg=np.array([j.weight_kg for j in jobs] + [s.weight_kg for s in ships], dtype=float),
+        volume_m3=np.array([j.volume_m3 for j in jobs] + [s.volume_m3 for s in ships], dtype=float),
+        first_win=_pad(first_w),
+        last_win=_pad(last_w),
+        first_service=np.array(
+            [j.service_min for j in jobs] + [s.pickup.service_min for s in ships], dtype=float
+        ),
+        last_service=np.array(
+            [j.service_min for j in jobs] + [s.delivery.service_min for s in ships], dtype=float
+        ),
+    )
+
+
+def _earliest_start(arrival: np.ndarray, win: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Earliest service start per task given arrival times; ``inf`` when every window has closed."""
+    start, end = win
+    fits = arrival[:, None] <= end + EPS
+    return np.where(fits, np.maximum(arrival[:, None], start), np.inf).min(axis=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# range on the battery
+def usable_stations(inst: Instance, vehicle: Vehicle) -> tuple[Station, ...]:
+    """Stations ``vehicle`` could ever use: right kind for its carrier, not in a zone its type is
+    banned from, and open at some time during its shift."""
+    vt = inst.type_by_id[vehicle.type]
+    kinds = STATION_KINDS.get(vt.carrier, frozenset())
+    shift = inst.shift_of(vehicle)
+    return tuple(
+        s
+        for s in inst.stations
+        if s.kind in kinds
+        and not inst.banned(vt, s.location)
+        and (
+            not s.opening
+            or any(w.start_min <= shift.end_min and w.end_min >= shift.start_min for w in s.opening)
+        )
+    )
+
+
+def _rate_kwh_per_km(vt: VehicleType) -> float:
+    return min(vt.consumption_per_km_empty, vt.full_rate_per_km)
+
+
+def station_graph(inst: Instance, vehicle: Vehicle) -> nx.DiGraph:
+    """The optimistic energy graph of one electric vehicle entry.
+
+    Nodes are ``"@start"``, ``"@end"`` and the ids of :func:`usable_stations`; each node has
+    ``location`` (matrix index) and ``level_kwh`` (energy on leaving it; 0 for the end). An edge
+    ``u -> v`` with attribute ``energy_kwh`` exists when the battery, leaving ``u`` at its level and
+    consuming at the empty rate, arrives at ``v`` with at least the reserve.
+    """
+    vt = inst.type_by_id[vehicle.type]
+    if not vt.is_electric or vt.battery_kwh is None:
+        raise ValueError(f"vehicle {vehicle.id!r} has no battery (carrier {vt.carrier})")
+    rate = _rate_kwh_per_km(vt)
+    stations = usable_stations(inst, vehicle)
+    g = nx.DiGraph()
+    g.add_node(
+        _START,
+        location=inst.depot_by_id[vehicle.start_depot].location,
+        level_kwh=vehicle.initial_soc * vt.battery_kwh,
+    )
+    for s in stations:
+        g.add_node(s.id, location=s.location, level_kwh=vt.battery_kwh)
+    g.add_node(_END, location=inst.depot_by_id[vehicle.end].location, level_kwh=0.0)
+    sources = [n for n in g.nodes if n != _END]
+    targets = [n for n in g.nodes if n != _START]
+    src_loc = np.array([g.nodes[n]["location"] for n in sources], dtype=np.intp)
+    dst_loc = np.array([g.nodes[n]["location"] for n in targets], dtype=np.intp)
+    energy = inst.distance_km[np.ix_(src_loc, dst_loc)] * rate
+    level = np.array([g.nodes[n]["level_kwh"] for n in sources])
+    ok = level[:, None] - energy >= vt.reserve_kwh - EPS
+    for a, b in zip(*np.nonzero(ok), strict=True):
+        u, v = sources[a], targets[b]
+        if u != v:
+            g.add_edge(u, v, energy_kwh=float(energy[a, b]))
+    return g
+
+
+def _range_margin(inst: Instance, vehicle: Vehicle, tasks: _Tasks) -> np.ndarray:
+    """Per task, the energy left above the reserve at the end depot in the optimistic relaxation
+    (negative: out of range by that many kWh). ``-inf`` when the vehicle cannot even leave."""
+    vt = inst.type_by_id[vehicle.type]
+    assert vt.battery_kwh is not None
+    battery, reserve, rate = vt.battery_kwh, vt.reserve_kwh, _rate_kwh_per_km(vt)
+    g = station_graph(inst, vehicle)
+    dist = inst.distance_km
+    from_start = [_START, *sorted(nx.descendants(g, _START) - {_END})]
+    to_end = [_END, *sorted(nx.ancestors(g, _END) - {_START})]
+    u_loc = np.array([g.nodes[n]["location"] for n in from_start], dtype=np.intp)
+    u_level = np.array([g.nodes[n]["level_kwh"] for n in from_start])
+    w_loc = np.array([g.nodes[n]["location"] for n in to_end], dtype=np.intp)
+    # Energy on arrival at the first stop, at best.
+    arrive_first = (u_level[:, None] - dist[np.ix_(u_loc, tasks.first)] * rate).max(axis=0)
+    arrive_last = arrive_first.copy()
+    ship = np.nonzero(tasks.is_shipment)[0]
+    if ship.size:
+        p, d = tasks.first[ship], tasks.last[ship]
+        a_p = arrive_first[ship]
+        direct = a_p - dist[p, d] * rate
+        stations = [n for n in g.nodes if n not in (_START, _END)]
+        best = direct
+        if stations:
+            s_loc = np.array([g.nodes[n]["location"] for n in stations], dtype=np.intp)
+            # Stations reached straight from the pickup, then everything the graph reaches from them.
+            hit = a_p[:, None] - dist[np.ix_(p, s_loc)] * rate >= reserve - EPS
+            closure = np.eye(len(stations), dtype=bool)
+            index = {n: k for k, n in enumerate(stations)}
+            for k, n in enumerate(stations):
+                for m in nx.descendants(g, n) - {_END}:
+                    closure[k, index[m]] = True
+            after = (hit.astype(np.int64) @ closure.astype(np.int64)) > 0
+            via = np.where(after, battery - dist[np.ix_(s_loc, d)].T * rate, -np.inf).max(axis=1)
+            best = np.maximum(direct, via)
+        # A shipment whose pickup is out of reach stays out of reach whatever comes after.
+        arrive_last[ship] = np.where(a_p >= reserve - EPS, best, -np.inf)
+    back = (dist[np.ix_(tasks.last, w_loc)] * rate).min(axis=1)
+    return arrive_last - back - reserve
+
+
+# ----------------------------------------------------------------------------------------------
+# time
+def _lateness(inst: Instance, vehicle: Vehicle, tasks: _Tasks) -> tuple[np.ndarray, dict[int, str]]:
+    """Per task, by how many minutes the best direct schedule misses (<= 0: fits), and why."""
+    vt = inst.type_by_id[vehicle.type]
+    dur = inst.duration_min
+    sf = vt.speed_factor
+    shift = inst.shift_of(vehicle)
+    s_loc = inst.depot_by_id[vehicle.start_depot].location
+    e_loc = inst.depot_by_id[vehicle.end].location
+    t0 = shift.start_min
+    arrive = t0 + dur[s_loc, tasks.first] / sf
+    start = _earliest_start(arrive, tasks.first_win)
+    leave = start + tasks.first_service
+    ship = tasks.is_shipment
+    arrive_last = np.where(ship, leave + dur[tasks.first, tasks.last] / sf, arrive)
+    start_last = np.where(ship, _earliest_start(arrive_last, tasks.last_win), start)
+    leave_last = np.where(ship, start_last + tasks.last_service, leave)
+    back = leave_last + dur[tasks.last, e_loc] / sf
+    # Driving and service only: waiting can always be avoided by leaving later.
+    busy = (
+        dur[s_loc, tasks.first] / sf
+        + tasks.first_service
+        + np.where(ship, dur[tasks.first, tasks.last] / sf + tasks.last_service, 0.0)
+        + dur[tasks.last, e_loc] / sf
+    )
+    limits = [x for x in (vehicle.max_duration_min, vt.max_duration_min) if x is not None]
+    max_busy = min(limits) if limits else math.inf
+    last_end_first = tasks.first_win[1].max(axis=1)
+    last_end_last = tasks.last_win[1].max(axis=1)
+    miss_first = ~np.isfinite(start)
+    miss_last = ~miss_first & ~np.isfinite(start_last)
+    late_back = ~miss_first & ~miss_last & (back > shift.end_min + EPS)
+    too_long = ~miss_first & ~miss_last & ~late_back & (busy > max_busy + EPS)
+    late = np.select(
+        [miss_first, miss_last, late_back, too_long],
+        [
+            arrive - last_end_first,
+            arrive_last - last_end_last,
+            back - shift.end_min,
+            busy - max_busy,
+        ],
+        default=-np.inf,
+    )
+    # Sentences only for the tasks that miss: with thousands of tasks, formatting all would cost more
+    # than the arithmetic.
+    why: dict[int, str] = {}
+    for t in np.nonzero(late > EPS)[0].tolist():
+        stop = "pickup" if ship[t] else "job"
+        if miss_first[t]:
+            why[t] = (
+                f"earliest arrival at the {stop} {format_clock(arrive[t])} is after its last"
+                f" window end {format_clock(last_end_first[t])}"
+            )
+        elif miss_last[t]:
+            why[t] = (
+                f"earliest arrival at the delivery {format_clock(arrive_last[t])} is after its"
+                f" last window end {format_clock(last_end_last[t])}"
+            )
+        elif late_back[t]:
+            why[t] = (
+                f"earliest return to depot {vehicle.end} {format_clock(back[t])} is after the"
+                f" shift end {format_clock(shift.end_min)}"
+            )
+        else:
+            why[t] = (
+                f"driving and service take {busy[t]:.0f} min, over the maximum duration"
+                f" {max_busy:g} min"
+            )
+    return late, why
+
+
+# ----------------------------------------------------------------------------------------------
+def analyse(inst: Instance) -> ReachInfo:
+    """Check every task against every vehicle entry (see the module docstring for the method)."""
+    tasks = _tasks(inst)
+    n_t, n_v = len(tasks.ids), len(inst.vehicles)
+    types = [inst.type_by_id[v.type] for v in inst.vehicles]
+    # Stage 1: capacity.
+    fits = np.ones((n_v, n_t), dtype=bool)
+    for k, vt in enumerate(types):
+        fits[k] = tasks.weight_kg <= vt.capacity_kg + EPS
+        if vt.capacity_m3 is not None:
+            fits[k] &= tasks.volume_m3 <= vt.capacity_m3 + EPS
+    # Stage 2: zones (computed once per type: a location test against polygons is the slow part).
+    allowed = np.ones((n_v, n_t), dtype=bool)
+    zone_cache: dict[str, np.ndarray] = {}
+    for k, vt in enumerate(types):
+        if not vt.banned_zones:
+            continue
+        if vt.id not in zone_cache:
+            ban = {
+                loc: inst.banned(vt, loc) for loc in {*tasks.first.tolist(), *tasks.last.tolist()}
+            }
+            zone_cache[vt.id] = np.array(
+                [not (ban[a] or ban[b]) for a, b in zip(tasks.first, tasks.last, strict=True)],
+                dtype=bool,
+            )
+        allowed[k] = zone_cache[vt.id]
+    # Stage 3: range (electric entries only).
+    margin = np.full((n_v, n_t), np.inf)
+    for k, (v, vt) in enumerate(zip(inst.vehicles, types, strict=True)):
+        if vt.is_electric and n_t:
+            margin[k] = _range_margin(inst, v, tasks)
+    in_range = margin >= -EPS
+    # Stage 4: time.
+    late = np.zeros((n_v, n_t))
+    late_why: list[dict[int, str]] = []
+    for k, v in enumerate(inst.vehicles):
+        late[k], why = _lateness(inst, v, tasks)
+        late_why.append(why)
+    on_time = late <= EPS
+
+    can = fits & allowed & in_range & on_time
+    out: list[Unreachable] = []
+    for t in np.nonzero(~can.any(axis=0))[0]:
+        out.append(
+            _explain(inst, tasks, int(t), types, fits, allowed, in_range, margin, late, late_why)
+        )
+    return ReachInfo(
+        task_ids=tasks.ids,
+        vehicle_ids=tuple(v.id for v in inst.vehicles),
+        can_serve=can,
+        unreachable=tuple(out),
+    )
+
+
+def _explain(
+    inst: Instance,
+    tasks: _Tasks,
+    t: int,
+    types: list[VehicleType],
+    fits: np.ndarray,
+    allowed: np.ndarray,
+    in_range: np.ndarray,
+    margin: np.ndarray,
+    late: np.ndarray,
+    late_why: list[dict[int, str]],
+) -> Unreachable:
+    """The reason at the stage where the last candidate vehicle entries dropped out."""
+    tid = tasks.ids[t]
+    w, vol = tasks.weight_kg[t], tasks.volume_m3[t]
+    cand = fits[:, t]
+    if not cand.any():
+        max_kg = max(vt.capacity_kg for vt in types)
+        vols = [vt.capacity_m3 for vt in types if vt.capacity_m3 is not None]
+        if w > max_kg + EPS:
+            why = f"too heavy: {w:g} kg, the largest capacity is {max_kg:g} kg"
+        elif len(vols) == len(types) and vol > max(vols) + EPS:
+            why = f"too bulky: {vol:g} m3, the largest capacity is {max(vols):g} m3"
+        else:
+            why = f"too heavy: no vehicle type carries both {w:g} kg and {vol:g} m3"
+        return Unreachable(tid, "too_heavy", why)
+    cand2 = cand & allowed[:, t]
+    if not cand2.any():
+        names = sorted({types[k].id for k in np.nonzero(cand)[0]})
+        zones = sorted(
+            {
+                z
+                for k in np.nonzero(cand)[0]
+                for z in types[k].banned_zones
+                for loc in {int(tasks.first[t]), int(tasks.last[t])}
+                if (c := inst.locations[loc].coordinates) is not None
+                and inst.zone_by_id[z].covers(c)
+            }
+        )
+        return Unreachable(
+            tid,
+            "banned",
+            f"banned: lies in zone {', '.join(zones)}, closed to every type that can carry it"
+            f" ({', '.join(names)})",
+        )
+    cand3 = cand2 & in_range[:, t]
+    if not cand3.any():
+        ks = np.nonzero(cand2)[0]
+        best = ks[np.argmax(margin[ks, t])]
+        short = -margin[best, t]
+        amount = (
+            f"is {short:.1f} kWh short even charging full at every station"
+            if math.isfinite(short)
+            else "cannot reach the pickup with energy to go on"
+        )
+        return Unreachable(
+            tid,
+            "out_of_range",
+            f"out of range: the best electric vehicle ({inst.vehicles[best].id}) {amount},"
+            " and no other vehicle may serve it",
+        )
+    ks = np.nonzero(cand3)[0]
+    best = ks[np.argmin(late[ks, t])]
+    return Unreachable(
+        tid,
+        "window",
+        f"window unreachable: for the best vehicle ({inst.vehicles[best].id}) the"
+        f" {late_why[best][t]}",
+    )
+
+
+def unreachable_jobs(inst: Instance) -> dict[str, str]:
+    """Job or shipment id -> one-line reason, for every task that no vehicle entry can serve.
+
+    The test is optimistic (see the module docstring), so each task listed is certainly
+    unreachable; an empty dict does not prove the instance feasible.
+    """
+    return {u.task: u.reason for u in analyse(inst).unreachable}

@@ -1,0 +1,330 @@
+"""Reachability: tiny instances on a line, with the energies and times worked out by hand.
+
+Conventions of every instance here: euclidean km with no detour, 60 km/h (1 km = 1 min), consumption
+1.0 kWh/km empty (1.5 full), a 100 kWh battery with a 10 kWh reserve, so 90 kWh are usable and the
+round trip depot -> job -> depot reaches 45 km at best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from optimizer.model import (
+    Depot,
+    Instance,
+    Job,
+    Location,
+    Shipment,
+    ShipmentStop,
+    Station,
+    TimeWindow,
+    Travel,
+    Vehicle,
+    VehicleType,
+    Zone,
+)
+from optimizer.reach import analyse, format_clock, station_graph, unreachable_jobs
+
+BEV = VehicleType(
+    id="bev",
+    carrier="bev",
+    capacity_kg=10_000.0,
+    battery_kwh=100.0,
+    reserve_kwh=10.0,
+    consumption_per_km_empty=1.0,
+    consumption_per_km_full=1.5,
+)
+SWAP = VehicleType(
+    id="swapper",
+    carrier="swap",
+    capacity_kg=10_000.0,
+    battery_kwh=100.0,
+    reserve_kwh=10.0,
+    consumption_per_km_empty=1.0,
+    consumption_per_km_full=1.5,
+)
+DIESEL = VehicleType(
+    id="diesel",
+    carrier="diesel",
+    capacity_kg=30_000.0,
+    consumption_per_km_empty=0.24,
+    consumption_per_km_full=0.38,
+    banned_zones=("core",),
+)
+VAN = VehicleType(
+    id="van",
+    carrier="bev",
+    capacity_kg=1_000.0,
+    capacity_m3=8.0,
+    battery_kwh=40.0,
+    reserve_kwh=4.0,
+    consumption_per_km_empty=0.2,
+)
+
+
+def make(
+    jobs: Sequence[tuple[str, float, dict[str, Any]]],
+    *,
+    stations: Sequence[tuple[str, float, dict[str, Any]]] = (),
+    types: tuple[VehicleType, ...] = (BEV,),
+    vehicle: dict[str, Any] | None = None,
+    shipments: Sequence[tuple[str, float, float, dict[str, Any]]] = (),
+    zone: tuple[float, float] = (1000.0, 1001.0),
+) -> Instance:
+    """An instance on the x axis: the depot at 0, each job, station and shipment end at its x (km).
+
+    One vehicle entry per type, all from the depot; ``vehicle`` adds fields to each entry.
+    ``zone`` is the x range of a 2 km tall rectangle called ``core`` (far away unless given).
+    """
+    locs = [Location("depot", (0.0, 0.0))]
+
+    def at(name: str, x: float) -> int:
+        locs.append(Location(name, (x, 0.0)))
+        return len(locs) - 1
+
+    job_objs = [Job(jid, at(jid, x), **kw) for jid, x, kw in jobs]
+    st_objs = [Station(sid, at(sid, x), **kw) for sid, x, kw in stations]
+    ship_objs = [
+        Shipment(
+            sid,
+            ShipmentStop(at(f"{sid}-p", xp), kw.get("pickup_windows", ())),
+            ShipmentStop(at(f"{sid}-d", xd), kw.get("delivery_windows", ())),
+            **{k: v for k, v in kw.items() if not k.endswith("_windows")},
+        )
+        for sid, xp, xd, kw in shipments
+    ]
+    a, b = zone
+    zones = (Zone("core", ((a, -1.0), (b, -1.0), (b, 1.0), (a, 1.0))),)
+    return Instance(
+        name="line",
+        locations=tuple(locs),
+        depots=(Depot("d", 0, TimeWindow(0.0, 1440.0)),),
+        vehicle_types=types,
+        vehicles=tuple(Vehicle(f"v-{t.id}", t.id, "d", **(vehicle or {})) for t in types),
+        jobs=tuple(job_objs),
+        shipments=tuple(ship_objs),
+        stations=tuple(st_objs),
+        zones=zones,
+        travel=Travel(metric="euclidean", detour_factor=1.0, speed_kmh=60.0),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# range
+def test_round_trip_exactly_at_the_limit_is_reachable() -> None:
+    # 100 kWh - 45 km out - 45 km back = 10 kWh = the reserve: just enough.
+    assert unreachable_jobs(make([("j", 45.0, {})])) == {}
+
+
+def test_one_kwh_beyond_the_limit_is_out_of_range() -> None:
+    # 100 - 45.5 - 45.5 = 9 kWh, 1 kWh below the reserve.
+    out = unreachable_jobs(make([("j", 45.5, {})]))
+    assert list(out) == ["j"]
+    assert out["j"].startswith("out of range")
+    assert "1.0 kWh short" in out["j"]
+
+
+def test_a_charger_half_way_makes_a_far_job_reachable() -> None:
+    # Job at 70 km. Direct: 100 - 70 - 70 = -40, 50 kWh short of the 10 kWh reserve.
+    far = make([("j", 70.0, {})])
+    assert "50.0 kWh short" in unreachable_jobs(far)["j"]
+    # Charger at 30 km: depot -> charger 30 kWh (70 left), full again (100), -> job 40 (60 left),
+    # -> charger 40 (20 left >= 10). Margin 20 - 10 = 10 kWh.
+    inst = make([("j", 70.0, {})], stations=[("cs", 30.0, {"power_kw": 50.0})])
+    assert unreachable_jobs(inst) == {}
+
+
+def test_a_chain_of_two_chargers() -> None:
+    # Job at 140 km. Chargers at 50 and 100: depot -> cs1 (50 left) -> cs2 (50 left) -> job
+    # (60 left) -> cs2 (20 left). The depot cannot reach cs2 directly (100 - 100 = 0 < 10), so
+    # the job needs the chain; cs2 gets home through cs1 (50 + 50 km).
+    chain = [("cs1", 50.0, {"power_kw": 50.0}), ("cs2", 100.0, {"power_kw": 50.0})]
+    inst = make([("j", 140.0, {})], stations=chain)
+    assert unreachable_jobs(inst) == {}
+    g = station_graph(inst, inst.vehicles[0])
+    assert g.has_edge("@start", "cs1") and not g.has_edge("@start", "cs2")
+    assert g.has_edge("cs1", "cs2") and g.has_edge("cs2", "cs1") and g.has_edge("cs1", "@end")
+    assert g.edges["cs1", "cs2"]["energy_kwh"] == pytest.approx(50.0)
+    # Without cs1, cs2 is out of reach and the job too: best is 100 - 140 - 140 - 10 = -190.
+    alone = make([("j", 140.0, {})], stations=chain[1:])
+    assert "190.0 kWh short" in unreachable_jobs(alone)["j"]
+
+
+def test_a_bev_cannot_use_a_swap_station_but_a_swap_truck_can() -> None:
+    swap_station = [("sw", 30.0, {"kind": "swap", "swap_min": 5.0})]
+    assert "j" in unreachable_jobs(make([("j", 70.0, {})], stations=swap_station))
+    assert unreachable_jobs(make([("j", 70.0, {})], stations=swap_station, types=(SWAP,))) == {}
+
+
+def test_a_station_closed_during_the_whole_shift_is_not_used() -> None:
+    # Open 22:00-23:00, the shift is 06:00-20:00.
+    closed = [("cs", 30.0, {"power_kw": 50.0, "opening": (TimeWindow(1320.0, 1380.0),)})]
+    shift = {"shift": TimeWindow(360.0, 1200.0)}
+    assert "j" in unreachable_jobs(make([("j", 70.0, {})], stations=closed, vehicle=shift))
+
+
+def test_initial_charge_counts_from_the_depot() -> None:
+    # 60 % of 100 kWh: 60 - 25 - 25 = 10 = reserve at 25 km, short by 1 kWh at 25.5 km.
+    half = {"initial_soc": 0.6}
+    assert unreachable_jobs(make([("j", 25.0, {})], vehicle=half)) == {}
+    assert "1.0 kWh short" in unreachable_jobs(make([("j", 25.5, {})], vehicle=half))["j"]
+
+
+def test_a_diesel_truck_has_no_range_limit() -> None:
+    assert unreachable_jobs(make([("j", 500.0, {})], types=(BEV, DIESEL))) == {}
+
+
+def test_charging_between_pickup_and_delivery() -> None:
+    # Pickup at +40, delivery at -40. Direct: 100 - 40 (60 at pickup) - 80 (-20 at delivery): no.
+    # With a charger at 0 (beside the depot): pickup (60) -> charger (20 >= 10), full (100) ->
+    # delivery (60) -> depot (20): margin 10 kWh.
+    ship: list[tuple[str, float, float, dict[str, Any]]] = [("s", 40.0, -40.0, {})]
+    assert "out of range" in unreachable_jobs(make([], shipments=ship))["s"]
+    inst = make([], shipments=ship, stations=[("cs", 0.0, {"power_kw": 50.0})])
+    assert unreachable_jobs(inst) == {}
+
+
+# ----------------------------------------------------------------------------------------------
+# capacity and zones
+def test_too_heavy_and_too_bulky() -> None:
+    inst = make(
+        [
+            ("heavy", 5.0, {"weight_kg": 30_001.0}),
+            ("bulky", 5.0, {"weight_kg": 10.0, "volume_m3": 9.0}),
+            ("fits", 5.0, {"weight_kg": 30_000.0}),
+        ],
+        types=(VAN, DIESEL),
+    )
+    out = unreachable_jobs(inst)
+    assert set(out) == {"heavy"}  # diesel has no volume limit, so "bulky" fits it
+    assert out["heavy"] == "too heavy: 30001 kg, the largest capacity is 30000 kg"
+    only_van = make([("bulky", 5.0, {"weight_kg": 10.0, "volume_m3": 9.0})], types=(VAN,))
+    assert unreachable_jobs(only_van)["bulky"] == "too bulky: 9 m3, the largest capacity is 8 m3"
+
+
+def test_banned_when_only_the_diesel_truck_can_carry_it() -> None:
+    # 20 t: only the diesel truck (30 t) can carry it, and the job lies in the core (x 3..8).
+    jobs = [("in-core", 5.0, {"weight_kg": 20_000.0}), ("outside", 10.0, {"weight_kg": 20_000.0})]
+    out = unreachable_jobs(make(jobs, types=(BEV, DIESEL), zone=(3.0, 8.0)))
+    assert set(out) == {"in-core"}
+    assert out["in-core"].startswith("banned: lies in zone core")
+    assert "diesel" in out["in-core"]
+    # A light job in the core is fine: the battery truck may go there.
+    assert unreachable_jobs(make([("light", 5.0, {})], types=(BEV, DIESEL), zone=(3.0, 8.0))) == {}
+
+
+def test_a_station_in_a_banned_zone_is_not_used() -> None:
+    banned_bev = VehicleType(**{**_fields(BEV), "banned_zones": ("core",)})
+    stations = [("cs", 30.0, {"power_kw": 50.0})]
+    inst = make([("j", 70.0, {})], stations=stations, types=(banned_bev,), zone=(29.0, 31.0))
+    assert "out of range" in unreachable_jobs(inst)["j"]
+
+
+def _fields(vt: VehicleType) -> dict[str, Any]:
+    return {name: getattr(vt, name) for name in vt.__dataclass_fields__}
+
+
+# ----------------------------------------------------------------------------------------------
+# time
+def test_window_closed_before_anyone_arrives() -> None:
+    # 20 km = 20 min from the depot; the shift starts at 06:00, so the earliest arrival is 06:20.
+    # (Without a shift the vehicle would start with the depot's opening at 00:00 and be in time.)
+    assert (
+        unreachable_jobs(make([("j", 20.0, {"time_windows": (TimeWindow(300.0, 370.0),)})])) == {}
+    )
+    late = make(
+        [("j", 20.0, {"time_windows": (TimeWindow(300.0, 370.0),)})],
+        vehicle={"shift": TimeWindow(360.0, 1200.0)},
+    )
+    reason = unreachable_jobs(late)["j"]
+    assert reason == (
+        "window unreachable: for the best vehicle (v-bev) the earliest arrival at the job 06:20"
+        " is after its last window end 06:10"
+    )
+    # Exactly on time is fine: the window closes at 06:20.
+    on_time = make(
+        [("j", 20.0, {"time_windows": (TimeWindow(300.0, 380.0),)})],
+        vehicle={"shift": TimeWindow(360.0, 1200.0)},
+    )
+    assert unreachable_jobs(on_time) == {}
+
+
+def test_a_second_window_still_open_is_used() -> None:
+    windows = (TimeWindow(300.0, 370.0), TimeWindow(600.0, 660.0))
+    inst = make(
+        [("j", 20.0, {"time_windows": windows})], vehicle={"shift": TimeWindow(360.0, 1200.0)}
+    )
+    assert unreachable_jobs(inst) == {}
+
+
+def test_cannot_be_back_before_the_shift_ends() -> None:
+    # Window opens at 19:30, 20 min of service, 20 min home: back at 20:10 after a shift end at 20:00.
+    job = ("j", 20.0, {"time_windows": (TimeWindow(1170.0, 1200.0),), "service_min": 20.0})
+    reason = unreachable_jobs(make([job], vehicle={"shift": TimeWindow(360.0, 1200.0)}))["j"]
+    assert "earliest return to depot d 20:10" in reason and "shift end 20:00" in reason
+
+
+def test_maximum_duration() -> None:
+    # 30 km out, 30 back, 10 min of service: 70 min of work against a 60 min limit.
+    job = ("j", 30.0, {"service_min": 10.0})
+    out = unreachable_jobs(make([job], vehicle={"max_duration_min": 60.0}))
+    assert "70 min" in out["j"]
+    assert unreachable_jobs(make([job], vehicle={"max_duration_min": 70.0})) == {}
+
+
+def test_shipment_delivery_window_after_pickup() -> None:
+    # Pickup at 10 (service from 10 min at the earliest), delivery at 40 reached at 10 + 30 = 40 min,
+    # but its window closes at 30.
+    ship = [
+        (
+            "s",
+            10.0,
+            40.0,
+            {"delivery_windows": (TimeWindow(0.0, 30.0),)},
+        )
+    ]
+    reason = unreachable_jobs(make([], shipments=ship, types=(DIESEL,)))["s"]
+    assert "arrival at the delivery 00:40" in reason
+
+
+def test_speed_factor_slows_the_truck() -> None:
+    slow = VehicleType(**{**_fields(DIESEL), "speed_factor": 0.5})
+    job = ("j", 20.0, {"time_windows": (TimeWindow(0.0, 30.0),)})
+    assert unreachable_jobs(make([job], types=(DIESEL,))) == {}  # 20 min
+    assert "j" in unreachable_jobs(make([job], types=(slow,)))  # 40 min
+
+
+# ----------------------------------------------------------------------------------------------
+# the combined answer
+def test_reasons_come_from_the_last_stage_any_vehicle_passed() -> None:
+    # The van could be on time but cannot carry 2 t; the diesel truck carries it but is late.
+    job = ("j", 30.0, {"weight_kg": 2_000.0, "time_windows": (TimeWindow(0.0, 35.0),)})
+    slow = VehicleType(**{**_fields(DIESEL), "speed_factor": 0.5})
+    out = unreachable_jobs(make([job], types=(VAN, slow)))
+    assert out["j"].startswith("window unreachable: for the best vehicle (v-diesel)")
+
+
+def test_reach_info_lists_the_vehicles_per_task() -> None:
+    jobs = [("light", 5.0, {"weight_kg": 500.0}), ("heavy", 5.0, {"weight_kg": 5_000.0})]
+    info = analyse(make(jobs, types=(VAN, DIESEL)))
+    assert info.task_ids == ("light", "heavy")
+    assert info.vehicle_ids == ("v-van", "v-diesel")
+    assert info.vehicles_for("light") == ("v-van", "v-diesel")
+    assert info.vehicles_for("heavy") == ("v-diesel",)
+    assert info.can_serve.shape == (2, 2)
+    assert info.unreachable == ()
+
+
+def test_no_tasks() -> None:
+    info = analyse(make([]))
+    assert info.unreachable == () and info.can_serve.shape == (1, 0)
+
+
+def test_format_clock() -> None:
+    assert format_clock(0) == "00:00"
+    assert format_clock(1199.6) == "20:00"
+    assert format_clock(1500) == "25:00"
+    assert format_clock(-30) == "-00:30"
