@@ -39,6 +39,11 @@ FUEL_UNIT: dict[str, str] = {
     "bev": "kWh",
     "swap": "kWh",
 }
+#: Which station kinds each carrier can use (see ``VehicleType.can_use``).
+STATION_KINDS_BY_CARRIER: dict[str, frozenset[str]] = {
+    "bev": frozenset({"charger"}),
+    "swap": frozenset({"charger", "swap"}),
+}
 JobKind = Literal["delivery", "pickup"]
 StationKind = Literal["charger", "swap"]
 Metric = Literal["euclidean", "haversine", "matrix"]
@@ -413,6 +418,11 @@ class VehicleType:
     def is_electric(self) -> bool:
         return self.carrier in ELECTRIC_CARRIERS
 
+    def can_use(self, station_kind: str) -> bool:
+        """Whether this type can use a station of ``station_kind``. A plug-in truck has no
+        swappable pack; swap trucks (CATL #75-standard chassis and the like) can also plug in."""
+        return station_kind in STATION_KINDS_BY_CARRIER.get(self.carrier, frozenset())
+
     @property
     def fuel_unit(self) -> str:
         return FUEL_UNIT[self.carrier]
@@ -500,7 +510,9 @@ class TariffPeriod:
 class Station:
     """A place to charge (``charger``: power or curve) or to swap batteries (``swap``: a full pack
     in ``swap_min`` minutes). ``opening`` empty means always open. ``tariff`` empty means energy is free
-    there. ``green_share`` of the energy comes from renewables (lowers the grid factor)."""
+    there. A visit costs ``fee_per_visit`` plus, per kWh metered at the charger (grid side),
+    the tariff price plus ``fee_per_kwh`` (the service fee Chinese charging operators add per kWh).
+    ``green_share`` of the energy comes from renewables (lowers the grid factor)."""
 
     id: str
     location: int
@@ -510,7 +522,8 @@ class Station:
     chargers: int = 1
     opening: tuple[TimeWindow, ...] = ()
     tariff: tuple[TariffPeriod, ...] = ()
-    service_fee: float = 0.0
+    fee_per_visit: float = 0.0
+    fee_per_kwh: float = 0.0
     swap_min: float = 0.0
     grid_co2e_kg_per_kwh: float | None = None
     green_share: float = 0.0
@@ -548,7 +561,8 @@ class Station:
                     "the last segment must reach 1.0",
                     prev,
                 )
-        _non_negative(p, self.service_fee, "service_fee")
+        _non_negative(p, self.fee_per_visit, "fee_per_visit")
+        _non_negative(p, self.fee_per_kwh, "fee_per_kwh")
         _non_negative(p, self.swap_min, "swap_min")
         _non_negative(p, self.grid_co2e_kg_per_kwh, "grid_co2e_kg_per_kwh")
         _fraction(p, self.green_share, "green_share")

@@ -349,7 +349,8 @@ def instance_from_dict(data: Any, source: str | None = None) -> Instance:
                     chargers=int(r.get("chargers", 1)),
                     opening=hours,
                     tariff=tuple(x for x in tariff if x is not None),
-                    service_fee=float(r.get("service_fee", 0.0)),
+                    fee_per_visit=float(r.get("fee_per_visit", 0.0)),
+                    fee_per_kwh=float(r.get("fee_per_kwh", 0.0)),
                     swap_min=float(r.get("swap_min", 0.0)),
                     grid_co2e_kg_per_kwh=_opt(r.get("grid_co2e_kg_per_kwh")),
                     green_share=float(r.get("green_share", 0.0)),
@@ -552,7 +553,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "tariff": [
                     {"from_min": p.from_min, "price_per_kwh": p.price_per_kwh} for p in s.tariff
                 ],
-                "service_fee": s.service_fee,
+                "fee_per_visit": s.fee_per_visit,
+                "fee_per_kwh": s.fee_per_kwh,
                 "swap_min": s.swap_min,
                 "grid_co2e_kg_per_kwh": s.grid_co2e_kg_per_kwh,
                 "green_share": s.green_share,

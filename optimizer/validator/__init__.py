@@ -40,7 +40,8 @@ first window whose end >= arrival; at a depot, the arrival. A job or shipment en
 in none of its windows is TIME_WINDOW, amount = minutes late after the last window closed before
 it (or early before the first window).
 
-*Stations* (electric types only; otherwise NOT_ELECTRIC, and the stop takes no time and no money).
+*Stations* (electric types only; otherwise NOT_ELECTRIC, and the stop takes no time and no money;
+a type that cannot use the station's kind, ``VehicleType.can_use``, gives STATION_KIND).
 Charged kWh: at a swap station always ``battery_kwh - soc on arrival`` (a fresh pack; a different
 reported figure is STOP_MISMATCH); at a charger the reported ``charged_kwh`` if given, else the
 fill to ``battery_kwh``. A negative reported charge is NEGATIVE_CHARGE; under
@@ -85,8 +86,8 @@ lie in 0..count-1 and each drives at most one route (VEHICLE_UNIT: the vehicle-c
 - ``fixed`` = sum of T.fixed_cost; ``distance`` = sum of d * T.cost_per_km;
   ``time`` = sum of duration / 60 * T.cost_per_hour;
 - ``energy``: fuel types: fuel used * T.fuel_price_per_unit; electric types: each station stop's
-  ``charge_cost`` = charged / station.charging_efficiency * station.price_at(start_min) +
-  station.service_fee, plus the depot refill max(0, initial battery - battery on arrival at the
+  ``charge_cost`` = charged / station.charging_efficiency * (station.price_at(start_min) +
+  station.fee_per_kwh) + station.fee_per_visit, plus the depot refill max(0, initial battery - battery on arrival at the
   end) / end_depot.charging_efficiency * end_depot.energy_price_per_kwh;
 - ``carbon`` = co2e_wtw_kg / 1000 * objective.carbon_price_per_t_co2e;
 - ``penalty`` = number of distinct known ids in ``unserved`` * (objective.unserved_penalty or 0);
@@ -135,6 +136,7 @@ from .codes import (
     ROUTE_ENDPOINTS,
     SHIFT,
     STATION_HOURS,
+    STATION_KIND,
     STOP_MISMATCH,
     TIME_INCONSISTENT,
     TIME_WINDOW,
@@ -167,6 +169,7 @@ __all__ = [
     "ROUTE_ENDPOINTS",
     "SHIFT",
     "STATION_HOURS",
+    "STATION_KIND",
     "STOP_MISMATCH",
     "TIME_INCONSISTENT",
     "TIME_WINDOW",

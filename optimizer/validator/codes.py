@@ -61,6 +61,8 @@ CHARGE_TIME = "CHARGE_TIME"
 FULL_RECHARGE = "FULL_RECHARGE"
 #: A vehicle without a battery visits a station.
 NOT_ELECTRIC = "NOT_ELECTRIC"
+#: An electric vehicle visits a station it cannot use (a plug-in truck at a battery-swap station).
+STATION_KIND = "STATION_KIND"
 
 # --- reported figures ----------------------------------------------------------------------------
 #: Reported times are impossible: an arrival differing from the previous departure plus travel
@@ -96,6 +98,7 @@ CODES: dict[str, str] = {
     CHARGE_TIME: "the stay at a station is shorter than the charge needs",
     FULL_RECHARGE: "a charger visit does not fill the battery under the full-recharge rule",
     NOT_ELECTRIC: "a vehicle without a battery visits a station",
+    STATION_KIND: "an electric vehicle visits a station of a kind it cannot use",
     TIME_INCONSISTENT: "reported arrival, start or departure times are impossible",
     STOP_MISMATCH: "a reported per-stop figure differs from the recomputed one",
     TOTAL_MISMATCH: "a reported total differs from the recomputed one",

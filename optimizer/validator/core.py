@@ -669,6 +669,13 @@ class _Checker:
         battery = t.battery_kwh
         fill = battery - soc_arr
         rules = self.inst.rules
+        if not t.can_use(station.kind):
+            self.add(
+                C.STATION_KIND,
+                f"{label} (type {t.id!r}, {t.carrier}) cannot use {station.kind} station {station.id!r}",
+                r,
+                s,
+            )
         if station.kind == "swap":
             charged = fill  # a fresh pack: the battery is full again, whatever was reported
         elif stop.charged_kwh is not None:
@@ -725,7 +732,7 @@ class _Checker:
             r, s, label, stop, start, minutes, C.CHARGE_TIME, f"charging {charged:g} kWh"
         )
         grid_kwh = charged / station.charging_efficiency
-        cost = grid_kwh * station.price_at(start) + station.service_fee
+        cost = grid_kwh * (station.price_at(start) + station.fee_per_kwh) + station.fee_per_visit
         co2 = grid_kwh * electricity_wtw_kg_per_kwh(
             station.grid_co2e_kg_per_kwh, station.green_share
         )

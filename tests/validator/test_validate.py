@@ -99,6 +99,7 @@ from optimizer.validator import (
     ROUTE_ENDPOINTS,
     SHIFT,
     STATION_HOURS,
+    STATION_KIND,
     STOP_MISMATCH,
     TIME_INCONSISTENT,
     TIME_WINDOW,
@@ -448,6 +449,13 @@ def test_vehicle_unit_out_of_range_and_reused(tiny: Instance) -> None:
 def test_not_electric(tiny: Instance) -> None:
     sol = with_stops(SPARSE, TRUCK, [depot(), job("J2"), Stop("station", "CH"), job("J3"), depot()])
     assert one(validate(tiny, sol), NOT_ELECTRIC, TRUCK, 2)
+
+
+def test_station_kind(tiny: Instance) -> None:
+    # The plug-in truck has no swappable pack: a visit to the swap station SW is not allowed.
+    sol = with_stops(SPARSE, EV, [depot(), job("J1"), Stop("station", "SW"), depot()])
+    report = validate(tiny, sol)
+    assert one(report, STATION_KIND, EV, 2)
 
 
 def test_max_duration(tiny: Instance) -> None:
