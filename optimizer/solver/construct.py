@@ -1,0 +1,467 @@
+"""A constructive start for the search: insertion with exact station placement per route.
+
+Why our own start: on tight E-VRPTW instances none of OR-Tools' first-solution strategies finds a
+plan (they insert one node at a time, and a customer that needs a detour to a charger is never
+feasible alone, while zero-penalty station copies are never inserted for their own sake). Here a
+route is a sequence of tasks *without* stations, and :class:`RouteEvaluator` decides where the
+vehicle must charge (a label-setting pass, see below). Insertion only ever builds routes that the
+evaluator proved feasible.
+
+The evaluator works on the very integers the OR-Tools model uses (same scaling, same rounding), so
+a route it accepts is accepted by OR-Tools too, and therefore by the validator.
+
+Label setting. Walking the task sequence, each label is (departure time, usable energy, cost) at a
+stop. To reach the next stop a label may drive direct or through one station (charge to full or
+swap). Labels that are later, emptier and dearer than another are dropped (Pareto dominance); at
+most ``MAX_LABELS`` are kept per stop. With full recharges and a linear charger this is exact for
+one station between consecutive stops; chains of two stations are not explored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Instance
+from . import scaling as S
+from .ortools_model import Node, RoutingModel, Unit, _fastest_minutes_per_kwh, _objective_weights
+
+MAX_LABELS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """A station as the evaluator sees it (one per station and battery class)."""
+
+    node: int  # the first OR-Tools copy of this station for the class
+    location: int
+    swap: bool
+    swap_t: int
+    charge_num: int  # charging time = ceil(energy * charge_num / 1e6) time units
+    open_from: int
+    close_at: int
+    windows: tuple[tuple[int, int], ...]
+
+
+@dataclass(slots=True)
+class _Label:
+    t: int  # departure time (scaled)
+    e: int  # usable energy on departure (scaled)
+    cost: int
+    parent: _Label | None
+    station: _Site | None  # station visited just before the stop this label sits at
+
+
+class RouteEvaluator:
+    """Feasibility and cost of one vehicle unit serving a sequence of task nodes."""
+
+    def __init__(self, rm: RoutingModel, unit_index: int) -> None:
+        self.rm = rm
+        inst = rm.instance
+        un: Unit = rm.units[unit_index]
+        self.unit = un
+        t = un.type
+        self.electric = t.is_electric
+        self.T = _time_matrix(rm, t.speed_factor)
+        per_km = _objective_weights(inst, t)[0]
+        per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
+        self.C = _cost_matrix(rm, per_km, per)
+        self.E = _energy_matrix(rm, t.full_rate_per_km) if self.electric else None
+        shift = inst.shift_of(un.vehicle)
+        sd = inst.depot_by_id[un.vehicle.start_depot]
+        ed = inst.depot_by_id[un.vehicle.end]
+        self.start_loc, self.end_loc = sd.location, ed.location
+        self.t0 = S.up(max(shift.start_min, sd.opening.start_min), S.TIME_PER_MIN)
+        self.t_end = S.down(min(shift.end_min, ed.opening.end_min), S.TIME_PER_MIN)
+        limits = [x for x in (un.vehicle.max_duration_min, t.max_duration_min) if x is not None]
+        self.max_span = S.down(min(limits), S.TIME_PER_MIN) if limits else None
+        self.cap_w = S.down(t.capacity_kg, S.LOAD_PER_KG)
+        self.cap_v = S.down(t.capacity_m3, S.VOLUME_PER_M3) if t.capacity_m3 is not None else None
+        self.cap_e = (
+            S.down((t.battery_kwh or 0.0) - t.reserve_kwh, S.ENERGY_PER_KWH) if self.electric else 0
+        )
+        self.e0 = (
+            max(
+                0,
+                S.down(
+                    un.vehicle.initial_soc * (t.battery_kwh or 0.0) - t.reserve_kwh,
+                    S.ENERGY_PER_KWH,
+                ),
+            )
+            if self.electric
+            else 0
+        )
+        self.sites: list[_Site] = []
+        if self.electric:
+            key = (float(t.battery_kwh or 0.0), t.reserve_kwh)
+            cls = rm.battery_classes.index(key)
+            for st in inst.stations:
+                copies = rm.station_nodes.get((st.id, cls))
+                if not copies or not t.can_use(st.kind):
+                    continue
+                mpk = 0.0 if inst.rules.instant_charging else _fastest_minutes_per_kwh(st)
+                wins = tuple(
+                    (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
+                    for w in st.opening
+                )
+                self.sites.append(
+                    _Site(
+                        node=copies[0],
+                        location=st.location,
+                        swap=st.kind == "swap",
+                        swap_t=S.up(st.swap_min, S.TIME_PER_MIN),
+                        charge_num=S.up(mpk * S.TIME_PER_MIN, 1000) if st.kind == "charger" else 0,
+                        open_from=wins[0][0] if wins else 0,
+                        close_at=wins[-1][1] if wins else S.INFINITE,
+                        windows=wins,
+                    )
+                )
+
+    # ------------------------------------------------------------------------------------------
+    def _serve(self, node: Node, arrival: int) -> int | None:
+        """Service start at ``node`` for an ``arrival`` (scaled), or None if every window closed."""
+        if not node.windows:
+            return arrival
+        for w in node.windows:
+            lo, hi = S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN)
+            if arrival <= hi:
+                return max(arrival, lo)
+        return None
+
+    def _charge(self, site: _Site, arrival: int, energy: int) -> int | None:
+        """Departure time from a station reached at ``arrival`` with ``energy``, filling up."""
+        if site.swap:
+            need = site.swap_t
+        else:
+            added = self.cap_e - energy
+            need = -((-added * site.charge_num) // (S.ENERGY_PER_KWH * 1000))  # ceil division
+        if not site.windows:
+            return arrival + need
+        for lo, hi in site.windows:
+            begin = max(arrival, lo)
+            if begin <= hi and begin + need <= site.close_at:
+                return begin + need
+        return None
+
+    def evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
+        """Cost and the full node sequence (stations inserted) of serving ``seq``, or None."""
+        rm = self.rm
+        nodes = rm.nodes
+        # Capacity first: it does not depend on the schedule.
+        # The load taken at the depot: every delivery job on the route, each rounded up.
+        load_w = sum(
+            S.up(-nodes[i].weight_kg, S.LOAD_PER_KG)
+            for i in seq
+            if nodes[i].kind == "job" and nodes[i].weight_kg < 0
+        )
+        load_v = sum(
+            S.up(-nodes[i].volume_m3, S.VOLUME_PER_M3)
+            for i in seq
+            if nodes[i].kind == "job" and nodes[i].volume_m3 < 0
+        )
+        if load_w > self.cap_w or (self.cap_v is not None and load_v > self.cap_v):
+            return None
+        for i in seq:
+            nd = nodes[i]
+            if nd.weight_kg:
+                load_w += (
+                    S.up(nd.weight_kg, S.LOAD_PER_KG)
+                    if nd.weight_kg > 0
+                    else -S.up(-nd.weight_kg, S.LOAD_PER_KG)
+                )
+                if load_w > self.cap_w:
+                    return None
+            if self.cap_v is not None and nd.volume_m3:
+                load_v += (
+                    S.up(nd.volume_m3, S.VOLUME_PER_M3)
+                    if nd.volume_m3 > 0
+                    else -S.up(-nd.volume_m3, S.VOLUME_PER_M3)
+                )
+                if load_v > self.cap_v:
+                    return None
+        T, C, E = self.T, self.C, self.E
+        labels = [_Label(self.t0, self.e0, 0, None, None)]
+        prev_loc = self.start_loc
+        targets = [*seq, -1]
+        for i in targets:
+            if i == -1:
+                loc, node = self.end_loc, None
+                service = 0
+            else:
+                node = nodes[i]
+                loc = node.location
+                service = S.up(node.service_min, S.TIME_PER_MIN)
+            new: list[_Label] = []
+            for lab in labels:
+                # direct
+                e2 = lab.e - (int(E[prev_loc, loc]) if E is not None else 0)
+                if e2 >= 0:
+                    arr = lab.t + int(T[prev_loc, loc])
+                    start = (
+                        self._serve(node, arr)
+                        if node is not None
+                        else (arr if arr <= self.t_end else None)
+                    )
+                    if start is not None:
+                        new.append(
+                            _Label(start + service, e2, lab.cost + int(C[prev_loc, loc]), lab, None)
+                        )
+                if E is None:
+                    continue
+                for site in self.sites:
+                    e1 = lab.e - int(E[prev_loc, site.location])
+                    if e1 < 0:
+                        continue
+                    e3 = self.cap_e - int(E[site.location, loc])
+                    if e3 < 0:
+                        continue
+                    leave = self._charge(site, lab.t + int(T[prev_loc, site.location]), e1)
+                    if leave is None:
+                        continue
+                    arr = leave + int(T[site.location, loc])
+                    start = (
+                        self._serve(node, arr)
+                        if node is not None
+                        else (arr if arr <= self.t_end else None)
+                    )
+                    if start is None:
+                        continue
+                    cost = lab.cost + int(C[prev_loc, site.location]) + int(C[site.location, loc])
+                    new.append(_Label(start + service, e3, cost, lab, site))
+            if not new:
+                return None
+            labels = _pareto(new)
+            prev_loc = loc
+        best = None
+        for lab in labels:
+            if self.max_span is not None and lab.t - self.t0 > self.max_span:
+                continue
+            if best is None or lab.cost < best.cost:
+                best = lab
+        if best is None:
+            return None
+        # Unwind: the label chain holds one label per target, with the station before it.
+        chain: list[_Label] = []
+        cur: _Label | None = best
+        while cur is not None and cur.parent is not None:
+            chain.append(cur)
+            cur = cur.parent
+        chain.reverse()
+        out: list[int] = []
+        for target, step in zip(targets, chain, strict=True):
+            if step.station is not None:
+                out.append(step.station.node)
+            if target != -1:
+                out.append(target)
+        return best.cost, out
+
+
+def _pareto(labels: list[_Label]) -> list[_Label]:
+    labels.sort(key=lambda lab: (lab.cost, lab.t, -lab.e))
+    kept: list[_Label] = []
+    for lab in labels:
+        if any(k.t <= lab.t and k.e >= lab.e for k in kept):
+            continue
+        kept.append(lab)
+        if len(kept) >= MAX_LABELS:
+            break
+    return kept
+
+
+_CACHE: dict[tuple[int, str, float], np.ndarray] = {}
+
+
+def _time_matrix(rm: RoutingModel, speed_factor: float) -> np.ndarray:
+    key = (id(rm), "t", speed_factor)
+    if key not in _CACHE:
+        _CACHE[key] = S.matrix_up(rm.instance.duration_min / speed_factor, S.TIME_PER_MIN)
+    return _CACHE[key]
+
+
+def _cost_matrix(rm: RoutingModel, per_km: float, per: int) -> np.ndarray:
+    key = (id(rm), "c", per_km)
+    if key not in _CACHE:
+        _CACHE[key] = S.matrix_nearest(rm.instance.distance_km * per_km, per)
+    return _CACHE[key]
+
+
+def _energy_matrix(rm: RoutingModel, rate: float) -> np.ndarray:
+    key = (id(rm), "e", rate)
+    if key not in _CACHE:
+        _CACHE[key] = S.matrix_up(rm.instance.distance_km * rate, S.ENERGY_PER_KWH)
+    return _CACHE[key]
+
+
+def release(rm: RoutingModel) -> None:
+    """Drop the cached matrices of ``rm``."""
+    for key in [k for k in _CACHE if k[0] == id(rm)]:
+        del _CACHE[key]
+
+
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class Built:
+    """A constructed plan: per vehicle unit, its full node sequence (stations included)."""
+
+    routes: dict[int, list[int]]  # unit index -> node sequence
+    tasks: dict[int, list[int]]  # unit index -> task nodes only (no stations)
+    cost: dict[int, int]
+    unassigned: list[str]
+
+
+def construct(rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80) -> Built:
+    """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
+    cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
+
+    ``eval_budget`` caps the full evaluations tried per insertion step (the cheap ones first).
+    """
+    inst: Instance = rm.instance
+    rng = np.random.default_rng(order_seed)
+    evaluators: dict[int, RouteEvaluator] = {}
+
+    def ev(k: int) -> RouteEvaluator:
+        if k not in evaluators:
+            evaluators[k] = RouteEvaluator(rm, k)
+        return evaluators[k]
+
+    # Tasks: single nodes for jobs; (pickup, delivery) pairs for shipments.
+    tasks: dict[str, list[int]] = dict(rm.task_nodes)
+    unserved = set(tasks)
+    routes: dict[int, list[int]] = {}
+    plans: dict[int, list[int]] = {}
+    costs: dict[int, int] = {}
+    dist = inst.distance_km
+    depot_loc = inst.depots[0].location
+    free_units = list(range(len(rm.units)))
+
+    def due(tid: str) -> float:
+        nd = rm.nodes[tasks[tid][-1]]
+        return nd.windows[-1].end_min if nd.windows else float("inf")
+
+    def far(tid: str) -> float:
+        return float(dist[depot_loc, rm.nodes[tasks[tid][0]].location])
+
+    def insert_options(k: int, seq: list[int], tid: str) -> list[tuple[int, list[int]]]:
+        """Candidate sequences for inserting ``tid`` in ``seq``, with a cheap distance estimate."""
+        e = ev(k)
+        ids = tasks[tid]
+        locs = [e.start_loc, *[rm.nodes[i].location for i in seq], e.end_loc]
+        out = []
+        if len(ids) == 1:
+            u = rm.nodes[ids[0]].location
+            for p in range(len(seq) + 1):
+                a, b = locs[p], locs[p + 1]
+                delta = int(e.C[a, u] + e.C[u, b] - e.C[a, b])
+                out.append((delta, [*seq[:p], ids[0], *seq[p:]]))
+        else:
+            pu, du = rm.nodes[ids[0]].location, rm.nodes[ids[1]].location
+            for p in range(len(seq) + 1):
+                for q in range(p, len(seq) + 1):
+                    new = [*seq[:p], ids[0], *seq[p:q], ids[1], *seq[q:]]
+                    a, b = locs[p], locs[p + 1]
+                    if p == q:
+                        delta = int(e.C[a, pu] + e.C[pu, du] + e.C[du, b] - e.C[a, b])
+                    else:
+                        c, d = locs[q], locs[q + 1]
+                        delta = int(
+                            e.C[a, pu]
+                            + e.C[pu, b]
+                            - e.C[a, b]
+                            + e.C[c, du]
+                            + e.C[du, d]
+                            - e.C[c, d]
+                        )
+                    out.append((delta, new))
+        return out
+
+    def best_insertion(
+        k: int, seq: list[int], candidates: list[str], budget: int
+    ) -> tuple[str, list[int], int, list[int]] | None:
+        options: list[tuple[int, float, str, list[int]]] = []
+        for tid in candidates:
+            for delta, new in insert_options(k, seq, tid):
+                options.append((delta, float(rng.random()), tid, new))
+        options.sort(key=lambda o: (o[0], o[1]))
+        for _, _, tid, new in options[:budget]:
+            res = ev(k).evaluate(new)
+            if res is not None:
+                return tid, new, res[0], res[1]
+        return None
+
+    while unserved and free_units:
+        # Seed: the task due soonest among the farthest third (hard to fit later).
+        ordered = sorted(unserved, key=lambda t: (-far(t), due(t)))
+        opened = False
+        for k in list(free_units):
+            for tid in ordered[: max(1, len(ordered) // 3)] + ordered[max(1, len(ordered) // 3) :]:
+                res = ev(k).evaluate(tasks[tid])
+                if res is not None:
+                    seq = list(tasks[tid])
+                    unserved.discard(tid)
+                    routes[k], costs[k], plans[k] = seq, res[0], res[1]
+                    free_units.remove(k)
+                    opened = True
+                    break
+            if opened:
+                break
+            # This unit serves nothing that is left: try the next unit type.
+        if not opened:
+            break
+        while unserved:
+            found = best_insertion(k, routes[k], sorted(unserved), eval_budget)
+            if found is None:
+                break
+            tid, seq, cost, plan = found
+            routes[k], costs[k], plans[k] = seq, cost, plan
+            unserved.discard(tid)
+
+    built = Built(plans, routes, costs, sorted(unserved))
+    _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
+    return built
+
+
+def _eliminate_routes(
+    rm: RoutingModel,
+    built: Built,
+    ev: Callable[[int], RouteEvaluator],
+    tasks: dict[str, list[int]],
+    insert_options: Callable[[int, list[int], str], list[tuple[int, list[int]]]],
+    budget: int,
+) -> None:
+    """Try to empty routes, smallest first, by inserting their tasks into the other routes."""
+    task_of = {n: tid for tid, ids in tasks.items() for n in ids}
+    improved = True
+    while improved and len(built.tasks) > 1:
+        improved = False
+        for k in sorted(built.tasks, key=lambda k: len(built.tasks[k])):
+            moving = list(dict.fromkeys(task_of[n] for n in built.tasks[k]))
+            trial_tasks = {j: list(s) for j, s in built.tasks.items() if j != k}
+            trial_plans = {j: built.routes[j] for j in trial_tasks}
+            trial_costs = {j: built.cost[j] for j in trial_tasks}
+            ok = True
+            for tid in moving:
+                best = None
+                for j, seq in trial_tasks.items():
+                    opts = sorted(insert_options(j, seq, tid), key=lambda o: o[0])[
+                        : budget // 4 or 1
+                    ]
+                    for delta, new in opts:
+                        if best is not None and delta >= best[0]:
+                            break
+                        res = ev(j).evaluate(new)
+                        if res is not None:
+                            best = (res[0] - trial_costs[j], j, new, res)
+                            break
+                if best is None:
+                    ok = False
+                    break
+                _, j, new, res = best
+                trial_tasks[j], trial_costs[j], trial_plans[j] = new, res[0], res[1]
+            if ok:
+                built.tasks = trial_tasks
+                built.routes = trial_plans
+                built.cost = trial_costs
+                improved = True
+                break

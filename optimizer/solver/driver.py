@@ -1,0 +1,275 @@
+"""Solve orchestration: diagnosis, model, search, read-back, validation.
+
+Reproducibility. OR-Tools routing has no random seed and its search is deterministic for a fixed
+amount of work, but a wall-clock limit cuts the work at a machine- and load-dependent point. So the
+search budget is counted in *solutions* (OR-Tools' ``solution_limit``), derived from the time limit at
+a fixed rate (``SolveOptions.solutions_per_second``) and the wall clock only acts as a safety cap.
+Same instance + same seed + same time limit -> same plan, as long as the safety cap does not fire
+(the result's ``meta.stopped_by`` says which limit stopped the search). ``seed`` drives every
+random choice of our own (none in the pure OR-Tools path yet), never the OR-Tools search.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import EXIT_INFEASIBLE, OptimizerError
+from ..model import Instance
+from ..solution import Route, Solution, Stop
+from . import scaling as S
+from .ortools_model import ModelOptions, RoutingModel, build, search_parameters
+
+
+class InfeasibleError(OptimizerError):
+    """No plan serves every job; ``diagnosis`` says which jobs and why."""
+
+    code = "infeasible"
+    exit_status = EXIT_INFEASIBLE
+
+    def __init__(self, diagnosis: dict[str, str]) -> None:
+        self.diagnosis = diagnosis
+        lines = [f"{job}: {why}" for job, why in list(diagnosis.items())[:20]]
+        more = f"\n  ... and {len(diagnosis) - 20} more" if len(diagnosis) > 20 else ""
+        super().__init__(
+            f"no plan serves every job; {len(diagnosis)} cannot be served:\n  "
+            + "\n  ".join(lines)
+            + more
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "unservable": self.diagnosis}
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Search settings. ``time_limit_s`` and ``seed`` are the inputs that make a run reproducible."""
+
+    time_limit_s: float = 30.0
+    seed: int = 0
+    #: Solution budget per second of time limit (the deterministic work measure, see module doc).
+    solutions_per_second: int = 400
+    #: Set to False to let the wall clock alone stop the search (faster machines then search more).
+    deterministic: bool = True
+    copies_per_station: int | None = None
+    #: Start the search from our own insertion heuristic with exact station placement.
+    construct: bool = True
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    progress: bool = False
+
+
+ProgressFn = Callable[[float, float, int], None]
+
+
+def _stderr_progress(elapsed_s: float, cost: float, vehicles: int) -> None:
+    print(
+        f"[{elapsed_s:7.1f}s] best cost {cost:,.2f}  vehicles {vehicles}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def solve(
+    instance: Instance,
+    time_limit_s: float = 30.0,
+    seed: int = 0,
+    *,
+    options: SolveOptions | None = None,
+    on_progress: ProgressFn | None = None,
+) -> Solution:
+    """Plan ``instance``: the cheapest plan found within the limits, validated.
+
+    Raises :class:`InfeasibleError` with a per-job diagnosis when the jobs cannot all be served and
+    the instance allows no unserved jobs.
+    """
+    from ..reach import unreachable_jobs
+    from ..validator import validate
+
+    opts = replace(options or SolveOptions(), time_limit_s=time_limit_s, seed=seed)
+    started = time.monotonic()
+    if instance.objective.unserved_penalty is None:
+        hopeless = unreachable_jobs(instance)
+        if hopeless:
+            raise InfeasibleError(hopeless)
+    if on_progress is None and opts.progress:
+        on_progress = _stderr_progress
+
+    copies = opts.copies_per_station or _default_copies(instance)
+    rm = build(instance, ModelOptions(copies_per_station=copies))
+    start_routes: dict[int, list[int]] | None = None
+    if opts.construct:
+        from .construct import construct, release
+
+        built = construct(rm, order_seed=opts.seed)
+        release(rm)
+        needed = _copies_needed(rm, built.routes)
+        if needed > copies and opts.copies_per_station is None:
+            new_rm = build(instance, ModelOptions(copies_per_station=needed))
+            start_routes = _remap(rm, new_rm, built.routes)
+            rm, copies = new_rm, needed
+        else:
+            start_routes = _remap(rm, rm, built.routes)
+    params: Any = search_parameters(
+        max(0.1, opts.time_limit_s - (time.monotonic() - started)),
+        solution_limit=max(10, int(opts.solutions_per_second * opts.time_limit_s))
+        if opts.deterministic
+        else None,
+        metaheuristic=opts.metaheuristic,
+    )
+    last_report = [0.0]
+
+    def at_solution() -> None:
+        if on_progress is None:
+            return
+        now = time.monotonic() - started
+        if now - last_report[0] >= 1.0:
+            last_report[0] = now
+            used = sum(
+                1
+                for k in range(len(rm.units))
+                if not rm.routing.IsEnd(rm.routing.NextVar(rm.routing.Start(k)).Value())
+            )
+            on_progress(now, _real_cost(rm, rm.routing.CostVar().Value()), used)
+
+    rm.routing.AddAtSolutionCallback(at_solution)
+    assignment = None
+    if start_routes is not None:
+        rm.routing.CloseModelWithParameters(params)
+        per_vehicle = [
+            [rm.manager.NodeToIndex(n) for n in start_routes.get(k, [])]
+            for k in range(len(rm.units))
+        ]
+        initial = rm.routing.ReadAssignmentFromRoutes(per_vehicle, True)
+        if initial is not None:
+            assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
+    if assignment is None:
+        assignment = rm.routing.SolveWithParameters(params)
+    if assignment is None:
+        raise InfeasibleError(_diagnose_no_plan(instance))
+    elapsed = time.monotonic() - started
+    stopped_by = "time" if elapsed >= 0.98 * opts.time_limit_s else "solutions"
+    sparse = _read_back(rm, assignment)
+    dropped = _dropped(rm, assignment)
+    if dropped and rm.mandatory:
+        raise InfeasibleError(
+            {
+                tid: "the search found no feasible position for it (capacity, windows, range or shift)"
+                for tid in dropped
+            }
+        )
+    sparse = replace(sparse, unserved=tuple(dropped))
+    report = validate(instance, sparse)
+    if not report.feasible:
+        raise RuntimeError(
+            "internal error: the solver produced a plan the validator rejects:\n" + report.summary()
+        )
+    meta = {
+        "solver": "ortools-routing",
+        "seed": opts.seed,
+        "time_limit_s": opts.time_limit_s,
+        "wall_time_s": round(time.monotonic() - started, 3),
+        "stopped_by": stopped_by,
+        "copies_per_station": copies,
+    }
+    return replace(report.solution, meta={**dict(report.solution.meta), **meta})
+
+
+def _default_copies(instance: Instance) -> int:
+    """Copies of each station per battery class: enough for several routes to use a station."""
+    if not instance.stations:
+        return 0
+    tasks = len(instance.jobs) + 2 * len(instance.shipments)
+    return int(min(max(2, math.ceil(3 * tasks / (10 * len(instance.stations)))), 6))
+
+
+def _copies_needed(rm: RoutingModel, routes: dict[int, list[int]]) -> int:
+    """Copies per station the constructed plan needs, plus one spare for the search."""
+    use: dict[tuple[str, int], int] = {}
+    for seq in routes.values():
+        for n in seq:
+            nd = rm.nodes[n]
+            if nd.kind == "station":
+                key = (nd.ref, nd.battery_class)
+                use[key] = use.get(key, 0) + 1
+    return max(use.values(), default=0) + 1
+
+
+def _remap(
+    old: RoutingModel, new: RoutingModel, routes: dict[int, list[int]]
+) -> dict[int, list[int]]:
+    """Node sequences of ``old`` in ``new``'s numbering, each station visit on its own copy."""
+    next_copy: dict[tuple[str, int], int] = {}
+    out: dict[int, list[int]] = {}
+    for k, seq in routes.items():
+        mapped = []
+        for n in seq:
+            nd = old.nodes[n]
+            if nd.kind != "station":
+                mapped.append(n)  # depots and tasks keep their numbers (they come first)
+                continue
+            key = (nd.ref, nd.battery_class)
+            c = next_copy.get(key, 0)
+            copies = new.station_nodes[key]
+            if c >= len(copies):
+                raise RuntimeError(
+                    f"internal error: station {nd.ref} needs more than {len(copies)} copies"
+                )
+            mapped.append(copies[c])
+            next_copy[key] = c + 1
+        out[k] = mapped
+    return out
+
+
+def _real_cost(rm: RoutingModel, value: int) -> float:
+    per = S.COST_PER_UNIT if rm.instance.objective.kind == "cost" else S.DISTANCE_PER_KM
+    return value / per
+
+
+def _read_back(rm: RoutingModel, assignment: Any) -> Solution:
+    """The stop sequences of the plan (times are left to the validator's earliest schedule)."""
+    routing, manager = rm.routing, rm.manager
+    partial = not rm.instance.rules.full_recharge
+    routes = []
+    for k, un in enumerate(rm.units):
+        idx = routing.Start(k)
+        stops = [Stop("depot", un.vehicle.start_depot)]
+        idx = assignment.Value(routing.NextVar(idx))
+        while not routing.IsEnd(idx):
+            nd = rm.nodes[manager.IndexToNode(idx)]
+            if nd.kind == "station":
+                charged = None
+                if (
+                    partial
+                    and nd.station is not None
+                    and nd.station.kind == "charger"
+                    and rm.energy_dim is not None
+                ):
+                    charged = assignment.Value(rm.energy_dim.SlackVar(idx)) / S.ENERGY_PER_KWH
+                stops.append(Stop("station", nd.ref, charged_kwh=charged))
+            else:
+                stops.append(Stop(nd.kind, nd.ref))
+            idx = assignment.Value(routing.NextVar(idx))
+        stops.append(Stop("depot", un.vehicle.end))
+        if len(stops) > 2:
+            routes.append(Route(un.vehicle.id, tuple(stops), un.unit))
+    return Solution(rm.instance.name, tuple(routes))
+
+
+def _dropped(rm: RoutingModel, assignment: Any) -> list[str]:
+    out = []
+    for tid, ids in rm.task_nodes.items():
+        idx = rm.manager.NodeToIndex(ids[0])
+        if assignment.Value(rm.routing.NextVar(idx)) == idx:
+            out.append(tid)
+    return out
+
+
+def _diagnose_no_plan(instance: Instance) -> dict[str, str]:
+    from ..reach import unreachable_jobs
+
+    found = unreachable_jobs(instance)
+    return found or {"*": "the search found no plan within the limits; try a longer --time-limit"}

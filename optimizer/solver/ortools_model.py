@@ -1,0 +1,473 @@
+"""The OR-Tools routing model of the whole problem.
+
+Nodes (the glossary's "node" is an OR-Tools node, not a location):
+
+- one node per depot, used as the start and end of every vehicle unit based there;
+- one node per job, two per shipment (pickup, delivery);
+- **station copies**: each station appears several times as an optional node (a disjunction with
+  zero penalty) because a plan may visit it several times. Copies are made per *battery class*
+  (vehicle types with the same usable battery) and only vehicles of that class may visit them. Why
+  per class: the energy added at a station is bounded by the battery it fills; with one copy shared
+  by different battery sizes that bound would depend on which vehicle comes, which OR-Tools handles
+  badly (or-tools issue #4133).
+
+Dimensions:
+
+- ``time`` (scaled minutes): transit = service at the origin + driving time at the type's speed;
+  slack = waiting, and at a station the charging (or swap) time;
+- ``weight`` and ``volume``: the start cumul is the load taken on at the depot (free, bounded by
+  capacity); a delivery job subtracts its weight, a pickup adds it; cumul >= 0 forces the start load
+  to cover the deliveries. Shipments add at pickup and subtract at delivery;
+- ``energy`` (scaled kWh above the reserve): transit = minus the energy of the arc (at the full-load
+  rate, which is conservative); slack at a station copy = energy added, bounded so the battery is
+  never filled beyond full; the slack of every other node is pinned to 0. **The trap:** a vehicle's
+  start node also has a slack variable; unless pinned to zero it hands out free energy at the depot.
+
+Charging time is linked to the energy added by ``time_slack >= energy_slack * minutes_per_kwh`` at
+each station copy (linear chargers; a curve uses its fastest segment here, which is optimistic, and
+the exact schedule is computed afterwards and checked by the validator).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from ..model import Instance, Station, TimeWindow, Vehicle, VehicleType
+from . import scaling as S
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """What one OR-Tools node stands for."""
+
+    kind: str  # depot | job | pickup | delivery | station
+    ref: str
+    location: int
+    service_min: float = 0.0
+    windows: tuple[TimeWindow, ...] = ()
+    weight_kg: float = 0.0  # signed change of load when served
+    volume_m3: float = 0.0
+    station: Station | None = None
+    battery_class: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One physical vehicle: unit ``unit`` of vehicle entry ``vehicle``."""
+
+    vehicle: Vehicle
+    unit: int
+    type: VehicleType
+
+
+@dataclass
+class ModelOptions:
+    """Knobs of the model build (not of the search)."""
+
+    copies_per_station: int = 3
+    #: Whether jobs may be dropped (always true internally: a dropped mandatory job is reported with a
+    #: diagnosis instead of the search failing with no plan at all).
+    drop_penalty_mandatory: int = 10**12
+
+
+@dataclass
+class RoutingModel:
+    """OR-Tools objects plus the tables needed to read a plan back."""
+
+    instance: Instance
+    nodes: list[Node]
+    units: list[Unit]
+    depot_node: dict[str, int]
+    task_nodes: dict[str, list[int]]  # job/shipment id -> its node(s)
+    station_nodes: dict[tuple[str, int], list[int]]  # (station id, battery class) -> copies
+    battery_classes: list[tuple[float, float]]  # (battery_kwh, reserve_kwh)
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time_dim: pywrapcp.RoutingDimension
+    energy_dim: pywrapcp.RoutingDimension | None
+    mandatory: bool
+    keep: list[object] = field(default_factory=list)  # keeps callbacks' data alive
+
+
+def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float, float]:
+    """(money per km, money per hour, fixed money) of a vehicle type under the instance's objective.
+
+    ``distance`` and ``vehicles_then_distance`` price a km at 1 and nothing else (the vehicle count is
+    priced separately). ``cost`` adds the energy bought per km and the priced carbon per km at the
+    average of the empty and full rates: an approximation for the search only; reported costs are
+    recomputed exactly by the validator.
+    """
+    if instance.objective.kind != "cost":
+        return 1.0, 0.0, 0.0
+    from ..carbon import electricity_wtw_kg_per_kwh, fuel_factor
+
+    rate = (t.consumption_per_km_empty + t.full_rate_per_km) / 2
+    carbon_price_per_kg = instance.objective.carbon_price_per_t_co2e / 1000.0
+    if t.is_electric:
+        depots = instance.depots
+        price = float(np.mean([d.energy_price_per_kwh / d.charging_efficiency for d in depots]))
+        wtw = float(
+            np.mean(
+                [
+                    electricity_wtw_kg_per_kwh(d.grid_co2e_kg_per_kwh) / d.charging_efficiency
+                    for d in depots
+                ]
+            )
+        )
+    else:
+        price = t.fuel_price_per_unit
+        wtw = fuel_factor(t.carrier, t.wtw_co2e_kg_per_unit, t.ttw_co2e_kg_per_unit)[1]
+    per_km = t.cost_per_km + rate * (price + wtw * carbon_price_per_kg)
+    return per_km, t.cost_per_hour, t.fixed_cost
+
+
+def build(instance: Instance, options: ModelOptions | None = None) -> RoutingModel:
+    """Build the OR-Tools model of ``instance``."""
+    opts = options or ModelOptions()
+    inst = instance
+    nodes: list[Node] = []
+    depot_node: dict[str, int] = {}
+    for d in inst.depots:
+        depot_node[d.id] = len(nodes)
+        nodes.append(Node("depot", d.id, d.location, windows=(d.opening,)))
+    task_nodes: dict[str, list[int]] = {}
+    for j in inst.jobs:
+        sign = -1.0 if j.kind == "delivery" else 1.0
+        task_nodes[j.id] = [len(nodes)]
+        nodes.append(
+            Node(
+                "job",
+                j.id,
+                j.location,
+                j.service_min,
+                j.time_windows,
+                sign * j.weight_kg,
+                sign * j.volume_m3,
+            )
+        )
+    for s in inst.shipments:
+        task_nodes[s.id] = [len(nodes), len(nodes) + 1]
+        nodes.append(
+            Node(
+                "pickup",
+                s.id,
+                s.pickup.location,
+                s.pickup.service_min,
+                s.pickup.time_windows,
+                s.weight_kg,
+                s.volume_m3,
+            )
+        )
+        nodes.append(
+            Node(
+                "delivery",
+                s.id,
+                s.delivery.location,
+                s.delivery.service_min,
+                s.delivery.time_windows,
+                -s.weight_kg,
+                -s.volume_m3,
+            )
+        )
+
+    units = [Unit(v, u, inst.type_by_id[v.type]) for v in inst.vehicles for u in range(v.count)]
+    classes: list[tuple[float, float]] = []
+    unit_class: list[int] = []
+    for un in units:
+        if un.type.is_electric:
+            key = (float(un.type.battery_kwh or 0.0), un.type.reserve_kwh)
+            if key not in classes:
+                classes.append(key)
+            unit_class.append(classes.index(key))
+        else:
+            unit_class.append(-1)
+    station_nodes: dict[tuple[str, int], list[int]] = {}
+    for st in inst.stations:
+        for c in range(len(classes)):
+            ids = []
+            for _ in range(opts.copies_per_station):
+                ids.append(len(nodes))
+                nodes.append(
+                    Node(
+                        "station", st.id, st.location, 0.0, st.opening, station=st, battery_class=c
+                    )
+                )
+            station_nodes[(st.id, c)] = ids
+
+    n = len(nodes)
+    starts = [depot_node[u.vehicle.start_depot] for u in units]
+    ends = [depot_node[u.vehicle.end] for u in units]
+    manager = pywrapcp.RoutingIndexManager(n, len(units), starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+    keep: list[object] = []
+    locs = np.array([nd.location for nd in nodes], dtype=np.int64)
+    dist_km = inst.distance_km[np.ix_(locs, locs)]
+    dur_min = inst.duration_min[np.ix_(locs, locs)]
+    service = np.array([nd.service_min for nd in nodes])
+
+    # ----- arc costs, per distinct objective weight --------------------------------------------
+    cost_cb: dict[tuple[float, float], int] = {}
+    for k, un in enumerate(units):
+        per_km, per_hour, fixed = _objective_weights(inst, un.type)
+        key = (per_km, un.type.speed_factor)
+        if key not in cost_cb:
+            m = S.matrix_nearest(
+                dist_km * per_km,
+                S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM,
+            )
+            cost_cb[key] = routing.RegisterTransitMatrix(m.tolist())
+        routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], k)
+        if inst.objective.kind == "cost":
+            routing.SetFixedCostOfVehicle(S.nearest(fixed, S.COST_PER_UNIT), k)
+        elif inst.objective.kind == "vehicles_then_distance":
+            # Vehicles first: one vehicle is worth more than any distance a plan can save.
+            routing.SetFixedCostOfVehicle(_vehicle_weight(dist_km), k)
+
+    # ----- time --------------------------------------------------------------------------------
+    horizon = max(
+        [d.opening.end_min for d in inst.depots] + [inst.shift_of(v).end_min for v in inst.vehicles]
+    )
+    horizon_s = S.down(horizon, S.TIME_PER_MIN)
+    time_cb: dict[float, int] = {}
+    time_transits = []
+    for un in units:
+        sf = un.type.speed_factor
+        if sf not in time_cb:
+            m = S.matrix_up(dur_min / sf, S.TIME_PER_MIN) + S.matrix_up(
+                service[:, None] * np.ones((1, n)), S.TIME_PER_MIN
+            )
+            np.fill_diagonal(m, 0)
+            time_cb[sf] = routing.RegisterTransitMatrix(m.tolist())
+        time_transits.append(time_cb[sf])
+    routing.AddDimensionWithVehicleTransits(time_transits, horizon_s, horizon_s, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    for i, nd in enumerate(nodes):
+        if nd.kind == "depot":
+            continue
+        idx = manager.NodeToIndex(i)
+        _set_windows(time_dim.CumulVar(idx), nd.windows, horizon_s)
+    for k, un in enumerate(units):
+        shift = inst.shift_of(un.vehicle)
+        end_depot = inst.depot_by_id[un.vehicle.end]
+        start_depot = inst.depot_by_id[un.vehicle.start_depot]
+        lo = S.up(max(shift.start_min, start_depot.opening.start_min), S.TIME_PER_MIN)
+        hi = S.down(min(shift.end_min, end_depot.opening.end_min), S.TIME_PER_MIN)
+        time_dim.CumulVar(routing.Start(k)).SetRange(lo, max(lo, hi))
+        time_dim.CumulVar(routing.End(k)).SetRange(lo, max(lo, hi))
+        limits = [
+            x for x in (un.vehicle.max_duration_min, un.type.max_duration_min) if x is not None
+        ]
+        if limits:
+            time_dim.SetSpanUpperBoundForVehicle(S.down(min(limits), S.TIME_PER_MIN), k)
+        per_hour = _objective_weights(inst, un.type)[1]
+        if per_hour > 0:
+            # Span cost per scaled time unit, in scaled money.
+            time_dim.SetSpanCostCoefficientForVehicle(
+                max(1, S.nearest(per_hour / 60.0 / S.TIME_PER_MIN, S.COST_PER_UNIT)), k
+            )
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
+
+    # ----- loads -------------------------------------------------------------------------------
+    for name, per, attr, cap_attr in (
+        ("weight", S.LOAD_PER_KG, "weight_kg", "capacity_kg"),
+        ("volume", S.VOLUME_PER_M3, "volume_m3", "capacity_m3"),
+    ):
+        deltas = [getattr(nd, attr) for nd in nodes]
+        caps = [getattr(u.type, cap_attr) for u in units]
+        if not any(deltas) or all(c is None for c in caps):
+            continue
+        # Every amount is rounded up in magnitude and the capacity down. The start load (free) is
+        # then at least the true sum of deliveries, and the load at any point at least the true one.
+        vec = [int(math.copysign(S.up(abs(x), per), x)) if x else 0 for x in deltas]
+        cb = routing.RegisterUnaryTransitVector(vec)
+        cap_s = [S.down(c, per) if c is not None else S.INFINITE for c in caps]
+        routing.AddDimensionWithVehicleCapacity(cb, 0, cap_s, False, name)
+        dim = routing.GetDimensionOrDie(name)
+        for k in range(len(units)):
+            routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.Start(k)))
+
+    # ----- energy ------------------------------------------------------------------------------
+    energy_dim = None
+    if classes:
+        transits = []
+        energy_cb: dict[tuple[float, ...], int] = {}
+        zero_cb = routing.RegisterUnaryTransitVector([0] * n)
+        caps = []
+        for un in units:
+            if not un.type.is_electric:
+                transits.append(zero_cb)
+                caps.append(0)
+                continue
+            rate = un.type.full_rate_per_km
+            if (rate,) not in energy_cb:
+                m = -S.matrix_up(dist_km * rate, S.ENERGY_PER_KWH)
+                energy_cb[(rate,)] = routing.RegisterTransitMatrix(m.tolist())
+            transits.append(energy_cb[(rate,)])
+            caps.append(
+                S.down((un.type.battery_kwh or 0.0) - un.type.reserve_kwh, S.ENERGY_PER_KWH)
+            )
+        max_cap = max(caps)
+        routing.AddDimensionWithVehicleTransitAndCapacity(transits, max_cap, caps, False, "energy")
+        energy_dim = routing.GetDimensionOrDie("energy")
+        solver = routing.solver()
+        for i, nd in enumerate(nodes):
+            idx = manager.NodeToIndex(i)
+            if nd.kind == "depot":
+                continue
+            if nd.kind != "station":
+                energy_dim.SlackVar(idx).SetValue(0)
+                continue
+            battery, reserve = classes[nd.battery_class]
+            usable = S.down(battery - reserve, S.ENERGY_PER_KWH)
+            cum, slack = energy_dim.CumulVar(idx), energy_dim.SlackVar(idx)
+            site = nd.station
+            assert site is not None
+            if site.kind == "swap" or inst.rules.full_recharge:
+                solver.Add(cum + slack == usable)
+            else:
+                solver.Add(cum + slack <= usable)
+            tslack = time_dim.SlackVar(idx)
+            if site.kind == "swap":
+                tslack.SetMin(S.up(site.swap_min, S.TIME_PER_MIN))
+            elif not inst.rules.instant_charging:
+                minutes_per_kwh = _fastest_minutes_per_kwh(site)
+                if minutes_per_kwh > 0:
+                    # minutes = slack / ENERGY_PER_KWH * min_per_kwh; in time units, times
+                    # TIME_PER_MIN. Multiplied out to integers (a factor 1000 keeps 3 decimals):
+                    # tslack * ENERGY_PER_KWH * 1000 >= slack * ceil(min_per_kwh * TIME_PER_MIN * 1000).
+                    num = S.up(minutes_per_kwh * S.TIME_PER_MIN, 1000)
+                    solver.Add(tslack * (S.ENERGY_PER_KWH * 1000) >= slack * num)
+            # Charging must happen while the station is open: the stay [arrival, arrival + slack]
+            # must end by the close of the window the arrival falls in (single-window exact).
+            if site.opening:
+                last_close = S.down(max(w.end_min for w in site.opening), S.TIME_PER_MIN)
+                solver.Add(time_dim.CumulVar(idx) + tslack <= last_close)
+        for k, un in enumerate(units):
+            start = routing.Start(k)
+            # The trap: pin the start node's slack, or the depot becomes a free charger.
+            energy_dim.SlackVar(start).SetValue(0)
+            if un.type.is_electric:
+                init = un.vehicle.initial_soc * (un.type.battery_kwh or 0.0) - un.type.reserve_kwh
+                energy_dim.CumulVar(start).SetValue(max(0, S.down(init, S.ENERGY_PER_KWH)))
+            else:
+                energy_dim.CumulVar(start).SetValue(0)
+
+    # ----- who may serve what ------------------------------------------------------------------
+    for i, nd in enumerate(nodes):
+        idx = manager.NodeToIndex(i)
+        if nd.kind == "station":
+            assert nd.station is not None
+            kind = nd.station.kind
+            allowed = [
+                k
+                for k in range(len(units))
+                if unit_class[k] == nd.battery_class and units[k].type.can_use(kind)
+            ]
+            _allow(routing, idx, allowed)
+        elif nd.kind != "depot":
+            allowed = [k for k, un in enumerate(units) if not inst.banned(un.type, nd.location)]
+            if len(allowed) < len(units):
+                _allow(routing, idx, allowed)
+
+    # ----- shipments and optional visits -------------------------------------------------------
+    for s in inst.shipments:
+        p, d = (manager.NodeToIndex(x) for x in task_nodes[s.id])
+        routing.AddPickupAndDelivery(p, d)
+        routing.solver().Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+        routing.solver().Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
+    penalty = inst.objective.unserved_penalty
+    mandatory = penalty is None
+    for tid, ids in task_nodes.items():
+        pen = opts.drop_penalty_mandatory if penalty is None else _scaled_penalty(inst, penalty)
+        routing.AddDisjunction([manager.NodeToIndex(x) for x in ids], pen, len(ids))
+        del tid
+    for ids in station_nodes.values():
+        for x in ids:
+            routing.AddDisjunction([manager.NodeToIndex(x)], 0)
+    keep.append(cost_cb)
+    return RoutingModel(
+        inst,
+        nodes,
+        units,
+        depot_node,
+        task_nodes,
+        station_nodes,
+        classes,
+        manager,
+        routing,
+        time_dim,
+        energy_dim,
+        mandatory,
+        keep,
+    )
+
+
+def _allow(routing: pywrapcp.RoutingModel, index: int, vehicles: list[int]) -> None:
+    """Only ``vehicles`` may visit ``index`` (-1 keeps the visit optional).
+
+    ``SetAllowedVehiclesForIndex`` cannot be called from Python in OR-Tools 9.15 (its absl::Span
+    argument has no SWIG conversion), so the vehicle variable's domain is restricted instead.
+    """
+    routing.VehicleVar(index).SetValues([-1, *vehicles])
+
+
+def _vehicle_weight(dist_km: np.ndarray) -> int:
+    """A scaled distance larger than any plan's: the sum of every node's longest outgoing arc."""
+    return int(S.up(float(dist_km.max(axis=1).sum()) + 1.0, S.DISTANCE_PER_KM))
+
+
+def _scaled_penalty(instance: Instance, penalty: float) -> int:
+    per = S.COST_PER_UNIT if instance.objective.kind == "cost" else S.DISTANCE_PER_KM
+    return S.nearest(penalty, per)
+
+
+def _fastest_minutes_per_kwh(st: Station) -> float:
+    if st.curve:
+        return 60.0 / max(seg.power_kw for seg in st.curve)
+    if st.power_kw:
+        return 60.0 / st.power_kw
+    return 0.0
+
+
+def _set_windows(var: pywrapcp.IntVar, windows: Sequence[TimeWindow], horizon_s: int) -> None:
+    """Restrict a time cumul to the union of windows (rounded inwards: start up, end down)."""
+    if not windows:
+        return
+    scaled = [
+        (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN)) for w in windows
+    ]
+    lo = max(0, scaled[0][0])
+    hi = min(horizon_s, scaled[-1][1])
+    var.SetRange(lo, max(lo, hi))
+    for (_, e1), (s2, _) in itertools.pairwise(scaled):
+        if s2 - 1 >= e1 + 1:
+            var.RemoveInterval(e1 + 1, s2 - 1)
+
+
+def search_parameters(
+    time_limit_s: float,
+    solution_limit: int | None = None,
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+) -> object:
+    """Search parameters: GLS, a wall-clock cap, and optionally a solution-count budget.
+
+    The solution-count budget is what makes a run reproducible: OR-Tools has no seed, and its search
+    is deterministic for a fixed amount of work, so counting work instead of seconds gives the same
+    plan on every run (the wall clock stays as a safety cap).
+    """
+    p = pywrapcp.DefaultRoutingSearchParameters()
+    p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    p.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
+    )
+    p.time_limit.FromMilliseconds(int(time_limit_s * 1000))
+    if solution_limit is not None:
+        p.solution_limit = solution_limit
+    return p
