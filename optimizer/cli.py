@@ -101,6 +101,46 @@ def validate(
 
 @app.command()
 @_clean_errors
+def solve(
+    instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", "-t", help="Search time in seconds.")
+    ] = 30.0,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="Seed: same seed and limit, same plan.")
+    ] = 0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the plan here.")] = None,
+    out_format: Annotated[
+        str, typer.Option("--out-format", help="native or evrptw-sol.")
+    ] = "native",
+    format: FormatOpt = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
+    ] = False,
+) -> None:
+    """Plan routes and charging for an instance; the plan is validated before it is written.
+
+    Exit 0 with a plan, 1 when no plan serves every job (with the reason per job), 2 on bad input.
+    """
+    from .formats import load, save_solution
+    from .solver import solve as run_solver
+    from .validator import validate as run_validation
+
+    if out_format not in ("native", "evrptw-sol"):
+        typer.echo(
+            f"error: --out-format: must be one of native, evrptw-sol, got {out_format!r}", err=True
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    inst = load(instance, format)
+    plan = run_solver(inst, time_limit_s=time_limit, seed=seed, progress=not quiet)
+    typer.echo(run_validation(inst, plan).summary())
+    if out is not None:
+        save_solution(plan, out, out_format)
+        typer.echo(f"wrote {out}", err=True)
+
+
+@app.command()
+@_clean_errors
 def generate(
     jobs: Annotated[
         int, typer.Option("--jobs", "-n", help="Number of jobs (10 to 5,000 is the tested range).")

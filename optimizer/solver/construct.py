@@ -93,6 +93,12 @@ class RouteEvaluator:
             if self.electric
             else 0
         )
+        #: Task nodes this unit may not serve (zone bans), mirrored from the model's vehicle domains.
+        self.banned = {
+            i
+            for i, nd in enumerate(rm.nodes)
+            if nd.kind in ("job", "pickup", "delivery") and inst.banned(t, nd.location)
+        }
         self.sites: list[_Site] = []
         if self.electric:
             key = (float(t.battery_kwh or 0.0), t.reserve_kwh)
@@ -149,6 +155,8 @@ class RouteEvaluator:
         """Cost and the full node sequence (stations inserted) of serving ``seq``, or None."""
         rm = self.rm
         nodes = rm.nodes
+        if self.banned and any(i in self.banned for i in seq):
+            return None
         # Capacity first: it does not depend on the schedule.
         # The load taken at the depot: every delivery job on the route, each rounded up.
         load_w = sum(

@@ -80,6 +80,7 @@ def solve(
     *,
     options: SolveOptions | None = None,
     on_progress: ProgressFn | None = None,
+    progress: bool = False,
 ) -> Solution:
     """Plan ``instance``: the cheapest plan found within the limits, validated.
 
@@ -95,7 +96,7 @@ def solve(
         hopeless = unreachable_jobs(instance)
         if hopeless:
             raise InfeasibleError(hopeless)
-    if on_progress is None and opts.progress:
+    if on_progress is None and (opts.progress or progress):
         on_progress = _stderr_progress
 
     copies = opts.copies_per_station or _default_copies(instance)

@@ -290,6 +290,22 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         cap_s = [S.down(c, per) if c is not None else S.INFINITE for c in caps]
         routing.AddDimensionWithVehicleCapacity(cb, 0, cap_s, False, name)
         dim = routing.GetDimensionOrDie(name)
+        # The load taken at the depot must be exactly the route's deliveries: a second dimension
+        # counts only the depot goods still on board and must reach 0 at the end. Without it, the
+        # single-dimension trick (start cumul free, cumul >= 0) lets goods picked up on the way
+        # "cover" later deliveries and under-counts the load.
+        depot_vec = [
+            v if v < 0 and nd.kind == "job" else 0 for v, nd in zip(vec, nodes, strict=True)
+        ]
+        if any(depot_vec) and any(v > 0 for v in vec):  # only pickups make the trick unsound
+            dcb = routing.RegisterUnaryTransitVector(depot_vec)
+            routing.AddDimensionWithVehicleCapacity(dcb, 0, cap_s, False, name + "_from_depot")
+            ddim = routing.GetDimensionOrDie(name + "_from_depot")
+            for k in range(len(units)):
+                ddim.CumulVar(routing.End(k)).SetValue(0)
+                routing.solver().Add(
+                    dim.CumulVar(routing.Start(k)) == ddim.CumulVar(routing.Start(k))
+                )
         for k in range(len(units)):
             routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.Start(k)))
 
@@ -327,6 +343,11 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             battery, reserve = classes[nd.battery_class]
             usable = S.down(battery - reserve, S.ENERGY_PER_KWH)
             cum, slack = energy_dim.CumulVar(idx), energy_dim.SlackVar(idx)
+            # The energy added is read back from the plan: keep it in the assignment, and let the
+            # finalizer choose the smallest amount that keeps the route feasible (values of
+            # unpinned variables are otherwise arbitrary).
+            routing.AddToAssignment(slack)
+            routing.AddVariableMinimizedByFinalizer(slack)
             site = nd.station
             assert site is not None
             if site.kind == "swap" or inst.rules.full_recharge:

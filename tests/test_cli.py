@@ -1,0 +1,89 @@
+"""The command line: exit codes 0 / 1 / 2, clean errors without tracebacks, files written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from tests.conftest import INSTANCES, benchmark_file
+
+runner = CliRunner()
+
+
+def test_info_on_bundled_instance() -> None:
+    result = runner.invoke(app, ["info", str(INSTANCES / "city-day.json")])
+    assert result.exit_code == 0, result.output
+    assert "city-day" in result.output
+
+
+def test_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
+    doc = json.loads((INSTANCES / "city-day-small.json").read_text())
+    doc["vehicle_types"][0]["capacity_kg"] = -5
+    doc["vehicle_types"][0]["colour"] = "red"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    result = runner.invoke(app, ["info", str(bad)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "vehicle_types[0].capacity_kg: must be > 0, got -5" in result.output
+    assert "vehicle_types[0].colour: is not a known field, got 'red'" in result.output
+    missing = runner.invoke(app, ["info", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+def test_validate_exit_codes(tmp_path: Path) -> None:
+    inst = benchmark_file("evrptw", "r205_21.txt")
+    sol = benchmark_file("evrptw", "r205_21.sol.txt")
+    ok = runner.invoke(app, ["validate", str(inst), str(sol)])
+    assert ok.exit_code == 0, ok.output
+    assert "feasible" in ok.output
+    # Drop the last route: its customers are then missing.
+    lines = sol.read_text().strip().splitlines()
+    broken = tmp_path / "broken.sol.txt"
+    broken.write_text("\n".join(lines[:-1]) + "\n")
+    bad = runner.invoke(app, ["validate", str(inst), str(broken), "--json"])
+    assert bad.exit_code == 1
+    codes = {v["code"] for v in json.loads(bad.output)["violations"]}
+    assert "MISSING_JOB" in codes and "TOTAL_MISMATCH" in codes
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("not a solution\n")
+    assert runner.invoke(app, ["validate", str(inst), str(garbage)]).exit_code == 2
+
+
+def test_generate_and_convert(tmp_path: Path) -> None:
+    out = tmp_path / "g.json"
+    assert (
+        runner.invoke(app, ["generate", "--jobs", "20", "--seed", "3", "--out", str(out)]).exit_code
+        == 0
+    )
+    again = tmp_path / "g2.json"
+    assert (
+        runner.invoke(
+            app, ["generate", "--jobs", "20", "--seed", "3", "--out", str(again)]
+        ).exit_code
+        == 0
+    )
+    assert out.read_text() == again.read_text()
+    conv = tmp_path / "c.json"
+    src = benchmark_file("evrptw", "c101C5.txt")
+    assert runner.invoke(app, ["convert", str(src), "--out", str(conv)]).exit_code == 0
+    assert runner.invoke(app, ["info", str(conv)]).exit_code == 0
+
+
+def test_solve_writes_a_valid_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    result = runner.invoke(
+        app, ["solve", str(INSTANCES / "city-day-small.json"), "-t", "2", "-q", "--out", str(plan)]
+    )
+    assert result.exit_code == 0, result.output
+    check = runner.invoke(app, ["validate", str(INSTANCES / "city-day-small.json"), str(plan)])
+    assert check.exit_code == 0, check.output
+
+
+def test_schema_command() -> None:
+    result = runner.invoke(app, ["schema", "solution"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"].startswith("optimizer solution")
