@@ -26,7 +26,7 @@ import numpy as np
 
 from ..model import Instance
 from . import scaling as S
-from .ortools_model import Node, RoutingModel, Unit, _fastest_minutes_per_kwh, _objective_weights
+from .ortools_model import Node, RoutingModel, Unit, _charge_time_cuts, _objective_weights
 
 MAX_LABELS = 6
 
@@ -39,7 +39,8 @@ class _Site:
     location: int
     swap: bool
     swap_t: int
-    charge_num: int  # charging time = ceil(energy * charge_num / 1e6) time units
+    #: The model's charging-time cuts (see ortools_model._charge_time_cuts), empty when instant.
+    cuts: tuple[tuple[int, int, int], ...]
     open_from: int
     close_at: int
     windows: tuple[tuple[int, int], ...]
@@ -107,7 +108,11 @@ class RouteEvaluator:
                 copies = rm.station_nodes.get((st.id, cls))
                 if not copies or not t.can_use(st.kind):
                     continue
-                mpk = 0.0 if inst.rules.instant_charging else _fastest_minutes_per_kwh(st)
+                cuts = (
+                    ()
+                    if inst.rules.instant_charging or st.kind == "swap"
+                    else tuple(_charge_time_cuts(st, *key))
+                )
                 wins = tuple(
                     (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
                     for w in st.opening
@@ -118,7 +123,7 @@ class RouteEvaluator:
                         location=st.location,
                         swap=st.kind == "swap",
                         swap_t=S.up(st.swap_min, S.TIME_PER_MIN),
-                        charge_num=S.up(mpk * S.TIME_PER_MIN, 1000) if st.kind == "charger" else 0,
+                        cuts=cuts,
                         open_from=wins[0][0] if wins else 0,
                         close_at=wins[-1][1] if wins else S.INFINITE,
                         windows=wins,
@@ -141,8 +146,12 @@ class RouteEvaluator:
         if site.swap:
             need = site.swap_t
         else:
-            added = self.cap_e - energy
-            need = -((-added * site.charge_num) // (S.ENERGY_PER_KWH * 1000))  # ceil division
+            # The same integer cuts as the model, so that both agree on every charge.
+            need = max(
+                (-(-(a * self.cap_e - b * energy + c) // 1_000_000) for a, b, c in site.cuts),
+                default=0,
+            )
+            need = max(0, need)
         if not site.windows:
             return arrival + need
         for lo, hi in site.windows:

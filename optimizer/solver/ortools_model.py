@@ -211,6 +211,9 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
     dur_min = inst.duration_min[np.ix_(locs, locs)]
     service = np.array([nd.service_min for nd in nodes])
 
+    station_rows = np.array(
+        [i for i, nd in enumerate(nodes) if nd.kind == "station"], dtype=np.int64
+    )
     # ----- arc costs, per distinct objective weight --------------------------------------------
     cost_cb: dict[tuple[float, float], int] = {}
     for k, un in enumerate(units):
@@ -221,6 +224,9 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
                 dist_km * per_km,
                 S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM,
             )
+            # One unit (a metre, or a thousandth of money) per station visit: without it, a second
+            # copy of the same station right after the first costs nothing and the search keeps it.
+            m[station_rows, :] += 1
             cost_cb[key] = routing.RegisterTransitMatrix(m.tolist())
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], k)
         if inst.objective.kind == "cost":
@@ -347,6 +353,7 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             # finalizer choose the smallest amount that keeps the route feasible (values of
             # unpinned variables are otherwise arbitrary).
             routing.AddToAssignment(slack)
+            routing.AddToAssignment(cum)
             routing.AddVariableMinimizedByFinalizer(slack)
             site = nd.station
             assert site is not None
@@ -358,18 +365,20 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             if site.kind == "swap":
                 tslack.SetMin(S.up(site.swap_min, S.TIME_PER_MIN))
             elif not inst.rules.instant_charging:
-                minutes_per_kwh = _fastest_minutes_per_kwh(site)
-                if minutes_per_kwh > 0:
-                    # minutes = slack / ENERGY_PER_KWH * min_per_kwh; in time units, times
-                    # TIME_PER_MIN. Multiplied out to integers (a factor 1000 keeps 3 decimals):
-                    # tslack * ENERGY_PER_KWH * 1000 >= slack * ceil(min_per_kwh * TIME_PER_MIN * 1000).
-                    num = S.up(minutes_per_kwh * S.TIME_PER_MIN, 1000)
-                    solver.Add(tslack * (S.ENERGY_PER_KWH * 1000) >= slack * num)
-            # Charging must happen while the station is open: the stay [arrival, arrival + slack]
-            # must end by the close of the window the arrival falls in (single-window exact).
+                for a, b, c in _charge_time_cuts(site, battery, reserve):
+                    # tslack [0.01 min] * 1e6 >= a * (cum + slack) - b * cum + c   (minutes * 1e8),
+                    # written with non-negative coefficients (a >= b) so that bounds propagate tightly.
+                    rhs = slack * a + c if a == b else slack * a + cum * (a - b) + c
+                    solver.Add(tslack * 1_000_000 >= rhs)
+            # Charging happens while the station is open: a stay that starts in a window ends by
+            # that window's close (the validator's rule). Exact for several windows.
             if site.opening:
-                last_close = S.down(max(w.end_min for w in site.opening), S.TIME_PER_MIN)
-                solver.Add(time_dim.CumulVar(idx) + tslack <= last_close)
+                tcum = time_dim.CumulVar(idx)
+                closes = [S.down(w.end_min, S.TIME_PER_MIN) for w in site.opening]
+                solver.Add(tcum + tslack <= closes[-1])
+                for close in closes[:-1]:
+                    inside = solver.IsLessOrEqualCstVar(tcum, close)
+                    solver.Add(tcum + tslack <= close + horizon_s * (1 - inside))
         for k, un in enumerate(units):
             start = routing.Start(k)
             # The trap: pin the start node's slack, or the depot becomes a free charger.
@@ -447,6 +456,50 @@ def _vehicle_weight(dist_km: np.ndarray) -> int:
 def _scaled_penalty(instance: Instance, penalty: float) -> int:
     per = S.COST_PER_UNIT if instance.objective.kind == "cost" else S.DISTANCE_PER_KM
     return S.nearest(penalty, per)
+
+
+def _charge_time_cuts(
+    st: Station, battery_kwh: float, reserve_kwh: float
+) -> list[tuple[int, int, int]]:
+    """Linear cuts that make the time slack at a charger at least the charging time, safely.
+
+    With levels in scaled energy above the reserve (``cum`` on arrival, ``cum + slack`` after), the
+    true time is T(after) - T(before), T being the convex curve "minutes from empty". T(after) is the
+    maximum of its affine pieces, and T(before) >= before / P_fast because no segment is faster than
+    the fastest. So ``tslack >= piece_k(after) - before / P_fast`` for every piece k is a sound
+    bound; it is exact while the vehicle arrives below the first taper (the usual case). A linear
+    charger has one piece and the bound is exact. A curve whose power rises with the level (not
+    convex) falls back to its slowest power, which is sound but pessimistic.
+
+    Each cut ``(a, b, c)`` reads ``tslack * 1e6 >= a * after - b * before + c``, with tslack in
+    0.01 min and levels in Wh, i.e. both sides in minutes * 1e8.
+    """
+    if st.curve:
+        segs = [
+            (lo, seg.up_to_soc, seg.power_kw)
+            for lo, seg in zip([0.0, *[c.up_to_soc for c in st.curve[:-1]]], st.curve, strict=True)
+        ]
+        powers = [p for _, _, p in segs]
+        if any(b > a for a, b in itertools.pairwise(powers)):
+            segs = [(0.0, 1.0, min(powers))]
+    elif st.power_kw:
+        segs = [(0.0, 1.0, st.power_kw)]
+    else:
+        return []
+    fast_min_per_kwh = 60.0 / max(p for _, _, p in segs)
+    cuts = []
+    t_at_lo = 0.0
+    for lo, hi, power in segs:
+        slope = 60.0 / power  # minutes per kWh in this segment
+        lo_kwh = lo * battery_kwh
+        # piece: T(x) = t_at_lo + slope * (x - lo_kwh), x = after_wh / 1000 + reserve
+        intercept = t_at_lo + slope * (reserve_kwh - lo_kwh) - fast_min_per_kwh * reserve_kwh
+        a = math.ceil(slope * 1e5)
+        b = math.floor(fast_min_per_kwh * 1e5)
+        c = math.ceil(intercept * 1e8)
+        cuts.append((a, b, c))
+        t_at_lo += slope * (hi - lo) * battery_kwh
+    return cuts
 
 
 def _fastest_minutes_per_kwh(st: Station) -> float:

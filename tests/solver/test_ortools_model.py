@@ -1,0 +1,65 @@
+"""The OR-Tools model itself, below the driver: the start-slack trap and station charging."""
+
+from __future__ import annotations
+
+from ortools.constraint_solver import pywrapcp
+
+import optimizer
+from optimizer.model import Depot, Instance, Job, Location, Objective, Station, Vehicle, VehicleType
+from optimizer.solver.ortools_model import ModelOptions, build, search_parameters
+
+
+def _line(with_station: bool) -> Instance:
+    """Depot at 0 km, one job 40 km east; the truck has 30 kWh above its reserve and uses 1 kWh/km.
+
+    Out and back is 80 kWh. Without a station the job is out of range; with a 100 kW charger at the
+    job's doorstep (20 km out) it is reachable: 20 kWh to the charger, charge, 20 + 40 = 60 kWh back.
+    """
+    locs = [Location("depot", (0.0, 0.0)), Location("job", (40.0, 0.0))]
+    stations: tuple[Station, ...] = ()
+    if with_station:
+        locs.append(Location("plug", (20.0, 0.0)))
+        stations = (Station("plug", 2, power_kw=100.0),)
+    return Instance(
+        name="line",
+        locations=tuple(locs),
+        depots=(Depot("d", 0),),
+        jobs=(Job("j", 1, weight_kg=10.0),),
+        vehicle_types=(VehicleType("ev", "bev", 100.0, 1.0, battery_kwh=100.0),),
+        vehicles=(Vehicle("v", "ev", "d", initial_soc=0.3),),
+        stations=stations,
+        objective=Objective("distance", unserved_penalty=1000.0),
+    )
+
+
+def _solve(inst: Instance) -> tuple[list[str], pywrapcp.Assignment, object]:
+    rm = build(inst, ModelOptions(copies_per_station=2))
+    params = search_parameters(5.0, solution_limit=200)
+    assignment = rm.routing.SolveWithParameters(params)
+    assert assignment is not None
+    idx = assignment.Value(rm.routing.NextVar(rm.routing.Start(0)))
+    refs = []
+    while not rm.routing.IsEnd(idx):
+        refs.append(rm.nodes[rm.manager.IndexToNode(idx)].ref)
+        idx = assignment.Value(rm.routing.NextVar(idx))
+    return refs, assignment, rm
+
+
+def test_start_node_grants_no_free_energy() -> None:
+    # The trap: the start node has a slack variable on the energy dimension. Unpinned, the solver
+    # would "charge" 50 kWh at the depot for free and serve the job. Pinned, the job is dropped.
+    refs, _, _ = _solve(_line(with_station=False))
+    assert refs == []
+
+
+def test_station_visit_charges_what_the_route_needs() -> None:
+    # Through the driver (which starts from the constructive plan): the route goes out via the
+    # charger and adds exactly the 50 kWh the 80 km need beyond the 30 kWh on board.
+    inst = _line(with_station=True)
+    plan = optimizer.solve(inst, time_limit_s=5, seed=0)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    (route,) = report.solution.routes
+    assert [s.ref for s in route.stops] == ["d", "plug", "j", "d"]
+    assert route.stops[1].charged_kwh == 50.0
+    assert route.stops[-1].soc_arrival_kwh == 0.0

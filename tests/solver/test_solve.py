@@ -1,0 +1,87 @@
+"""The solver end to end: every plan goes through the independent validator and is compared with a
+known optimum; reproducibility; infeasibility diagnosis."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+
+import pytest
+
+import optimizer
+from optimizer.solver import InfeasibleError
+from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
+
+FIVE_CUSTOMERS = ["c101C5", "c206C5", "r104C5", "r202C5", "rc105C5", "rc208C5"]
+
+
+def _bks(name: str) -> tuple[float, int]:
+    with (BENCHMARKS / "evrptw" / "bks.csv").open() as fh:
+        row = next(r for r in csv.DictReader(fh) if r["instance"] == name)
+    return float(row["bks_distance"]), int(row["bks_vehicles"])
+
+
+@pytest.mark.parametrize("name", FIVE_CUSTOMERS)
+def test_small_evrptw_reaches_the_optimum(name: str) -> None:
+    """The 5-customer optima of Schneider et al. are proven (CPLEX, and our exhaustive check)."""
+    inst = optimizer.load(benchmark_file("evrptw", f"{name}.txt"))
+    plan = optimizer.solve(inst, time_limit_s=10, seed=0)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    distance, vehicles = _bks(name)
+    assert report.totals.vehicles_used == vehicles
+    assert report.totals.distance_km == pytest.approx(distance, abs=0.006)  # bks.csv has 2 decimals
+
+
+def test_public_example_is_beaten_or_matched() -> None:
+    """r205_21: the verifier's example (6 routes, 974.832) is feasible; a plan may not use more routes."""
+    inst = optimizer.load(benchmark_file("evrptw", "r205_21.txt"))
+    plan = optimizer.solve(inst, time_limit_s=10, seed=0)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert report.totals.vehicles_used <= 6
+
+
+def test_same_seed_same_plan() -> None:
+    inst = optimizer.load(INSTANCES / "city-day-small.json")
+    a = optimizer.solve(inst, time_limit_s=20, seed=3)
+    b = optimizer.solve(inst, time_limit_s=20, seed=3)
+    assert a.meta["stopped_by"] == b.meta["stopped_by"] == "solutions"
+    assert [[s.ref for s in r.stops] for r in a.routes] == [
+        [s.ref for s in r.stops] for r in b.routes
+    ]
+    assert a.totals == b.totals
+    assert optimizer.validate(inst, a).feasible
+
+
+def test_bundled_city_day_plan_is_valid() -> None:
+    inst = optimizer.load(INSTANCES / "city-day.json")
+    plan = optimizer.solve(inst, time_limit_s=5, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert not plan.unserved
+    kinds = {inst.vehicle_by_id[r.vehicle].type for r in plan.routes}
+    assert kinds  # at least one vehicle used
+
+
+def test_infeasible_instance_gets_a_diagnosis() -> None:
+    inst = optimizer.load(INSTANCES / "city-day-small.json")
+    heavy = replace(inst.jobs[0], id="piano", weight_kg=10_000_000.0)
+    broken = replace(inst, jobs=(*inst.jobs, heavy))
+    with pytest.raises(InfeasibleError) as err:
+        optimizer.solve(broken, time_limit_s=2, seed=0)
+    assert "piano" in err.value.diagnosis
+    assert "heav" in err.value.diagnosis["piano"] or "capacity" in err.value.diagnosis["piano"]
+
+
+def test_unserved_jobs_are_priced_when_allowed() -> None:
+    inst = optimizer.load(INSTANCES / "city-day-small.json")
+    far = replace(inst.jobs[0], id="too-heavy", weight_kg=10_000_000.0)
+    relaxed = replace(
+        inst, jobs=(*inst.jobs, far), objective=replace(inst.objective, unserved_penalty=5000.0)
+    )
+    plan = optimizer.solve(relaxed, time_limit_s=3, seed=0)
+    report = optimizer.validate(relaxed, plan)
+    assert report.feasible, report.summary()
+    assert plan.unserved == ("too-heavy",)
+    assert report.totals.cost["penalty"] == pytest.approx(5000.0)
