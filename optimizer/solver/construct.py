@@ -26,9 +26,11 @@ import numpy as np
 
 from ..model import Instance
 from . import scaling as S
-from .ortools_model import Node, RoutingModel, Unit, _charge_time_cuts, _objective_weights
+from .ortools_model import RoutingModel, Unit, _charge_time_cuts, _objective_weights
 
 MAX_LABELS = 6
+#: Stations tried between two stops, cheapest detour first (per label).
+STATION_OPTIONS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,15 @@ class RouteEvaluator:
             if self.electric
             else 0
         )
+        self._cand_cache: dict[tuple[int, int], list[tuple[_Site, int]]] = {}
+        self.service = [S.up(nd.service_min, S.TIME_PER_MIN) for nd in rm.nodes]
+        self._windows = [
+            tuple(
+                (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
+                for w in nd.windows
+            )
+            for nd in rm.nodes
+        ]
         #: Task nodes this unit may not serve (zone bans), mirrored from the model's vehicle domains.
         self.banned = {
             i
@@ -131,14 +142,15 @@ class RouteEvaluator:
                 )
 
     # ------------------------------------------------------------------------------------------
-    def _serve(self, node: Node, arrival: int) -> int | None:
-        """Service start at ``node`` for an ``arrival`` (scaled), or None if every window closed."""
-        if not node.windows:
+    def _serve(self, node: int, arrival: int) -> int | None:
+        """Service start at node index ``node`` for an ``arrival`` (scaled), or None if every
+        window has closed."""
+        windows = self._windows[node]
+        if not windows:
             return arrival
-        for w in node.windows:
-            lo, hi = S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN)
+        for lo, hi in windows:
             if arrival <= hi:
-                return max(arrival, lo)
+                return arrival if arrival > lo else lo
         return None
 
     def _charge(self, site: _Site, arrival: int, energy: int) -> int | None:
@@ -159,6 +171,49 @@ class RouteEvaluator:
             if begin <= hi and begin + need <= site.close_at:
                 return begin + need
         return None
+
+    def _candidates(self, a: int, b: int) -> list[tuple[_Site, int]]:
+        """Stations usable between locations a and b (full battery reaches b), by detour."""
+        key = (a, b)
+        found = self._cand_cache.get(key)
+        if found is None:
+            E, C = self.E, self.C
+            assert E is not None
+            found = sorted(
+                (
+                    (site, self.cap_e - E[site.location][b])
+                    for site in self.sites
+                    if self.cap_e - E[site.location][b] >= 0
+                ),
+                key=lambda x: C[a][x[0].location] + C[x[0].location][b],
+            )
+            self._cand_cache[key] = found
+        return found
+
+    def _direct(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
+        """The route without any station, if that is feasible (then it is also the cheapest)."""
+        T, C, E = self.T, self.C, self.E
+        nodes = self.rm.nodes
+        t, e, cost, prev = self.t0, self.e0, 0, self.start_loc
+        for i in seq:
+            loc = nodes[i].location
+            if E is not None:
+                e -= E[prev][loc]
+                if e < 0:
+                    return None
+            start = self._serve(i, t + T[prev][loc])
+            if start is None:
+                return None
+            t = start + self.service[i]
+            cost += C[prev][loc]
+            prev = loc
+        loc = self.end_loc
+        if E is not None and e - E[prev][loc] < 0:
+            return None
+        t += T[prev][loc]
+        if t > self.t_end or (self.max_span is not None and t - self.t0 > self.max_span):
+            return None
+        return cost + C[prev][loc], list(seq)
 
     def evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
         """Cost and the full node sequence (stations inserted) of serving ``seq``, or None."""
@@ -199,6 +254,11 @@ class RouteEvaluator:
                 if load_v > self.cap_v:
                     return None
         T, C, E = self.T, self.C, self.E
+        fast = self._direct(seq)
+        if fast is not None:
+            return fast
+        if E is None:
+            return None
         labels = [_Label(self.t0, self.e0, 0, None, None)]
         prev_loc = self.start_loc
         targets = [*seq, -1]
@@ -207,15 +267,16 @@ class RouteEvaluator:
                 loc, node = self.end_loc, None
                 service = 0
             else:
-                node = nodes[i]
-                loc = node.location
-                service = S.up(node.service_min, S.TIME_PER_MIN)
+                node = i
+                loc = nodes[i].location
+                service = self.service[i]
             new: list[_Label] = []
+            cands = self._candidates(prev_loc, loc)
             for lab in labels:
                 # direct
-                e2 = lab.e - (int(E[prev_loc, loc]) if E is not None else 0)
+                e2 = lab.e - E[prev_loc][loc]
                 if e2 >= 0:
-                    arr = lab.t + int(T[prev_loc, loc])
+                    arr = lab.t + T[prev_loc][loc]
                     start = (
                         self._serve(node, arr)
                         if node is not None
@@ -223,21 +284,17 @@ class RouteEvaluator:
                     )
                     if start is not None:
                         new.append(
-                            _Label(start + service, e2, lab.cost + int(C[prev_loc, loc]), lab, None)
+                            _Label(start + service, e2, lab.cost + C[prev_loc][loc], lab, None)
                         )
-                if E is None:
-                    continue
-                for site in self.sites:
-                    e1 = lab.e - int(E[prev_loc, site.location])
+                tried = 0
+                for site, e3 in cands:
+                    e1 = lab.e - E[prev_loc][site.location]
                     if e1 < 0:
                         continue
-                    e3 = self.cap_e - int(E[site.location, loc])
-                    if e3 < 0:
-                        continue
-                    leave = self._charge(site, lab.t + int(T[prev_loc, site.location]), e1)
+                    leave = self._charge(site, lab.t + T[prev_loc][site.location], e1)
                     if leave is None:
                         continue
-                    arr = leave + int(T[site.location, loc])
+                    arr = leave + T[site.location][loc]
                     start = (
                         self._serve(node, arr)
                         if node is not None
@@ -245,8 +302,11 @@ class RouteEvaluator:
                     )
                     if start is None:
                         continue
-                    cost = lab.cost + int(C[prev_loc, site.location]) + int(C[site.location, loc])
+                    cost = lab.cost + C[prev_loc][site.location] + C[site.location][loc]
                     new.append(_Label(start + service, e3, cost, lab, site))
+                    tried += 1
+                    if tried >= STATION_OPTIONS:
+                        break
             if not new:
                 return None
             labels = _pareto(new)
@@ -287,27 +347,29 @@ def _pareto(labels: list[_Label]) -> list[_Label]:
     return kept
 
 
-_CACHE: dict[tuple[int, str, float], np.ndarray] = {}
+#: Matrices as nested lists: indexing a list is several times faster than a numpy scalar lookup in
+#: the evaluator's inner loop.
+_CACHE: dict[tuple[int, str, float], list[list[int]]] = {}
 
 
-def _time_matrix(rm: RoutingModel, speed_factor: float) -> np.ndarray:
+def _time_matrix(rm: RoutingModel, speed_factor: float) -> list[list[int]]:
     key = (id(rm), "t", speed_factor)
     if key not in _CACHE:
-        _CACHE[key] = S.matrix_up(rm.instance.duration_min / speed_factor, S.TIME_PER_MIN)
+        _CACHE[key] = S.matrix_up(rm.instance.duration_min / speed_factor, S.TIME_PER_MIN).tolist()
     return _CACHE[key]
 
 
-def _cost_matrix(rm: RoutingModel, per_km: float, per: int) -> np.ndarray:
+def _cost_matrix(rm: RoutingModel, per_km: float, per: int) -> list[list[int]]:
     key = (id(rm), "c", per_km)
     if key not in _CACHE:
-        _CACHE[key] = S.matrix_nearest(rm.instance.distance_km * per_km, per)
+        _CACHE[key] = S.matrix_nearest(rm.instance.distance_km * per_km, per).tolist()
     return _CACHE[key]
 
 
-def _energy_matrix(rm: RoutingModel, rate: float) -> np.ndarray:
+def _energy_matrix(rm: RoutingModel, rate: float) -> list[list[int]]:
     key = (id(rm), "e", rate)
     if key not in _CACHE:
-        _CACHE[key] = S.matrix_up(rm.instance.distance_km * rate, S.ENERGY_PER_KWH)
+        _CACHE[key] = S.matrix_up(rm.instance.distance_km * rate, S.ENERGY_PER_KWH).tolist()
     return _CACHE[key]
 
 
@@ -328,11 +390,15 @@ class Built:
     unassigned: list[str]
 
 
-def construct(rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80) -> Built:
+def construct(
+    rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80, rm_evals: int = 0
+) -> Built:
     """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
     cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
 
-    ``eval_budget`` caps the full evaluations tried per insertion step (the cheap ones first).
+    ``eval_budget`` caps the full evaluations tried per insertion step (the cheap ones first);
+    ``rm_evals`` is the evaluation budget of the route-minimisation search (0: none). Both are
+    counts, not seconds, so the result does not depend on the machine.
     """
     inst: Instance = rm.instance
     rng = np.random.default_rng(order_seed)
@@ -370,7 +436,7 @@ def construct(rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80) -
             u = rm.nodes[ids[0]].location
             for p in range(len(seq) + 1):
                 a, b = locs[p], locs[p + 1]
-                delta = int(e.C[a, u] + e.C[u, b] - e.C[a, b])
+                delta = int(e.C[a][u] + e.C[u][b] - e.C[a][b])
                 out.append((delta, [*seq[:p], ids[0], *seq[p:]]))
         else:
             pu, du = rm.nodes[ids[0]].location, rm.nodes[ids[1]].location
@@ -379,16 +445,16 @@ def construct(rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80) -
                     new = [*seq[:p], ids[0], *seq[p:q], ids[1], *seq[q:]]
                     a, b = locs[p], locs[p + 1]
                     if p == q:
-                        delta = int(e.C[a, pu] + e.C[pu, du] + e.C[du, b] - e.C[a, b])
+                        delta = int(e.C[a][pu] + e.C[pu][du] + e.C[du][b] - e.C[a][b])
                     else:
                         c, d = locs[q], locs[q + 1]
                         delta = int(
-                            e.C[a, pu]
-                            + e.C[pu, b]
-                            - e.C[a, b]
-                            + e.C[c, du]
-                            + e.C[du, d]
-                            - e.C[c, d]
+                            e.C[a][pu]
+                            + e.C[pu][b]
+                            - e.C[a][b]
+                            + e.C[c][du]
+                            + e.C[du][d]
+                            - e.C[c][d]
                         )
                     out.append((delta, new))
         return out
@@ -436,6 +502,8 @@ def construct(rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80) -
 
     built = Built(plans, routes, costs, sorted(unserved))
     _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
+    if rm_evals > 0 and not built.unassigned:
+        minimize_routes(rm, built, ev, tasks, insert_options, rm_evals, rng)
     return built
 
 
@@ -482,3 +550,89 @@ def _eliminate_routes(
                 built.cost = trial_costs
                 improved = True
                 break
+
+
+def minimize_routes(
+    rm: RoutingModel,
+    built: Built,
+    ev: Callable[[int], RouteEvaluator],
+    tasks: dict[str, list[int]],
+    insert_options: Callable[[int, list[int], str], list[tuple[int, list[int]]]],
+    max_evals: int,
+    rng: np.random.Generator,
+) -> None:
+    """Remove whole routes by an ejection search (after Nagata & Braysy's route minimisation).
+
+    Take the smallest route out and put its tasks in a pool. Insert pooled tasks one by one into
+    the remaining routes; when a task fits nowhere, insert it anyway and eject one task of that
+    route to make it feasible, choosing the task ejected least often so far (the counters steer
+    the search away from cycling). The route is gone when the pool is empty; if the evaluation
+    budget runs out first, the previous plan stays. Only feasible routes are ever kept.
+    """
+    task_of = {n: tid for tid, ids in tasks.items() for n in ids}
+    evals = [0]
+
+    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
+        evals[0] += 1
+        return ev(k).evaluate(seq)
+
+    def try_insert(
+        trial: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int], tid: str
+    ) -> bool:
+        best: tuple[int, int, list[int], tuple[int, list[int]]] | None = None
+        for j, seq in trial.items():
+            for delta, new in sorted(insert_options(j, seq, tid), key=lambda o: o[0])[:4]:
+                if best is not None and delta >= best[0]:
+                    break
+                res = evaluate(j, new)
+                if res is not None:
+                    cand = (res[0] - costs[j], j, new, res)
+                    if best is None or cand[0] < best[0]:
+                        best = cand
+                    break
+        if best is None:
+            return False
+        _, j, new, res = best
+        trial[j], costs[j], plans[j] = new, res[0], res[1]
+        return True
+
+    counters: dict[str, int] = {}
+    while len(built.tasks) > 1 and evals[0] < max_evals:
+        victim = min(built.tasks, key=lambda k: (len(built.tasks[k]), built.cost[k]))
+        trial = {j: list(sq) for j, sq in built.tasks.items() if j != victim}
+        plans = {j: built.routes[j] for j in trial}
+        costs = {j: built.cost[j] for j in trial}
+        pool = list(dict.fromkeys(task_of[n] for n in built.tasks[victim]))
+        last_ejected: str | None = None
+        while pool and evals[0] < max_evals:
+            tid = pool.pop(0)
+            if try_insert(trial, plans, costs, tid):
+                continue
+            # Insert with one ejection: the least-ejected task whose removal makes room.
+            best: tuple[int, int, int, str, list[int], tuple[int, list[int]]] | None = None
+            order = sorted(trial, key=lambda j: float(rng.random()))
+            for j in order:
+                for _, new in sorted(insert_options(j, trial[j], tid), key=lambda o: o[0])[:3]:
+                    for out in dict.fromkeys(task_of[n] for n in new):
+                        if out in (tid, last_ejected):
+                            continue
+                        score = counters.get(out, 0)
+                        if best is not None and score >= best[0]:
+                            continue
+                        reduced = [n for n in new if task_of[n] != out]
+                        res = evaluate(j, reduced)
+                        if res is not None:
+                            best = (score, res[0] - costs[j], j, out, reduced, res)
+                if best is not None and best[0] == 0:
+                    break
+            if best is None:
+                pool.append(tid)
+                continue
+            _, _, j, out, reduced, res = best
+            trial[j], costs[j], plans[j] = reduced, res[0], res[1]
+            counters[out] = counters.get(out, 0) + 1
+            pool.append(out)
+            last_ejected = tid
+        if pool:
+            return
+        built.tasks, built.routes, built.cost = trial, plans, costs

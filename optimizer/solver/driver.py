@@ -64,6 +64,9 @@ class SolveOptions:
     copies_per_station: int | None = None
     #: Start the search from our own insertion heuristic with exact station placement.
     construct: bool = True
+    #: Route-minimisation budget (route evaluations per second of time limit; a count, so the
+    #: result does not depend on the machine).
+    route_min_evals_per_second: float = 100.0
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     progress: bool = False
 
@@ -111,7 +114,11 @@ def solve(
     if opts.construct:
         from .construct import construct, release
 
-        built = construct(rm, order_seed=opts.seed)
+        built = construct(
+            rm,
+            order_seed=opts.seed,
+            rm_evals=int(opts.route_min_evals_per_second * opts.time_limit_s),
+        )
         release(rm)
         needed = _copies_needed(rm, built.routes)
         if needed > copies and opts.copies_per_station is None:
