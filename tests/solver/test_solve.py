@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 import optimizer
-from optimizer.solver import InfeasibleError
+from optimizer.solver import InfeasibleError, SolveOptions
 from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
 
 FIVE_CUSTOMERS = ["c101C5", "c206C5", "r104C5", "r202C5", "rc105C5", "rc208C5"]
@@ -44,8 +44,10 @@ def test_public_example_is_beaten_or_matched() -> None:
 
 def test_same_seed_same_plan() -> None:
     inst = optimizer.load(INSTANCES / "city-day-small.json")
-    a = optimizer.solve(inst, time_limit_s=20, seed=3)
-    b = optimizer.solve(inst, time_limit_s=20, seed=3)
+    # A fixed solution budget (the wall clock, 60 s, is only a safety cap here).
+    opts = SolveOptions(solution_budget=300)
+    a = optimizer.solve(inst, time_limit_s=60, seed=3, options=opts)
+    b = optimizer.solve(inst, time_limit_s=60, seed=3, options=opts)
     assert a.meta["stopped_by"] == b.meta["stopped_by"] == "solutions"
     assert [[s.ref for s in r.stops] for r in a.routes] == [
         [s.ref for s in r.stops] for r in b.routes
