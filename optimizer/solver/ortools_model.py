@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -92,7 +92,6 @@ class RoutingModel:
     time_dim: pywrapcp.RoutingDimension
     energy_dim: pywrapcp.RoutingDimension | None
     mandatory: bool
-    keep: list[object] = field(default_factory=list)  # keeps callbacks' data alive
 
 
 def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float, float]:
@@ -205,7 +204,6 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
     ends = [depot_node[u.vehicle.end] for u in units]
     manager = pywrapcp.RoutingIndexManager(n, len(units), starts, ends)
     routing = pywrapcp.RoutingModel(manager)
-    keep: list[object] = []
     locs = np.array([nd.location for nd in nodes], dtype=np.int64)
     dist_km = inst.distance_km[np.ix_(locs, locs)]
     dur_min = inst.duration_min[np.ix_(locs, locs)]
@@ -414,14 +412,12 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         routing.solver().Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
     penalty = inst.objective.unserved_penalty
     mandatory = penalty is None
-    for tid, ids in task_nodes.items():
-        pen = opts.drop_penalty_mandatory if penalty is None else _scaled_penalty(inst, penalty)
+    pen = opts.drop_penalty_mandatory if penalty is None else _scaled_penalty(inst, penalty)
+    for ids in task_nodes.values():
         routing.AddDisjunction([manager.NodeToIndex(x) for x in ids], pen, len(ids))
-        del tid
     for ids in station_nodes.values():
         for x in ids:
             routing.AddDisjunction([manager.NodeToIndex(x)], 0)
-    keep.append(cost_cb)
     return RoutingModel(
         inst,
         nodes,
@@ -435,7 +431,6 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         time_dim,
         energy_dim,
         mandatory,
-        keep,
     )
 
 
@@ -500,14 +495,6 @@ def _charge_time_cuts(
         cuts.append((a, b, c))
         t_at_lo += slope * (hi - lo) * battery_kwh
     return cuts
-
-
-def _fastest_minutes_per_kwh(st: Station) -> float:
-    if st.curve:
-        return 60.0 / max(seg.power_kw for seg in st.curve)
-    if st.power_kw:
-        return 60.0 / st.power_kw
-    return 0.0
 
 
 def _set_windows(var: pywrapcp.IntVar, windows: Sequence[TimeWindow], horizon_s: int) -> None:
