@@ -19,6 +19,7 @@ one station between consecutive stops; chains of two stations are not explored.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -98,6 +99,36 @@ class RouteEvaluator:
         )
         self._cand_cache: dict[tuple[int, int], list[tuple[_Site, int]]] = {}
         self.service = [S.up(nd.service_min, S.TIME_PER_MIN) for nd in rm.nodes]
+        # Scaled loads per node, rounded away from zero like the model's: taken at the depot
+        # (delivery jobs) and the change on the way.
+        self._depot_w = [
+            S.up(-nd.weight_kg, S.LOAD_PER_KG) if nd.kind == "job" and nd.weight_kg < 0 else 0
+            for nd in rm.nodes
+        ]
+        self._depot_v = [
+            S.up(-nd.volume_m3, S.VOLUME_PER_M3) if nd.kind == "job" and nd.volume_m3 < 0 else 0
+            for nd in rm.nodes
+        ]
+        self._step_w = [
+            (
+                S.up(nd.weight_kg, S.LOAD_PER_KG)
+                if nd.weight_kg > 0
+                else -S.up(-nd.weight_kg, S.LOAD_PER_KG)
+            )
+            if nd.weight_kg
+            else 0
+            for nd in rm.nodes
+        ]
+        self._step_v = [
+            (
+                S.up(nd.volume_m3, S.VOLUME_PER_M3)
+                if nd.volume_m3 > 0
+                else -S.up(-nd.volume_m3, S.VOLUME_PER_M3)
+            )
+            if nd.volume_m3
+            else 0
+            for nd in rm.nodes
+        ]
         self._windows = [
             tuple(
                 (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
@@ -190,8 +221,14 @@ class RouteEvaluator:
             self._cand_cache[key] = found
         return found
 
-    def _direct(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
-        """The route without any station, if that is feasible (then it is also the cheapest)."""
+    def _direct(self, seq: Sequence[int]) -> tuple[int, list[int]] | bool:
+        """The route without any station, if that is feasible (then it is also the cheapest).
+
+        Otherwise ``True`` when only energy failed (stations may help) and ``False`` when the
+        schedule fails even without charging: a station detour and its charging time only make
+        the vehicle later (the time matrix obeys the triangle inequality), so no label can succeed
+        and the label-setting pass is skipped. Most rejected insertions end here, cheaply.
+        """
         T, C, E = self.T, self.C, self.E
         nodes = self.rm.nodes
         t, e, cost, prev = self.t0, self.e0, 0, self.start_loc
@@ -199,20 +236,19 @@ class RouteEvaluator:
             loc = nodes[i].location
             if E is not None:
                 e -= E[prev][loc]
-                if e < 0:
-                    return None
             start = self._serve(i, t + T[prev][loc])
             if start is None:
-                return None
+                return False
             t = start + self.service[i]
             cost += C[prev][loc]
             prev = loc
         loc = self.end_loc
-        if E is not None and e - E[prev][loc] < 0:
-            return None
         t += T[prev][loc]
         if t > self.t_end or (self.max_span is not None and t - self.t0 > self.max_span):
-            return None
+            return False
+        # Energy: the battery only drains on a direct route, so the end level is the minimum.
+        if E is not None and e - E[prev][loc] < 0:
+            return True
         return cost + C[prev][loc], list(seq)
 
     def evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
@@ -223,41 +259,28 @@ class RouteEvaluator:
             return None
         # Capacity first: it does not depend on the schedule.
         # The load taken at the depot: every delivery job on the route, each rounded up.
-        load_w = sum(
-            S.up(-nodes[i].weight_kg, S.LOAD_PER_KG)
-            for i in seq
-            if nodes[i].kind == "job" and nodes[i].weight_kg < 0
-        )
-        load_v = sum(
-            S.up(-nodes[i].volume_m3, S.VOLUME_PER_M3)
-            for i in seq
-            if nodes[i].kind == "job" and nodes[i].volume_m3 < 0
-        )
-        if load_w > self.cap_w or (self.cap_v is not None and load_v > self.cap_v):
+        dw, dv, sw, sv = self._depot_w, self._depot_v, self._step_w, self._step_v
+        load_w = sum(dw[i] for i in seq)
+        if load_w > self.cap_w:
+            return None
+        cap_v = self.cap_v
+        load_v = sum(dv[i] for i in seq) if cap_v is not None else 0
+        if cap_v is not None and load_v > cap_v:
             return None
         for i in seq:
-            nd = nodes[i]
-            if nd.weight_kg:
-                load_w += (
-                    S.up(nd.weight_kg, S.LOAD_PER_KG)
-                    if nd.weight_kg > 0
-                    else -S.up(-nd.weight_kg, S.LOAD_PER_KG)
-                )
+            if sw[i]:
+                load_w += sw[i]
                 if load_w > self.cap_w:
                     return None
-            if self.cap_v is not None and nd.volume_m3:
-                load_v += (
-                    S.up(nd.volume_m3, S.VOLUME_PER_M3)
-                    if nd.volume_m3 > 0
-                    else -S.up(-nd.volume_m3, S.VOLUME_PER_M3)
-                )
-                if load_v > self.cap_v:
+            if cap_v is not None and sv[i]:
+                load_v += sv[i]
+                if load_v > cap_v:
                     return None
         T, C, E = self.T, self.C, self.E
         fast = self._direct(seq)
-        if fast is not None:
+        if not isinstance(fast, bool):
             return fast
-        if E is None:
+        if not fast or E is None:
             return None
         labels = [_Label(self.t0, self.e0, 0, None, None)]
         prev_loc = self.start_loc
@@ -418,6 +441,8 @@ def construct(
     dist = inst.distance_km
     depot_loc = inst.depots[0].location
     free_units = list(range(len(rm.units)))
+    #: Ties between equally cheap insertions are broken by one random key per task (seeded).
+    tie = {tid: float(x) for tid, x in zip(sorted(tasks), rng.random(len(tasks)), strict=True)}
 
     def due(tid: str) -> float:
         nd = rm.nodes[tasks[tid][-1]]
@@ -426,85 +451,106 @@ def construct(
     def far(tid: str) -> float:
         return float(dist[depot_loc, rm.nodes[tasks[tid][0]].location])
 
-    def insert_options(k: int, seq: list[int], tid: str) -> list[tuple[int, list[int]]]:
-        """Candidate sequences for inserting ``tid`` in ``seq``, with a cheap distance estimate."""
+    def insert_positions(k: int, seq: list[int], tid: str) -> list[tuple[int, int, int]]:
+        """(cheap distance estimate, p, q) for inserting ``tid`` in ``seq``: the task's first node
+        goes before ``seq[p]``, a shipment's delivery before ``seq[q]``. Positions only, so that
+        the sequences are built for the few that get evaluated."""
         e = ev(k)
         ids = tasks[tid]
+        C = e.C
         locs = [e.start_loc, *[rm.nodes[i].location for i in seq], e.end_loc]
         out = []
         if len(ids) == 1:
             u = rm.nodes[ids[0]].location
+            Cu = C[u]
             for p in range(len(seq) + 1):
                 a, b = locs[p], locs[p + 1]
-                delta = int(e.C[a][u] + e.C[u][b] - e.C[a][b])
-                out.append((delta, [*seq[:p], ids[0], *seq[p:]]))
+                out.append((C[a][u] + Cu[b] - C[a][b], p, p))
         else:
             pu, du = rm.nodes[ids[0]].location, rm.nodes[ids[1]].location
             for p in range(len(seq) + 1):
-                for q in range(p, len(seq) + 1):
-                    new = [*seq[:p], ids[0], *seq[p:q], ids[1], *seq[q:]]
-                    a, b = locs[p], locs[p + 1]
-                    if p == q:
-                        delta = int(e.C[a][pu] + e.C[pu][du] + e.C[du][b] - e.C[a][b])
-                    else:
-                        c, d = locs[q], locs[q + 1]
-                        delta = int(
-                            e.C[a][pu]
-                            + e.C[pu][b]
-                            - e.C[a][b]
-                            + e.C[c][du]
-                            + e.C[du][d]
-                            - e.C[c][d]
-                        )
-                    out.append((delta, new))
+                a, b = locs[p], locs[p + 1]
+                pick = C[a][pu] + C[pu][b] - C[a][b]
+                out.append((C[a][pu] + C[pu][du] + C[du][b] - C[a][b], p, p))
+                for q in range(p + 1, len(seq) + 1):
+                    c, d = locs[q], locs[q + 1]
+                    out.append((pick + C[c][du] + C[du][d] - C[c][d], p, q))
         return out
+
+    def insert_options(k: int, seq: list[int], tid: str, n: int) -> list[tuple[int, list[int]]]:
+        """The ``n`` cheapest (by estimate) sequences inserting ``tid`` in ``seq``."""
+        best = heapq.nsmallest(n, insert_positions(k, seq, tid))
+        return [(delta, _inserted(seq, tasks[tid], p, q)) for delta, p, q in best]
 
     def best_insertion(
         k: int, seq: list[int], candidates: list[str], budget: int
     ) -> tuple[str, list[int], int, list[int]] | None:
-        options: list[tuple[int, float, str, list[int]]] = []
+        options: list[tuple[int, float, str, int, int]] = []
         for tid in candidates:
-            for delta, new in insert_options(k, seq, tid):
-                options.append((delta, float(rng.random()), tid, new))
-        options.sort(key=lambda o: (o[0], o[1]))
-        for _, _, tid, new in options[:budget]:
+            r = tie[tid]
+            for delta, p, q in insert_positions(k, seq, tid):
+                options.append((delta, r, tid, p, q))
+        for _, _, tid, p, q in heapq.nsmallest(budget, options):
+            new = _inserted(seq, tasks[tid], p, q)
             res = ev(k).evaluate(new)
             if res is not None:
                 return tid, new, res[0], res[1]
         return None
 
-    while unserved and free_units:
-        # Seed: the task due soonest among the farthest third (hard to fit later).
-        ordered = sorted(unserved, key=lambda t: (-far(t), due(t)))
-        opened = False
-        for k in list(free_units):
-            for tid in ordered[: max(1, len(ordered) // 3)] + ordered[max(1, len(ordered) // 3) :]:
-                res = ev(k).evaluate(tasks[tid])
-                if res is not None:
-                    seq = list(tasks[tid])
-                    unserved.discard(tid)
-                    routes[k], costs[k], plans[k] = seq, res[0], res[1]
-                    free_units.remove(k)
-                    opened = True
+    def fill() -> None:
+        """Open routes on free units and fill each by cheapest insertion."""
+        while unserved and free_units:
+            # Seed: the farthest task, earliest due first among equals (hard to fit later).
+            ordered = sorted(unserved, key=lambda t: (-far(t), due(t)))
+            opened = False
+            for k in list(free_units):
+                for tid in ordered:
+                    res = ev(k).evaluate(tasks[tid])
+                    if res is not None:
+                        unserved.discard(tid)
+                        routes[k], costs[k], plans[k] = list(tasks[tid]), res[0], res[1]
+                        free_units.remove(k)
+                        opened = True
+                        break
+                if opened:
                     break
-            if opened:
-                break
-            # This unit serves nothing that is left: try the next unit type.
-        if not opened:
-            break
-        while unserved:
-            found = best_insertion(k, routes[k], sorted(unserved), eval_budget)
-            if found is None:
-                break
-            tid, seq, cost, plan = found
-            routes[k], costs[k], plans[k] = seq, cost, plan
-            unserved.discard(tid)
+                # This unit serves nothing that is left: try the next unit.
+            if not opened:
+                return
+            while unserved:
+                found = best_insertion(k, routes[k], sorted(unserved), eval_budget)
+                if found is None:
+                    break
+                tid, seq, cost, plan = found
+                routes[k], costs[k], plans[k] = seq, cost, plan
+                unserved.discard(tid)
 
+    fill()
     built = Built(plans, routes, costs, sorted(unserved))
     _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
+    for _ in range(3):
+        # Elimination frees units (a big truck whose few tasks moved elsewhere) that may serve
+        # what the first pass left over.
+        if not unserved:
+            break
+        routes, plans, costs = built.tasks, built.routes, built.cost
+        free_units[:] = [k for k in range(len(rm.units)) if k not in routes]
+        before = len(unserved)
+        fill()
+        built = Built(plans, routes, costs, sorted(unserved))
+        _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
+        if len(unserved) == before:
+            break
     if rm_evals > 0 and not built.unassigned:
         minimize_routes(rm, built, ev, tasks, insert_options, rm_evals, rng)
     return built
+
+
+def _inserted(seq: list[int], ids: list[int], p: int, q: int) -> list[int]:
+    """``seq`` with task ``ids`` inserted: the first before ``seq[p]``, a second before ``seq[q]``."""
+    if len(ids) == 1:
+        return [*seq[:p], ids[0], *seq[p:]]
+    return [*seq[:p], ids[0], *seq[p:q], ids[1], *seq[q:]]
 
 
 def _eliminate_routes(
@@ -512,7 +558,7 @@ def _eliminate_routes(
     built: Built,
     ev: Callable[[int], RouteEvaluator],
     tasks: dict[str, list[int]],
-    insert_options: Callable[[int, list[int], str], list[tuple[int, list[int]]]],
+    insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
     budget: int,
 ) -> None:
     """Try to empty routes, smallest first, by inserting their tasks into the other routes."""
@@ -529,9 +575,7 @@ def _eliminate_routes(
             for tid in moving:
                 best = None
                 for j, seq in trial_tasks.items():
-                    opts = sorted(insert_options(j, seq, tid), key=lambda o: o[0])[
-                        : budget // 4 or 1
-                    ]
+                    opts = insert_options(j, seq, tid, budget // 4 or 1)
                     for delta, new in opts:
                         if best is not None and delta >= best[0]:
                             break
@@ -557,7 +601,7 @@ def minimize_routes(
     built: Built,
     ev: Callable[[int], RouteEvaluator],
     tasks: dict[str, list[int]],
-    insert_options: Callable[[int, list[int], str], list[tuple[int, list[int]]]],
+    insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
     max_evals: int,
     rng: np.random.Generator,
 ) -> None:
@@ -581,7 +625,7 @@ def minimize_routes(
     ) -> bool:
         best: tuple[int, int, list[int], tuple[int, list[int]]] | None = None
         for j, seq in trial.items():
-            for delta, new in sorted(insert_options(j, seq, tid), key=lambda o: o[0])[:4]:
+            for delta, new in insert_options(j, seq, tid, 4):
                 if best is not None and delta >= best[0]:
                     break
                 res = evaluate(j, new)
@@ -612,7 +656,7 @@ def minimize_routes(
             best: tuple[int, int, int, str, list[int], tuple[int, list[int]]] | None = None
             order = sorted(trial, key=lambda j: float(rng.random()))
             for j in order:
-                for _, new in sorted(insert_options(j, trial[j], tid), key=lambda o: o[0])[:3]:
+                for _, new in insert_options(j, trial[j], tid, 3):
                     for out in dict.fromkeys(task_of[n] for n in new):
                         if out in (tid, last_ejected):
                             continue

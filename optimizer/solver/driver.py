@@ -70,6 +70,9 @@ class SolveOptions:
     route_min_evals_per_second: float = 100.0
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     progress: bool = False
+    #: Above this many task nodes (jobs + 2 per shipment) the instance is split into sweep parts
+    #: solved one after the other (see :mod:`optimizer.solver.decompose`); 0 never splits.
+    max_part_tasks: int = 250
 
 
 ProgressFn = Callable[[float, float, int], None]
@@ -108,19 +111,25 @@ def solve(
             raise InfeasibleError(hopeless)
     if on_progress is None and (opts.progress or progress):
         on_progress = _stderr_progress
+    tasks = len(instance.jobs) + 2 * len(instance.shipments)
+    if opts.max_part_tasks and tasks > opts.max_part_tasks:
+        return _solve_decomposed(instance, opts, started, on_progress)
 
     copies = opts.copies_per_station or _default_copies(instance)
     rm = build(instance, ModelOptions(copies_per_station=copies))
     start_routes: dict[int, list[int]] | None = None
+    timings: dict[str, float] = {}
     if opts.construct:
         from .construct import construct, release
 
+        t_construct = time.monotonic()
         built = construct(
             rm,
             order_seed=opts.seed,
             rm_evals=int(opts.route_min_evals_per_second * opts.time_limit_s),
         )
         release(rm)
+        timings["construct_s"] = round(time.monotonic() - t_construct, 3)
         needed = _copies_needed(rm, built.routes)
         if needed > copies and opts.copies_per_station is None:
             new_rm = build(instance, ModelOptions(copies_per_station=needed))
@@ -160,8 +169,19 @@ def solve(
             for k in range(len(rm.units))
         ]
         initial = rm.routing.ReadAssignmentFromRoutes(per_vehicle, True)
+        # Reading the routes propagates every constraint (seconds on large models): the wall cap
+        # counts from here, so the whole solve stays within the limit.
+        params.time_limit.FromMilliseconds(
+            int(1000 * max(0.1, opts.time_limit_s - (time.monotonic() - started)))
+        )
         if initial is not None:
             assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
+            if assignment is None:
+                # The cap ran out before OR-Tools accepted the start (a slow construction on a
+                # large part): accept the start itself, with the finalizers run on it.
+                params.solution_limit = 1
+                params.time_limit.FromMilliseconds(60_000)
+                assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
     if assignment is None:
         assignment = rm.routing.SolveWithParameters(params)
     if assignment is None:
@@ -191,6 +211,60 @@ def solve(
         "stopped_by": stopped_by,
         "solutions": found[0],
         "copies_per_station": copies,
+        **timings,
+    }
+    return replace(report.solution, meta={**dict(report.solution.meta), **meta})
+
+
+def _solve_decomposed(
+    instance: Instance, opts: SolveOptions, started: float, on_progress: ProgressFn | None
+) -> Solution:
+    """Solve a large instance part by part (:mod:`.decompose`), then validate the joined plan."""
+    from ..validator import validate
+    from .decompose import PartFailed, solve_in_parts, split
+
+    parts = split(instance, opts.max_part_tasks)
+    part_opts = replace(opts, max_part_tasks=0, progress=False)
+    #: A tenth of the limit is kept for splitting, joining and validating the whole.
+    budget_s = 0.9 * opts.time_limit_s
+    metas: list[dict[str, Any]] = []
+    cost = [0.0]
+    vehicles = [0]
+
+    def solve_part(sub: Instance, limit_s: float) -> Solution:
+        sol = solve(sub, limit_s, opts.seed, options=part_opts)
+        metas.append(dict(sol.meta))
+        return sol
+
+    def on_part(n: int, of: int, sol: Solution) -> None:
+        cost[0] += sol.totals.cost.get("total", 0.0) if sol.totals.cost else 0.0
+        vehicles[0] += len(sol.routes)
+        if on_progress is not None:
+            on_progress(time.monotonic() - started, cost[0], vehicles[0])
+
+    try:
+        joined, info = solve_in_parts(instance, parts, budget_s, solve_part, on_part)
+    except PartFailed as exc:
+        raise InfeasibleError(
+            {"*": f"the decomposed search found no plan ({exc}); try a longer --time-limit"}
+        ) from exc
+    if joined.unserved and instance.objective.unserved_penalty is None:
+        raise InfeasibleError(
+            {tid: "no part of the decomposed search could serve it" for tid in joined.unserved}
+        )
+    report = validate(instance, joined)
+    if not report.feasible:
+        raise RuntimeError(
+            "internal error: the joined plan of the parts fails validation:\n" + report.summary()
+        )
+    meta = {
+        "solver": "ortools-routing, decomposed",
+        "seed": opts.seed,
+        "time_limit_s": opts.time_limit_s,
+        "wall_time_s": round(time.monotonic() - started, 3),
+        "stopped_by": "time" if any(m.get("stopped_by") == "time" for m in metas) else "solutions",
+        "solutions": sum(int(m.get("solutions", 0)) for m in metas),
+        **info,
     }
     return replace(report.solution, meta={**dict(report.solution.meta), **meta})
 
