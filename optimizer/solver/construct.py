@@ -607,25 +607,32 @@ def minimize_routes(
 ) -> None:
     """Remove whole routes by an ejection search (after Nagata & Braysy's route minimisation).
 
-    Take the smallest route out and put its tasks in a pool. Insert pooled tasks one by one into
-    the remaining routes; when a task fits nowhere, insert it anyway and eject one task of that
-    route to make it feasible, choosing the task ejected least often so far (the counters steer
-    the search away from cycling). The route is gone when the pool is empty; if the evaluation
-    budget runs out first, the previous plan stays. Only feasible routes are ever kept.
+    Take a route out and put its tasks on a stack. Pop a task and insert it at its cheapest
+    feasible place; when it fits nowhere, raise its counter and insert it anyway, ejecting one or
+    two tasks of that route so that the route becomes feasible, choosing the ejection with the
+    smallest sum of counters (tasks that keep failing become expensive to eject, which steers the
+    search away from cycling); the ejected tasks go on the stack. After each ejection a few random
+    relocations between routes shake the plan. The route is gone when the stack is empty; if the
+    evaluation budget runs out first, the last complete plan stays. Only feasible routes are ever
+    kept.
     """
     task_of = {n: tid for tid, ids in tasks.items() for n in ids}
     evals = [0]
+    all_positions = 10**6
 
     def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
         evals[0] += 1
         return ev(k).evaluate(seq)
+
+    def tasks_in(seq: list[int]) -> list[str]:
+        return list(dict.fromkeys(task_of[n] for n in seq))
 
     def try_insert(
         trial: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int], tid: str
     ) -> bool:
         best: tuple[int, int, list[int], tuple[int, list[int]]] | None = None
         for j, seq in trial.items():
-            for delta, new in insert_options(j, seq, tid, 4):
+            for delta, new in insert_options(j, seq, tid, all_positions):
                 if best is not None and delta >= best[0]:
                     break
                 res = evaluate(j, new)
@@ -640,43 +647,91 @@ def minimize_routes(
         trial[j], costs[j], plans[j] = new, res[0], res[1]
         return True
 
-    counters: dict[str, int] = {}
-    while len(built.tasks) > 1 and evals[0] < max_evals:
-        victim = min(built.tasks, key=lambda k: (len(built.tasks[k]), built.cost[k]))
-        trial = {j: list(sq) for j, sq in built.tasks.items() if j != victim}
-        plans = {j: built.routes[j] for j in trial}
-        costs = {j: built.cost[j] for j in trial}
-        pool = list(dict.fromkeys(task_of[n] for n in built.tasks[victim]))
-        last_ejected: str | None = None
-        while pool and evals[0] < max_evals:
-            tid = pool.pop(0)
-            if try_insert(trial, plans, costs, tid):
-                continue
-            # Insert with one ejection: the least-ejected task whose removal makes room.
-            best: tuple[int, int, int, str, list[int], tuple[int, list[int]]] | None = None
-            order = sorted(trial, key=lambda j: float(rng.random()))
+    def eject_insert(
+        trial: dict[int, list[int]],
+        plans: dict[int, list[int]],
+        costs: dict[int, int],
+        tid: str,
+        counters: dict[str, int],
+    ) -> list[str] | None:
+        """Insert ``tid`` somewhere, ejecting the cheapest (by counters) one or two tasks."""
+        best: tuple[int, int, int, list[str], list[int], tuple[int, list[int]]] | None = None
+        order = sorted(trial, key=lambda j: float(rng.random()))
+        for size in (1, 2):
             for j in order:
-                for _, new in insert_options(j, trial[j], tid, 3):
-                    for out in dict.fromkeys(task_of[n] for n in new):
-                        if out in (tid, last_ejected):
-                            continue
-                        score = counters.get(out, 0)
+                for _, new in insert_options(j, trial[j], tid, all_positions):
+                    others = [t for t in tasks_in(new) if t != tid]
+                    if size == 1:
+                        combos = [[t] for t in others]
+                    else:
+                        combos = [[a, b] for x, a in enumerate(others) for b in others[x + 1 :]]
+                    combos.sort(key=lambda c: sum(counters.get(t, 0) for t in c))
+                    for out in combos:
+                        score = sum(counters.get(t, 0) for t in out)
                         if best is not None and score >= best[0]:
-                            continue
-                        reduced = [n for n in new if task_of[n] != out]
+                            break
+                        gone = set(out)
+                        reduced = [n for n in new if task_of[n] not in gone]
                         res = evaluate(j, reduced)
                         if res is not None:
                             best = (score, res[0] - costs[j], j, out, reduced, res)
-                if best is not None and best[0] == 0:
-                    break
-            if best is None:
-                pool.append(tid)
+                            break
+                    if evals[0] >= max_evals:
+                        return None
+            if best is not None:
+                break
+        if best is None:
+            return None
+        _, _, j, out, reduced, res = best
+        trial[j], costs[j], plans[j] = reduced, res[0], res[1]
+        return out
+
+    def perturb(
+        trial: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int], moves: int
+    ) -> None:
+        """Random feasible relocations of one task to another route (diversification)."""
+        keys = sorted(trial)
+        if len(keys) < 2:
+            return
+        for _ in range(moves):
+            a, b = (keys[int(x)] for x in rng.choice(len(keys), size=2, replace=False))
+            movable = tasks_in(trial[a])
+            if len(movable) < 2:
                 continue
-            _, _, j, out, reduced, res = best
-            trial[j], costs[j], plans[j] = reduced, res[0], res[1]
-            counters[out] = counters.get(out, 0) + 1
-            pool.append(out)
-            last_ejected = tid
-        if pool:
+            tid = movable[int(rng.integers(len(movable)))]
+            rest = [n for n in trial[a] if task_of[n] != tid]
+            options = insert_options(b, trial[b], tid, all_positions)
+            _, new = options[int(rng.integers(len(options)))]
+            res_b = evaluate(b, new)
+            if res_b is None:
+                continue
+            res_a = evaluate(a, rest)
+            if res_a is None:
+                continue
+            trial[a], costs[a], plans[a] = rest, res_a[0], res_a[1]
+            trial[b], costs[b], plans[b] = new, res_b[0], res_b[1]
+
+    counters: dict[str, int] = {}
+    while len(built.tasks) > 1 and evals[0] < max_evals:
+        # The route to remove: a random one among the smaller half (Nagata & Braysy pick at
+        # random; small routes leave fewer tasks to place).
+        by_size = sorted(built.tasks, key=lambda k: (len(built.tasks[k]), built.cost[k]))
+        victim = by_size[int(rng.integers(max(1, len(by_size) // 2)))]
+        trial = {j: list(sq) for j, sq in built.tasks.items() if j != victim}
+        plans = {j: built.routes[j] for j in trial}
+        costs = {j: built.cost[j] for j in trial}
+        stack = tasks_in(built.tasks[victim])
+        while stack and evals[0] < max_evals:
+            tid = stack.pop()
+            if try_insert(trial, plans, costs, tid):
+                continue
+            counters[tid] = counters.get(tid, 0) + 1
+            out = eject_insert(trial, plans, costs, tid, counters)
+            if out is None:
+                stack.append(tid)
+                break
+            stack.extend(out)
+            perturb(trial, plans, costs, 10)
+        if stack:
             return
         built.tasks, built.routes, built.cost = trial, plans, costs
