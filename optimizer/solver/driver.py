@@ -58,6 +58,9 @@ class SolveOptions:
     #: end most searches while using much of the time limit (40,000 used only a third of it on the
     #: E-VRPTW set). Where the wall clock ends the search, ``meta.stopped_by`` says ``time``.
     solution_rate: float = 100_000.0
+    #: The same for instances without time windows, where each local-search step is cheaper:
+    #: measured 370,000 (CEC E-n51) to 950,000 (CEC X-n214) solutions per second x nodes^2.
+    solution_rate_no_windows: float = 300_000.0
     #: An explicit solution budget overrides the rate (strictly reproducible anywhere).
     solution_budget: int | None = None
     #: Set to False to let the wall clock alone stop the search (faster machines then search more).
@@ -283,7 +286,12 @@ def _budget(opts: SolveOptions, rm: RoutingModel) -> int:
     if opts.solution_budget is not None:
         return max(1, opts.solution_budget)
     nodes = len(rm.nodes)
-    per_second = max(1.0, opts.solution_rate / (nodes * nodes))
+    inst = rm.instance
+    windowed = any(j.time_windows for j in inst.jobs) or any(
+        s.pickup.time_windows or s.delivery.time_windows for s in inst.shipments
+    )
+    rate = opts.solution_rate if windowed else opts.solution_rate_no_windows
+    per_second = max(1.0, rate / (nodes * nodes))
     return max(20, int(per_second * opts.time_limit_s))
 
 
