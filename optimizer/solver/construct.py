@@ -98,6 +98,9 @@ class RouteEvaluator:
             else 0
         )
         self._cand_cache: dict[tuple[int, int], list[tuple[_Site, int]]] = {}
+        #: Work done so far, in label steps (one stop reached from one label): a machine-free
+        #: measure of evaluation time, for budgets that must give the same result everywhere.
+        self.work = 0
         self.service = [S.up(nd.service_min, S.TIME_PER_MIN) for nd in rm.nodes]
         # Scaled loads per node, rounded away from zero like the model's: taken at the depot
         # (delivery jobs) and the change on the way.
@@ -231,6 +234,7 @@ class RouteEvaluator:
         """
         T, C, E = self.T, self.C, self.E
         nodes = self.rm.nodes
+        self.work += len(seq) + 1
         t, e, cost, prev = self.t0, self.e0, 0, self.start_loc
         for i in seq:
             loc = nodes[i].location
@@ -295,6 +299,7 @@ class RouteEvaluator:
                 service = self.service[i]
             new: list[_Label] = []
             cands = self._candidates(prev_loc, loc)
+            self.work += len(labels) * (1 + min(len(cands), STATION_OPTIONS))
             for lab in labels:
                 # direct
                 e2 = lab.e - E[prev_loc][loc]
@@ -414,13 +419,13 @@ class Built:
 
 
 def construct(
-    rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80, rm_evals: int = 0
+    rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80, rm_work: int = 0
 ) -> Built:
     """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
     cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
 
     ``eval_budget`` caps the full evaluations tried per insertion step (the cheap ones first);
-    ``rm_evals`` is the evaluation budget of the route-minimisation search (0: none). Both are
+    ``rm_work`` is the work budget (label steps) of the route-minimisation search (0: none). Both are
     counts, not seconds, so the result does not depend on the machine.
     """
     inst: Instance = rm.instance
@@ -541,8 +546,8 @@ def construct(
         _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
         if len(unserved) == before:
             break
-    if rm_evals > 0 and not built.unassigned:
-        minimize_routes(rm, built, ev, tasks, insert_options, rm_evals, rng)
+    if rm_work > 0 and not built.unassigned:
+        minimize_routes(rm, built, ev, tasks, insert_options, rm_work, rng)
     return built
 
 
@@ -602,7 +607,7 @@ def minimize_routes(
     ev: Callable[[int], RouteEvaluator],
     tasks: dict[str, list[int]],
     insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
-    max_evals: int,
+    max_work: int,
     rng: np.random.Generator,
 ) -> None:
     """Remove whole routes by an ejection search (after Nagata & Braysy's route minimisation).
@@ -621,8 +626,13 @@ def minimize_routes(
     all_positions = 10**6
 
     def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
-        evals[0] += 1
-        return ev(k).evaluate(seq)
+        # The budget counts work (label steps), not calls: on wide time windows most calls run
+        # the full label pass and cost many times a call ended by the quick time-window check.
+        e = ev(k)
+        before = e.work
+        res = e.evaluate(seq)
+        evals[0] += e.work - before
+        return res
 
     def tasks_in(seq: list[int]) -> list[str]:
         return list(dict.fromkeys(task_of[n] for n in seq))
@@ -676,7 +686,7 @@ def minimize_routes(
                         if res is not None:
                             best = (score, res[0] - costs[j], j, out, reduced, res)
                             break
-                    if evals[0] >= max_evals:
+                    if evals[0] >= max_work:
                         return None
             if best is not None:
                 break
@@ -712,7 +722,7 @@ def minimize_routes(
             trial[b], costs[b], plans[b] = new, res_b[0], res_b[1]
 
     counters: dict[str, int] = {}
-    while len(built.tasks) > 1 and evals[0] < max_evals:
+    while len(built.tasks) > 1 and evals[0] < max_work:
         # The route to remove: a random one among the smaller half (Nagata & Braysy pick at
         # random; small routes leave fewer tasks to place).
         by_size = sorted(built.tasks, key=lambda k: (len(built.tasks[k]), built.cost[k]))
@@ -721,7 +731,7 @@ def minimize_routes(
         plans = {j: built.routes[j] for j in trial}
         costs = {j: built.cost[j] for j in trial}
         stack = tasks_in(built.tasks[victim])
-        while stack and evals[0] < max_evals:
+        while stack and evals[0] < max_work:
             tid = stack.pop()
             if try_insert(trial, plans, costs, tid):
                 continue

@@ -13,8 +13,8 @@ from tests.conftest import benchmark_file
 def test_route_minimisation_removes_routes_and_keeps_every_task() -> None:
     inst = optimizer.load(benchmark_file("evrptw", "r101_21.txt"))
     rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
-    plain = construct(rm, order_seed=1, rm_evals=0)
-    minimised = construct(rm, order_seed=1, rm_evals=30_000)
+    plain = construct(rm, order_seed=1, rm_work=0)
+    minimised = construct(rm, order_seed=1, rm_work=300_000)
     try:
         assert not plain.unassigned and not minimised.unassigned
         # Schneider's best known is 18 routes; the plain insertion needs more.
