@@ -368,7 +368,13 @@ def _read_back(rm: RoutingModel, assignment: Any) -> Solution:
                     )
                     targets[pos] = level / S.ENERGY_PER_KWH + un.type.reserve_kwh
         charged = _charges_to_targets(rm.instance, un, nodes, targets)
-        stops = [Stop("depot", un.vehicle.start_depot)]
+        departure = None
+        if un.vehicle.max_duration_min is not None or un.type.max_duration_min is not None:
+            # A route with a duration limit leaves when the model planned (the finalizer's
+            # earliest departure that keeps the limit), not at the shift start.
+            start_cumul = assignment.Value(rm.time_dim.CumulVar(routing.Start(k)))
+            departure = start_cumul / S.TIME_PER_MIN
+        stops = [Stop("depot", un.vehicle.start_depot, departure_min=departure)]
         for pos, nd in enumerate(nodes):
             if nd.kind == "station":
                 stops.append(Stop("station", nd.ref, charged_kwh=charged.get(pos)))

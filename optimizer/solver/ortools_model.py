@@ -269,6 +269,9 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         ]
         if limits:
             time_dim.SetSpanUpperBoundForVehicle(S.down(min(limits), S.TIME_PER_MIN), k)
+            # Read back as the departure time: leaving at the shift start and waiting for the
+            # first window could break the limit that a later departure keeps.
+            routing.AddToAssignment(time_dim.CumulVar(routing.Start(k)))
         per_hour = _objective_weights(inst, un.type)[1]
         if per_hour > 0:
             # Span cost per scaled time unit, in scaled money.

@@ -87,3 +87,21 @@ def test_unserved_jobs_are_priced_when_allowed() -> None:
     assert report.feasible, report.summary()
     assert plan.unserved == ("too-heavy",)
     assert report.totals.cost["penalty"] == pytest.approx(5000.0)
+
+
+def test_duration_limit_is_kept_by_departing_later() -> None:
+    """PR01 (Cordeau's multi-depot VRPTW) limits each route to 500 min while windows open late:
+    leaving at time 0 and waiting broke the limit (the validator rejected the plan); the plan
+    now departs when the model planned."""
+    inst = optimizer.load(benchmark_file("vrplib", "PR01.vrp"))
+    plan = optimizer.solve(inst, time_limit_s=5, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    limits = {v.id: v.max_duration_min for v in inst.vehicles}
+    assert any(limits.values())
+    for route in report.solution.routes:
+        first, last = route.stops[0], route.stops[-1]
+        assert first.departure_min is not None and last.arrival_min is not None
+        limit = limits[route.vehicle]
+        if limit is not None:
+            assert last.arrival_min - first.departure_min <= limit + 1e-6
