@@ -20,8 +20,9 @@ one station between consecutive stops; chains of two stations are not explored.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from . import scaling as S
 from .ortools_model import RoutingModel, Unit, _charge_time_cuts, _objective_weights
 
 MAX_LABELS = 6
+#: Sequences remembered per evaluator (see ``RouteEvaluator.evaluate``), bounding memory.
+MEMO_SIZE = 10_000
+_MISS = object()
 #: Stations tried between two stops, cheapest detour first (per label).
 STATION_OPTIONS = 6
 
@@ -42,8 +46,10 @@ class _Site:
     location: int
     swap: bool
     swap_t: int
-    #: The model's charging-time cuts (see ortools_model._charge_time_cuts), empty when instant.
-    cuts: tuple[tuple[int, int, int], ...]
+    #: The model's charging-time cuts (see ortools_model._charge_time_cuts) for a charge to full,
+    #: as (a * usable + c, b): the time is max over cuts of ceil((k - b * energy) / 1e6); empty
+    #: when instant.
+    cuts: tuple[tuple[int, int], ...]
     open_from: int
     close_at: int
     windows: tuple[tuple[int, int], ...]
@@ -98,6 +104,7 @@ class RouteEvaluator:
             else 0
         )
         self._cand_cache: dict[tuple[int, int], list[tuple[_Site, int]]] = {}
+        self._memo: dict[tuple[int, ...], tuple[int, list[int]] | None] = {}
         #: Work done so far, in label steps (one stop reached from one label): a machine-free
         #: measure of evaluation time, for budgets that must give the same result everywhere.
         self.work = 0
@@ -156,7 +163,7 @@ class RouteEvaluator:
                 cuts = (
                     ()
                     if inst.rules.instant_charging or st.kind == "swap"
-                    else tuple(_charge_time_cuts(st, *key))
+                    else tuple((a * self.cap_e + c, b) for a, b, c in _charge_time_cuts(st, *key))
                 )
                 wins = tuple(
                     (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
@@ -193,11 +200,11 @@ class RouteEvaluator:
             need = site.swap_t
         else:
             # The same integer cuts as the model, so that both agree on every charge.
-            need = max(
-                (-(-(a * self.cap_e - b * energy + c) // 1_000_000) for a, b, c in site.cuts),
-                default=0,
-            )
-            need = max(0, need)
+            need = 0
+            for k, b in site.cuts:
+                x = -((b * energy - k) // 1_000_000)
+                if x > need:
+                    need = x
         if not site.windows:
             return arrival + need
         for lo, hi in site.windows:
@@ -256,7 +263,24 @@ class RouteEvaluator:
         return cost + C[prev][loc], list(seq)
 
     def evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
-        """Cost and the full node sequence (stations inserted) of serving ``seq``, or None."""
+        """Cost and the full node sequence (stations inserted) of serving ``seq``, or None.
+
+        Remembered: ruin and recreate asks for the same sequences again and again (a route that
+        an iteration did not touch is offered the same tasks at the same places). The returned
+        list is shared and must not be changed.
+        """
+        key = tuple(seq)
+        found = self._memo.get(key, _MISS)
+        if found is not _MISS:
+            self.work += 1
+            return found  # type: ignore[return-value]
+        res = self._evaluate(seq)
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = res
+        return res
+
+    def _evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
         rm = self.rm
         nodes = rm.nodes
         if self.banned and any(i in self.banned for i in seq):
@@ -416,17 +440,25 @@ class Built:
     tasks: dict[int, list[int]]  # unit index -> task nodes only (no stations)
     cost: dict[int, int]
     unassigned: list[str]
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 def construct(
-    rm: RoutingModel, *, order_seed: int = 0, eval_budget: int = 80, rm_work: int = 0
+    rm: RoutingModel,
+    *,
+    order_seed: int = 0,
+    eval_budget: int = 80,
+    rm_work: int = 0,
+    lns_work: int = 0,
+    deadline: float = math.inf,
 ) -> Built:
     """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
     cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
 
     ``eval_budget`` caps the full evaluations tried per insertion step (the cheap ones first);
-    ``rm_work`` is the work budget (label steps) of the route-minimisation search (0: none). Both are
-    counts, not seconds, so the result does not depend on the machine.
+    ``rm_work`` is the work budget (label steps) of the route-minimisation search (0: none) and
+    ``lns_work`` that of the ruin-and-recreate improvement after it (:mod:`.lns`). All are counts,
+    not seconds, so the result does not depend on the machine.
     """
     inst: Instance = rm.instance
     rng = np.random.default_rng(order_seed)
@@ -548,6 +580,12 @@ def construct(
             break
     if rm_work > 0 and not built.unassigned:
         minimize_routes(rm, built, ev, tasks, insert_options, rm_work, rng)
+    if lns_work > 0 and not built.unassigned:
+        from .lns import ruin_recreate
+
+        built.stats.update(
+            ruin_recreate(rm, built, ev, tasks, insert_options, lns_work, rng, deadline)
+        )
     return built
 
 

@@ -72,6 +72,9 @@ class SolveOptions:
     #: time limit; a count, so the result does not depend on the machine. Measured 150,000 to
     #: 420,000 steps per second on the 2-core machine under load: 20,000 spends 3-13 % of the limit.
     route_min_work_per_second: float = 20_000.0
+    #: Ruin-and-recreate budget (label steps per second of time limit, see :mod:`.lns`), spent
+    #: after route minimisation and before OR-Tools' search.
+    lns_work_per_second: float = 60_000.0
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     progress: bool = False
     #: Above this many task nodes (jobs + 2 per shipment) the instance is split into sweep parts
@@ -133,12 +136,21 @@ def solve(
             rm_work=int(opts.route_min_work_per_second * opts.time_limit_s)
             if _routes_cost(instance)
             else 0,
+            lns_work=int(opts.lns_work_per_second * opts.time_limit_s),
+            # A safety cap: OR-Tools needs a moment after this to accept the start.
+            deadline=started + 0.9 * opts.time_limit_s,
         )
+        timings.update(built.stats)
         release(rm)
         timings["construct_s"] = round(time.monotonic() - t_construct, 3)
-        needed = _copies_needed(rm, built.routes)
-        if needed > copies and opts.copies_per_station is None:
-            new_rm = build(instance, ModelOptions(copies_per_station=needed))
+        # Rebuild the model around the constructed plan: enough station copies for it (even
+        # when the caller fixed fewer: the plan is known feasible) and the fleet cut to what it
+        # uses plus a margin, since every idle vehicle slows each local-search step.
+        needed = max(copies, _copies_needed(rm, built.routes))
+        used = _used_entries(rm, built.routes)
+        caps = {v.id: min(v.count, used.count(v.id) + 2) for v in instance.vehicles}
+        if needed > copies or sum(caps.values()) < len(rm.units):
+            new_rm = build(instance, ModelOptions(copies_per_station=needed, unit_caps=caps))
             start_routes = _remap(rm, new_rm, built.routes)
             rm, copies = new_rm, needed
         else:
@@ -149,22 +161,29 @@ def solve(
         metaheuristic=opts.metaheuristic,
     )
     last_report = [0.0]
-
     found = [0]
+    best: list[tuple[int, int]] = []  # (objective value, vehicles) of the best plan so far
 
     def at_solution() -> None:
         found[0] += 1
         if on_progress is None:
             return
-        now = time.monotonic() - started
-        if now - last_report[0] >= 1.0:
-            last_report[0] = now
+        # Guided local search walks through worse plans on purpose: report the best one so far.
+        value = rm.routing.CostVar().Value()
+        if not best or value < best[0][0]:
             used = sum(
                 1
                 for k in range(len(rm.units))
                 if not rm.routing.IsEnd(rm.routing.NextVar(rm.routing.Start(k)).Value())
             )
-            on_progress(now, _real_cost(rm, rm.routing.CostVar().Value()), used)
+            best[:] = [(value, used)]
+        now = time.monotonic() - started
+        if now - last_report[0] >= 1.0:
+            last_report[0] = now
+            value, used = best[0]
+            if rm.instance.objective.kind == "vehicles_then_distance" and rm.units:
+                value -= used * rm.routing.GetFixedCostOfVehicle(0)  # show the distance
+            on_progress(now, _real_cost(rm, value), used)
 
     rm.routing.AddAtSolutionCallback(at_solution)
     assignment = None
@@ -193,7 +212,9 @@ def solve(
     if assignment is None:
         raise InfeasibleError(_diagnose_no_plan(instance))
     elapsed = time.monotonic() - started
-    stopped_by = "time" if elapsed >= 0.98 * opts.time_limit_s else "solutions"
+    stopped_by = (
+        "time" if elapsed >= 0.98 * opts.time_limit_s or timings.get("lns_capped") else "solutions"
+    )
     sparse = _read_back(rm, assignment)
     dropped = _dropped(rm, assignment)
     if dropped and rm.mandatory:
@@ -217,6 +238,7 @@ def solve(
         "stopped_by": stopped_by,
         "solutions": found[0],
         "copies_per_station": copies,
+        "vehicles_modelled": len(rm.units),
         **timings,
     }
     return replace(report.solution, meta={**dict(report.solution.meta), **meta})
@@ -318,13 +340,25 @@ def _copies_needed(rm: RoutingModel, routes: dict[int, list[int]]) -> int:
     return max(use.values(), default=0) + 1
 
 
+def _used_entries(rm: RoutingModel, routes: dict[int, list[int]]) -> list[str]:
+    """The vehicle entry of each route the constructed plan uses (one item per used unit)."""
+    return [rm.units[k].vehicle.id for k, seq in sorted(routes.items()) if seq]
+
+
 def _remap(
     old: RoutingModel, new: RoutingModel, routes: dict[int, list[int]]
 ) -> dict[int, list[int]]:
-    """Node sequences of ``old`` in ``new``'s numbering, each station visit on its own copy."""
+    """Routes of ``old`` in ``new``'s numbering: each station visit on its own copy, and each
+    route on the next free unit of its vehicle entry (units of one entry are interchangeable;
+    ``new`` may model fewer of them)."""
     next_copy: dict[tuple[str, int], int] = {}
+    free: dict[str, list[int]] = {}
+    for k, un in enumerate(new.units):
+        free.setdefault(un.vehicle.id, []).append(k)
     out: dict[int, list[int]] = {}
-    for k, seq in routes.items():
+    for k, seq in sorted(routes.items()):
+        if not seq:
+            continue
         mapped = []
         for n in seq:
             nd = old.nodes[n]
@@ -340,7 +374,7 @@ def _remap(
                 )
             mapped.append(copies[c])
             next_copy[key] = c + 1
-        out[k] = mapped
+        out[free[old.units[k].vehicle.id].pop(0)] = mapped
     return out
 
 

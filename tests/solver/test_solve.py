@@ -42,6 +42,21 @@ def test_public_example_is_beaten_or_matched() -> None:
     assert report.totals.vehicles_used <= 6
 
 
+def test_model_is_rebuilt_around_the_constructed_plan() -> None:
+    """c107_21 offers 100 vehicles for about 11 routes, and its constructed plan visits a station
+    more than once: the search model gets the used fleet plus two spare vehicles, and enough
+    station copies even when the caller asked for a single copy (it used to fail with an internal
+    error)."""
+    inst = optimizer.load(benchmark_file("evrptw", "c107_21.txt"))
+    plan = optimizer.solve(inst, time_limit_s=5, seed=0, options=SolveOptions(copies_per_station=1))
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["copies_per_station"] >= 2
+    _, bks_vehicles = _bks("c107_21")
+    assert plan.meta["vehicles_modelled"] <= bks_vehicles + 4 < inst.vehicles[0].count
+    assert report.totals.vehicles_used <= bks_vehicles + 1
+
+
 def test_same_seed_same_plan() -> None:
     inst = optimizer.load(INSTANCES / "city-day-small.json")
     # A fixed solution budget (the wall clock, 60 s, is only a safety cap here).

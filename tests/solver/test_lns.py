@@ -1,0 +1,61 @@
+"""Ruin and recreate: it keeps every task on a feasible route, never returns a plan worse than its
+start, repeats itself for the same seed and work budget, and (through the whole solver) reaches
+the best known plans of small E-VRPTW instances, checked by the validator."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+import optimizer
+from optimizer.solver import SolveOptions
+from optimizer.solver.construct import Built, RouteEvaluator, construct, release
+from optimizer.solver.driver import _default_copies
+from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
+from tests.conftest import BENCHMARKS, benchmark_file
+
+
+def _total(rm: RoutingModel, built: Built) -> int:
+    return sum(built.cost[k] + rm.routing.GetFixedCostOfVehicle(k) for k in built.tasks)
+
+
+def test_improves_keeps_every_task_and_repeats_itself() -> None:
+    inst = optimizer.load(benchmark_file("evrptw", "c103_21.txt"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    try:
+        start = construct(rm, order_seed=2)
+        a = construct(rm, order_seed=2, lns_work=400_000)
+        b = construct(rm, order_seed=2, lns_work=400_000)
+        assert a.stats["lns_iterations"] > 0
+        assert _total(rm, a) < _total(rm, start)  # a 100-customer plan always has room
+        assert a.routes == b.routes and a.stats == b.stats
+        served = sorted(n for seq in a.tasks.values() for n in seq)
+        assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
+        for k, seq in a.tasks.items():
+            res = RouteEvaluator(rm, k).evaluate(seq)
+            assert res is not None and res[0] == a.cost[k] and res[1] == a.routes[k]
+    finally:
+        release(rm)
+
+
+def _bks() -> dict[str, tuple[float, int]]:
+    with (BENCHMARKS / "evrptw" / "bks.csv").open() as fh:
+        return {
+            r["instance"]: (float(r["bks_distance"]), int(r["bks_vehicles"]))
+            for r in csv.DictReader(fh)
+        }
+
+
+@pytest.mark.parametrize("name", ["r102C15", "c103C15", "rc108C15"])
+def test_small_instances_reach_the_best_known(name: str) -> None:
+    """15-customer instances at their best known (Schneider et al., proven optimal by CPLEX);
+    the solver missed r102C15 by 1.45 % before ruin and recreate. (Still missed at 10 s:
+    rc204C15 by 1.6 %, c101C10 by 3.7 %; see benchmarks/RESULTS.md.)"""
+    inst = optimizer.load(benchmark_file("evrptw", f"{name}.txt"))
+    plan = optimizer.solve(inst, time_limit_s=10, seed=1, options=SolveOptions())
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    distance, vehicles = _bks()[name]
+    assert report.totals.vehicles_used == vehicles
+    assert report.totals.distance_km == pytest.approx(distance, abs=0.006)
