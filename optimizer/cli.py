@@ -198,6 +198,12 @@ def schema(
     typer.echo(json.dumps(get_schema(kind), indent=2))
 
 
+# Road networks: what travel.road_network made of an instance (optimizer/cli_roads.py).
+from .cli_roads import register as _register_roads  # noqa: E402
+
+_register_roads(app, _clean_errors)
+
+
 def main() -> None:
     """Entry point of the ``optimizer`` console script."""
     app()

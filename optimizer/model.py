@@ -630,6 +630,9 @@ class Zone:
         _non_empty_id(p, self.id)
         if len(self.ring) < 3:
             p.add("polygon", "needs at least 3 points", len(self.ring))
+        elif not all(math.isfinite(c) for pt in self.ring for c in pt):
+            # GEOS raises its own exception on NaN or infinite coordinates: name the field instead.
+            p.add("polygon", "coordinates must be finite numbers", [list(c) for c in self.ring][:4])
         else:
             poly = Polygon(self.ring)
             if not poly.is_valid or poly.area <= 0:

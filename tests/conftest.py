@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("OPTIMIZER_SHARED", ROOT.parent / "shared"))
 BENCHMARKS = SHARED / "benchmarks"
 INSTANCES = ROOT / "instances"
+# Road-network matrices are cached on disk; tests must not write into the user's home.
+os.environ.setdefault("OPTIMIZER_CACHE_DIR", str(ROOT / ".pytest_cache" / "optimizer-cache"))
 
 
 @pytest.fixture(scope="session")

@@ -144,8 +144,15 @@ def _windows(raw: list[list[float]] | None) -> tuple[TimeWindow, ...]:
     return tuple(TimeWindow(float(a), float(b)) for a, b in (raw or []))
 
 
-def instance_from_dict(data: Any, source: str | None = None) -> Instance:
-    """Build an :class:`Instance` from parsed native JSON, or raise :class:`InputError` with every issue."""
+def instance_from_dict(
+    data: Any, source: str | None = None, *, base_dir: str | Path | None = None
+) -> Instance:
+    """Build an :class:`Instance` from parsed native JSON, or raise :class:`InputError` with every issue.
+
+    ``base_dir`` is where files the instance names (``travel.road_network.graph``) are looked up;
+    by default the directory of ``source``. Without either, such an instance is refused: a document
+    from memory (an HTTP body) must not make the process read files it names.
+    """
     issues = _schema_issues(data, "instance")
     if issues:
         raise InputError(issues, source)
@@ -173,6 +180,18 @@ def instance_from_dict(data: Any, source: str | None = None) -> Instance:
         for k, r in enumerate(data["locations"])
     ]
     t = data.get("travel", {})
+    road = t.get("road_network")
+    if road is not None:
+        # The road graph gives distances and times; any other travel field would be ignored.
+        for key in sorted(set(t) - {"road_network"}):
+            issues.append(
+                Issue(
+                    f"travel.{key}",
+                    "has no effect with travel.road_network (the road graph gives distances and times)",
+                    t[key],
+                )
+            )
+        t = {}
     travel = _build(
         issues,
         "travel",
@@ -383,8 +402,13 @@ def instance_from_dict(data: Any, source: str | None = None) -> Instance:
         raise InputError(issues, source)
     # No issue means every object above was built: the Nones below cannot occur.
     assert travel is not None and objective is not None
+    if road is not None:
+        # A placeholder until the road matrices replace it (they need the built instance: which
+        # vehicle type may visit which location).
+        n = len(locations)
+        travel = Travel(metric="matrix", distance_km=np.zeros((n, n)))
     try:
-        return Instance(
+        inst = Instance(
             name=data.get("name", ""),
             locations=_built(locations),
             depots=_built(depots),
@@ -401,6 +425,28 @@ def instance_from_dict(data: Any, source: str | None = None) -> Instance:
         )
     except InputError as e:
         raise InputError(e.issues, source) from None
+    if road is None:
+        return inst
+    from ..roads import RoadNetwork, attach
+
+    if base_dir is None:
+        if source is None:
+            # A document from memory (an HTTP body) has no directory: resolving its file names
+            # against the working directory would let a request read any file the process can.
+            raise InputError(
+                Issue(
+                    "travel.road_network.graph",
+                    "names a file, but this instance was not read from a file "
+                    "(load it from a file, or pass base_dir)",
+                    road["graph"],
+                )
+            )
+        base_dir = Path(source).parent
+    try:
+        return attach(inst, RoadNetwork.from_dict(road, Path(base_dir)))[0]
+    except InputError as e:
+        # Problems inside the graph file keep that file as their source.
+        raise InputError(e.issues, e.source or source) from None
 
 
 def _pair(raw: list[float]) -> tuple[float, float]:
@@ -589,7 +635,10 @@ def _parse_json(text: str, source: str | None) -> Any:
 
 
 def read_instance(path: str | Path) -> Instance:
-    return instance_from_dict(_parse_json(Path(path).read_text("utf-8"), str(path)), str(path))
+    p = Path(path)
+    return instance_from_dict(
+        _parse_json(p.read_text("utf-8"), str(path)), str(path), base_dir=p.parent
+    )
 
 
 def write_instance(inst: Instance, path: str | Path) -> None:
