@@ -198,6 +198,13 @@ def schema(
     typer.echo(json.dumps(get_schema(kind), indent=2))
 
 
+# The platform commands (HTTP service, batch) live in their own module.
+from . import cli_platform  # noqa: E402
+
+app.command()(_clean_errors(cli_platform.serve))
+app.command()(_clean_errors(cli_platform.batch))
+
+
 # Road networks: what travel.road_network made of an instance (optimizer/cli_roads.py).
 from .cli_roads import register as _register_roads  # noqa: E402
 

@@ -1,0 +1,29 @@
+"""The HTTP service (``optimizer serve``): solve, queue, validate over JSON.
+
+``create_app(ServiceConfig(...))`` builds the FastAPI app; ``optimizer serve`` runs it under
+uvicorn. For ``uvicorn --factory optimizer.service:app_from_env`` the settings come from the
+``OPTIMIZER_*`` environment variables (:class:`ServiceConfig.from_env`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .config import ServiceConfig
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["ServiceConfig", "app_from_env", "create_app"]
+
+
+def create_app(config: ServiceConfig | None = None) -> FastAPI:
+    """The FastAPI app for ``config`` (imported lazily: FastAPI is not needed to plan routes)."""
+    from .app import create_app as make
+
+    return make(config)
+
+
+def app_from_env() -> FastAPI:
+    """The app configured by the ``OPTIMIZER_*`` environment variables."""
+    return create_app(ServiceConfig.from_env())
