@@ -205,6 +205,12 @@ app.command()(_clean_errors(cli_platform.serve))
 app.command()(_clean_errors(cli_platform.batch))
 
 
+# Carbon reports and the cost-versus-carbon frontier (optimizer/cli_carbon.py).
+from .cli_carbon import register as _register_carbon  # noqa: E402
+
+_register_carbon(app, _clean_errors)
+
+
 # Road networks: what travel.road_network made of an instance (optimizer/cli_roads.py).
 from .cli_roads import register as _register_roads  # noqa: E402
 

@@ -50,7 +50,9 @@ battery_kwh`` is BATTERY_OVERFULL (the battery is not capped: the reported energ
 Stay: a swap takes ``station.swap_min``; a charger takes ``station.charge_minutes(T.battery_kwh,
 soc_arrival, soc_arrival + charged)``, or 0 under ``rules.instant_charging``. The interval
 [start, start + stay] must lie inside one opening window (STATION_HOURS); the vehicle may then
-stay parked longer.
+stay parked longer. A reported ``start_min`` later than the arrival is a wait before charging (in
+the queue for a free charger, or for the station to open): allowed, like waiting for a time
+window, and counted in the route's duration and shift like any other minute of the route.
 
 *Departure* = the reported one if given (before start + service or stay -> TIME_INCONSISTENT at
 depots and jobs, CHARGE_TIME at stations), else start + service (``job.service_min``, or the
@@ -105,7 +107,22 @@ an unknown one is compared with 0) differing from the recomputed one by more tha
 than ``tol`` (+1e-9 relative) is STOP_MISMATCH; charge figures at non-station stops are compared
 with 0, a state of charge on a vehicle without a battery is always a mismatch.
 
+*Charger capacity* (checked across routes after the per-route pass): a vehicle occupies one of a
+station's ``chargers`` (swap bays at a swap station) from the recomputed ``start_min`` until its
+``departure_min``, so one parked after charging still blocks the plug; waiting before
+``start_min`` does not. At no instant may more of these half-open intervals [start, departure)
+overlap at one station than it has chargers; touching ends (one leaves as the next starts) are
+allowed and intervals no longer than ``tol`` (instant charging) occupy nothing. Each vehicle that
+starts while all chargers are taken is CHARGER_CAPACITY, at its route and stop, amount = how many
+vehicles are over the station's count at that instant; the message names the station, the time
+and every vehicle (route, interval) charging then. Routes of unknown vehicles are left out.
+
 All violations are reported; the validator never stops at the first.
+
+*Traces*: ``Report.traces`` has, per route, the arcs driven (distance, driving minutes, load on
+board, energy in the carrier's unit) and the energy bought (each station stop and the depot refill:
+battery kWh, grid kWh, the place's WTW factor, cost), exactly the figures behind the totals. Carbon
+accounting reads them instead of recomputing the physics a second time.
 
 Examples
 --------
@@ -124,6 +141,7 @@ from .codes import (
     CAPACITY_VOLUME,
     CAPACITY_WEIGHT,
     CHARGE_TIME,
+    CHARGER_CAPACITY,
     CODES,
     DEPOT_MID_ROUTE,
     DUPLICATE_JOB,
@@ -148,13 +166,14 @@ from .codes import (
     ZONE,
 )
 from .core import validate
-from .report import COST_KEYS, Report, Violation
+from .report import COST_KEYS, Charge, Leg, Report, RouteTrace, Violation
 
 __all__ = [
     "BATTERY",
     "BATTERY_OVERFULL",
     "CAPACITY_VOLUME",
     "CAPACITY_WEIGHT",
+    "CHARGER_CAPACITY",
     "CHARGE_TIME",
     "CODES",
     "COST_KEYS",
@@ -179,7 +198,10 @@ __all__ = [
     "UNSERVED_NOT_ALLOWED",
     "VEHICLE_UNIT",
     "ZONE",
+    "Charge",
+    "Leg",
     "Report",
+    "RouteTrace",
     "Violation",
     "codes",
     "validate",

@@ -47,6 +47,8 @@ MAX_DURATION = "MAX_DURATION"
 STATION_HOURS = "STATION_HOURS"
 #: A vehicle type banned from a zone stops at a place inside that zone.
 ZONE = "ZONE"
+#: More vehicles charge (or swap) at a station at one instant than it has chargers (issue 7).
+CHARGER_CAPACITY = "CHARGER_CAPACITY"
 
 # --- energy --------------------------------------------------------------------------------------
 #: The state of charge on arrival at a stop is below the type's reserve_kwh (or below zero).
@@ -92,6 +94,7 @@ CODES: dict[str, str] = {
     MAX_DURATION: "the route lasts longer than the maximum duration",
     STATION_HOURS: "charging does not fit inside one opening window of the station",
     ZONE: "a vehicle type banned from a zone stops inside it",
+    CHARGER_CAPACITY: "more vehicles charge at a station at one instant than it has chargers",
     BATTERY: "state of charge on arrival below the reserve (or below zero)",
     BATTERY_OVERFULL: "a charge above the battery capacity",
     NEGATIVE_CHARGE: "a negative charged_kwh",

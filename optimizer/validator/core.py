@@ -26,7 +26,7 @@ from ..model import (
 )
 from ..solution import Route, Solution, Stop, Totals
 from . import codes as C
-from .report import Report, Violation
+from .report import Charge, Leg, Report, RouteTrace, Violation
 
 #: Relative slack added to absolute tolerances, so that large figures (a 1e6 kg-km total) do not
 #: fail on the last bits of a float sum.
@@ -66,6 +66,8 @@ class _RouteFigures:
     energy: float = 0.0
     cost: dict[str, float] = field(default_factory=dict)
     co2e_wtw_kg: float = 0.0
+    #: What the carbon accounting reads (see :class:`~optimizer.validator.report.RouteTrace`).
+    trace: RouteTrace = field(default_factory=lambda: RouteTrace(used=False))
 
 
 def _earliest_in_windows(arrival: float, windows: Sequence[TimeWindow], tol: float) -> float:
@@ -117,6 +119,11 @@ def _station_start(
         if s + minutes <= w.end_min + tol:
             return s, True
     return _earliest_in_windows(arrival, station.opening, tol), False
+
+
+def _station_factor(station: Station) -> float:
+    """Well-to-wheel kg CO2e per grid kWh at ``station`` (its own factor and green share)."""
+    return electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh, station.green_share)
 
 
 class _Checker:
@@ -213,6 +220,7 @@ class _Checker:
             filled, fig = self.route(r, route, resolved[r])
             routes.append(filled)
             figures.append(fig)
+        self.check_chargers(routes)  # charger capacity (issue 7): across routes, on the filled ones
         self.check_coverage()
         totals = self.totals(figures)
         self.check_totals(totals)
@@ -221,6 +229,7 @@ class _Checker:
             violations=tuple(self.violations),
             solution=replace(sol, routes=tuple(routes), totals=totals),
             totals=totals,
+            traces=tuple(f.trace for f in figures),
         )
 
     def check_units(self) -> None:
@@ -262,7 +271,8 @@ class _Checker:
         v = inst.vehicle_by_id.get(route.vehicle)
         if v is None:
             # Nothing can be recomputed without a vehicle type; the stops still count as served.
-            return route, _RouteFigures(used=any(s.kind != "depot" for s in stops))
+            used_unknown = any(s.kind != "depot" for s in stops)
+            return route, _RouteFigures(used=used_unknown, trace=RouteTrace(used=used_unknown))
         t = inst.type_by_id[v.type]
         label = f"{v.id}#{route.unit}"
         shift = inst.shift_of(v)
@@ -386,6 +396,8 @@ class _Checker:
         t_dep = dep
         distance = energy = 0.0
         station_cost = station_co2 = 0.0
+        legs: list[Leg] = []
+        charges: list[Charge] = []
         end_arrival = dep
         soc_end = soc
         points: list[int | None] = [*visits, end]
@@ -401,6 +413,7 @@ class _Checker:
             used_energy = d * t.rate_per_km(load_kg)
             distance += d
             energy += used_energy
+            legs.append(Leg(s, loc, location, d, drive, load_kg, used_energy))
             loc = location
             arrival = t_dep + drive
             if (
@@ -464,6 +477,19 @@ class _Checker:
                 )
                 station_cost += cost
                 station_co2 += co2
+                if soc_arr is not None:  # a vehicle without a battery buys nothing here
+                    grid_kwh = charged / station.charging_efficiency
+                    charges.append(
+                        Charge(
+                            s,
+                            station.id,
+                            station.kind,
+                            charged,
+                            grid_kwh,
+                            _station_factor(station),
+                            cost,
+                        )
+                    )
                 fig["charged_kwh"] = charged
                 fig["charge_cost"] = cost
                 if soc is not None:
@@ -555,10 +581,22 @@ class _Checker:
             if electric:
                 assert initial_soc is not None and soc_end is not None
                 # The overnight refill at the end depot of what the day used beyond what was bought.
-                refill_grid = max(0.0, initial_soc - soc_end) / end_depot.charging_efficiency
-                energy_cost = station_cost + refill_grid * end_depot.energy_price_per_kwh
-                co2 = station_co2 + refill_grid * electricity_wtw_kg_per_kwh(
-                    end_depot.grid_co2e_kg_per_kwh
+                refill_battery = max(0.0, initial_soc - soc_end)
+                refill_grid = refill_battery / end_depot.charging_efficiency
+                refill_factor = electricity_wtw_kg_per_kwh(end_depot.grid_co2e_kg_per_kwh)
+                refill_cost = refill_grid * end_depot.energy_price_per_kwh
+                energy_cost = station_cost + refill_cost
+                co2 = station_co2 + refill_grid * refill_factor
+                charges.append(
+                    Charge(
+                        None,
+                        end_depot.id,
+                        "depot",
+                        refill_battery,
+                        refill_grid,
+                        refill_factor,
+                        refill_cost,
+                    )
                 )
             else:
                 energy_cost = energy * t.fuel_price_per_unit
@@ -573,6 +611,19 @@ class _Checker:
                 "energy": energy_cost,
             }
             out.co2e_wtw_kg = co2
+        out.trace = RouteTrace(
+            used=used,
+            vehicle_type=t.id,
+            carrier=t.carrier,
+            start_depot=start_depot.id,
+            end_depot=end_depot.id,
+            legs=tuple(legs),
+            charges=tuple(charges) if used else (),
+            distance_km=out.distance_km,
+            duration_min=out.duration_min,
+            energy=out.energy,
+            co2e_wtw_kg=out.co2e_wtw_kg,
+        )
         return replace(route, stops=tuple(filled)), out
 
     def stay_start(
@@ -733,9 +784,7 @@ class _Checker:
         )
         grid_kwh = charged / station.charging_efficiency
         cost = grid_kwh * (station.price_at(start) + station.fee_per_kwh) + station.fee_per_visit
-        co2 = grid_kwh * electricity_wtw_kg_per_kwh(
-            station.grid_co2e_kg_per_kwh, station.green_share
-        )
+        co2 = grid_kwh * _station_factor(station)
         return start, departure, charged, cost, co2
 
     def check_load(
@@ -804,6 +853,65 @@ class _Checker:
                     s,
                     abs(reported - recomputed),
                 )
+
+    # ----- charger capacity (issue 7): begin ---------------------------------------------------
+    def check_chargers(self, routes: Sequence[Route]) -> None:
+        """No station has more vehicles charging at one instant than it has chargers.
+
+        Why a separate pass: every other rule is a property of one route, this one couples routes,
+        so it runs on the recomputed (filled) routes once all of them are known. A sweep over the
+        start and end events of each station's occupied intervals [start, departure) finds every
+        instant the count rises above ``station.chargers``; ends are shifted ``tol`` earlier and
+        sorted before starts at the same time, so one vehicle may start as another leaves.
+        """
+        inst, tol = self.inst, self.tol
+        #: station id -> (start, departure, route, stop, vehicle label) of each occupied interval.
+        occupied: dict[str, list[tuple[float, float, int, int, str]]] = defaultdict(list)
+        for r, route in enumerate(routes):
+            if route.vehicle not in inst.vehicle_by_id:
+                continue  # nothing was recomputed for this route (UNKNOWN_VEHICLE)
+            for s, stop in enumerate(route.stops):
+                if stop.kind != "station" or stop.ref not in inst.station_by_id:
+                    continue
+                start, departure = stop.start_min, stop.departure_min
+                if start is None or departure is None or departure - start <= tol:
+                    continue  # instant charging (or nothing done) occupies no charger
+                occupied[stop.ref].append((start, departure, r, s, f"{route.vehicle}#{route.unit}"))
+        for station in inst.stations:
+            intervals = occupied.get(station.id, [])
+            if len(intervals) <= station.chargers:
+                continue
+            # (time, 0 = leaves / 1 = starts, index): at equal times the leaver goes first.
+            events = sorted(
+                [(iv[0], 1, k) for k, iv in enumerate(intervals)]
+                + [(iv[1] - tol, 0, k) for k, iv in enumerate(intervals)]
+            )
+            active: dict[int, None] = {}  # insertion-ordered set of the intervals charging now
+            for time, starts, k in events:
+                if not starts:
+                    active.pop(k, None)
+                    continue
+                active[k] = None
+                over = len(active) - station.chargers
+                if over <= 0:
+                    continue
+                _, _, r, s, label = intervals[k]
+                who = ", ".join(
+                    f"{intervals[j][4]} (route {intervals[j][2]}, "
+                    f"{intervals[j][0]:g}-{intervals[j][1]:g})"
+                    for j in active
+                )
+                self.add(
+                    C.CHARGER_CAPACITY,
+                    f"{label} starts charging at station {station.id!r} at {time:g} while "
+                    f"{len(active)} vehicles charge there and it has {station.chargers} "
+                    f"charger(s): {who}",
+                    r,
+                    s,
+                    over,
+                )
+
+    # ----- charger capacity (issue 7): end -----------------------------------------------------
 
     # ----- coverage and totals -----------------------------------------------------------------
     def check_coverage(self) -> None:

@@ -65,18 +65,87 @@ def totals_to_dict(t: Totals) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One arc a route drives, as the validator recomputed it.
+
+    Why exposed: carbon accounting (:mod:`optimizer.carbon.accounting`) needs the energy of every
+    arc with the load on board, and must not redo the physics: the validator is the one
+    independent recomputation, so the accounting reads its figures instead of a second copy.
+
+    ``to_stop`` is the index in ``route.stops`` of the stop the arc arrives at (``None``: the
+    implicit end depot of a route that lacks one). ``energy`` is in the carrier's unit (kWh taken
+    from the battery for electric types, L or kg of fuel otherwise).
+    """
+
+    to_stop: int | None
+    from_location: int
+    to_location: int
+    distance_km: float
+    duration_min: float
+    load_kg: float
+    energy: float
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """Energy bought for one route at one place: a station stop, or the depot refill at the end.
+
+    ``battery_kwh`` went into the battery; ``grid_kwh`` = battery_kwh / charging efficiency was
+    drawn from the grid at the charger (ISO 14083 / GLEC count charging losses in the transport);
+    ``co2e_kg_per_kwh`` is the well-to-wheel factor of that place (its own factor and green share).
+    ``stop`` is the station stop's index, ``None`` for the depot refill.
+    """
+
+    stop: int | None
+    place: str
+    kind: str
+    battery_kwh: float
+    grid_kwh: float
+    co2e_kg_per_kwh: float
+    cost: float
+
+    @property
+    def co2e_wtw_kg(self) -> float:
+        return self.grid_kwh * self.co2e_kg_per_kwh
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTrace:
+    """Everything the validator recomputed about one route that a report needs beyond the stops.
+
+    ``used`` is false for a depot-to-depot route (it costs nothing). A route whose vehicle is
+    unknown has ``carrier`` ``None`` and no legs: nothing about it can be recomputed.
+    ``co2e_wtw_kg`` is the route's contribution to ``totals.co2e_wtw_kg``.
+    """
+
+    used: bool
+    vehicle_type: str | None = None
+    carrier: str | None = None
+    start_depot: str | None = None
+    end_depot: str | None = None
+    legs: tuple[Leg, ...] = ()
+    charges: tuple[Charge, ...] = ()
+    distance_km: float = 0.0
+    duration_min: float = 0.0
+    energy: float = 0.0
+    co2e_wtw_kg: float = 0.0
+
+
 @dataclass(frozen=True)
 class Report:
     """The validator's verdict on one solution.
 
     ``feasible`` is true exactly when ``violations`` is empty. ``solution`` is the input solution
     with every stop figure recomputed and ``totals`` replaced by the recomputed :attr:`totals`.
+    ``traces`` has one :class:`RouteTrace` per route of ``solution.routes``, in order.
     """
 
     feasible: bool
     violations: tuple[Violation, ...]
     solution: Solution
     totals: Totals
+    traces: tuple[RouteTrace, ...] = ()
 
     def codes(self) -> set[str]:
         """The distinct violation codes present (handy in tests and scripts)."""
@@ -124,4 +193,13 @@ def _num(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-__all__ = ["CODES", "COST_KEYS", "Report", "Violation", "totals_to_dict"]
+__all__ = [
+    "CODES",
+    "COST_KEYS",
+    "Charge",
+    "Leg",
+    "Report",
+    "RouteTrace",
+    "Violation",
+    "totals_to_dict",
+]

@@ -1,0 +1,126 @@
+"""The report as one JSON-ready dictionary: the single source the text, HTML and JSON outputs read.
+
+Why one dictionary first: the console table, the HTML page and the JSON file must never disagree,
+so the figures are computed once here (from the validator's recomputed plan and the carbon
+account) and the three writers only format them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..carbon.accounting import CarbonAccount
+from ..carbon.baseline import Baseline
+from ..model import Instance
+from ..validator import Report
+
+#: Format tag and version of the report JSON.
+REPORT_FORMAT = "optimizer-report"
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything a report is made of: the instance, the validator's verdict on the plan (with
+    the plan filled in), the plan's carbon account, and the diesel baseline (or why it is missing)."""
+
+    instance: Instance
+    validation: Report
+    account: CarbonAccount
+    baseline: Baseline | None = None
+    baseline_error: str | None = None
+
+
+def _route_rows(inputs: ReportInputs) -> list[dict[str, Any]]:
+    """One row per used route: what a dispatcher reads (stops, km, hours, energy, charging, CO2e)."""
+    sol = inputs.validation.solution
+    rows = []
+    for trip in inputs.account.trips:
+        route = sol.routes[trip.route]
+        rows.append(
+            {
+                "route": trip.route,
+                "vehicle": trip.label,
+                "vehicle_type": trip.vehicle_type,
+                "carrier": trip.carrier,
+                "stops": [f"{s.kind}:{s.ref}" for s in route.visits],
+                "task_stops": trip.stops,
+                "distance_km": trip.distance_km,
+                "empty_km": trip.empty_km,
+                "duration_h": trip.duration_min / 60.0,
+                "start_min": route.stops[0].departure_min,
+                "end_min": route.stops[-1].arrival_min,
+                "energy": trip.energy,
+                "energy_unit": trip.fuel_unit,
+                "grid_kwh": trip.grid_kwh,
+                "charging_stops": [
+                    {
+                        "stop": c.stop,
+                        "station": c.place,
+                        "kind": c.kind,
+                        "battery_kwh": c.battery_kwh,
+                        "grid_kwh": c.grid_kwh,
+                        "cost": c.cost,
+                        "co2e_wtw_kg": c.co2e_wtw_kg,
+                        "start_min": route.stops[c.stop].start_min if c.stop is not None else None,
+                    }
+                    for c in trip.station_charges
+                ],
+                "depot_refill_grid_kwh": math.fsum(
+                    c.grid_kwh for c in trip.charges if c.stop is None
+                ),
+                "co2e_wtw_kg": trip.wtw_kg,
+                "co2e_ttw_kg": trip.ttw_kg,
+                "load_factor": trip.load_factor,
+            }
+        )
+    return rows
+
+
+def build(inputs: ReportInputs) -> dict[str, Any]:
+    """The report dictionary; ``emissions`` carries the ISO 14083 figures and the baseline.
+
+    Keys a consumer can rely on: ``emissions.wtw_kg``, ``emissions.ttw_kg``, ``emissions.wtt_kg``,
+    ``emissions.by_shipment`` (one TCE per job or shipment), ``emissions.by_trip``,
+    ``emissions.by_carrier``, ``emissions.scopes``, ``emissions.baseline_diesel_wtw_kg`` (``None``
+    when no baseline was solved), ``emissions.reduction_kg`` and ``emissions.reduction_pct``.
+    """
+    inst = inputs.instance
+    rep = inputs.validation
+    acc = inputs.account
+    totals = rep.totals
+    emissions = acc.to_dict()
+    base = inputs.baseline
+    base_kg = base.wtw_kg if base is not None else None
+    emissions["baseline_diesel_wtw_kg"] = base_kg
+    emissions["baseline"] = base.to_dict() if base is not None else None
+    emissions["baseline_error"] = inputs.baseline_error
+    if base_kg is not None:
+        emissions["reduction_kg"] = base_kg - acc.wtw_kg
+        emissions["reduction_pct"] = (
+            100.0 * (base_kg - acc.wtw_kg) / base_kg if base_kg > 0 else None
+        )
+    else:
+        emissions["reduction_kg"] = emissions["reduction_pct"] = None
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "instance": inst.name,
+        "currency": inst.objective.currency,
+        "plan": {
+            "feasible": rep.feasible,
+            "violations": [v.to_dict() for v in rep.violations],
+            "vehicles_used": totals.vehicles_used,
+            "distance_km": totals.distance_km,
+            "duration_min": totals.duration_min,
+            "energy": dict(totals.energy),
+            "cost": dict(totals.cost),
+            "carbon_price_per_t_co2e": inst.objective.carbon_price_per_t_co2e,
+            "unserved": list(rep.solution.unserved),
+            "meta": dict(rep.solution.meta),
+        },
+        "routes": _route_rows(inputs),
+        "emissions": emissions,
+    }

@@ -1,0 +1,152 @@
+"""Reports: the JSON keys, the PNG and HTML files, the console tables and the CLI's errors.
+
+The plan is the carbon worked example (``tests/carbon/worked_example.py``): 635.48 kg CO2e WTW.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from rich.console import Console
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from optimizer.formats.native import instance_to_dict, solution_to_dict
+from optimizer.report import prepare, write_html, write_json, write_png
+from optimizer.report.data import ReportInputs
+from optimizer.report.text import render
+from tests.carbon.worked_example import make_instance, make_plan
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def prepared() -> tuple[ReportInputs, dict]:
+    # A 1 s baseline: two diesel tractors on the line (the example's baseline test checks it).
+    return prepare(make_instance(), make_plan(), baseline_time_limit_s=1.0, seed=0)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    inst = tmp_path / "worked.json"
+    plan = tmp_path / "plan.json"
+    inst.write_text(json.dumps(instance_to_dict(make_instance())), "utf-8")
+    plan.write_text(json.dumps(solution_to_dict(make_plan())), "utf-8")
+    return inst, plan
+
+
+def test_json_has_the_promised_keys(prepared: tuple[ReportInputs, dict], tmp_path: Path) -> None:
+    _, data = prepared
+    out = tmp_path / "r.json"
+    write_json(data, out)
+    loaded = json.loads(out.read_text("utf-8"))
+    em = loaded["emissions"]
+    assert em["wtw_kg"] == pytest.approx(635.48)
+    assert em["ttw_kg"] == pytest.approx(296.37)
+    assert {s["id"] for s in em["by_shipment"]} == {"J1", "J2", "J3", "S1"}
+    assert em["baseline_diesel_wtw_kg"] == pytest.approx(em["baseline"]["co2e_wtw_kg"])
+    assert em["baseline_diesel_wtw_kg"] >= 648.0 - 1e-6
+    assert em["reduction_kg"] == pytest.approx(em["baseline_diesel_wtw_kg"] - em["wtw_kg"])
+    assert set(em["scopes"]) == {"scope1_kg", "scope2_kg", "scope3_kg"}
+    assert loaded["format"] == "optimizer-report" and loaded["plan"]["feasible"]
+    ev = next(r for r in loaded["routes"] if r["vehicle"] == "ev#0")
+    assert ev["charging_stops"][0]["station"] == "CH"
+    assert ev["charging_stops"][0]["battery_kwh"] == pytest.approx(100.0)
+    # 125 grid kWh at 0.30 per kWh.
+    assert ev["charging_stops"][0]["cost"] == pytest.approx(37.5)
+    assert ev["energy_unit"] == "kWh" and ev["energy"] == pytest.approx(437.5)
+
+
+def test_png_is_a_sane_image(prepared: tuple[ReportInputs, dict], tmp_path: Path) -> None:
+    inputs, data = prepared
+    out = tmp_path / "r.png"
+    png = write_png(inputs, data, out)
+    assert out.read_bytes() == png and png.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(png)) as im:
+        width, height = im.size
+        assert 1000 <= width <= 3000 and 500 <= height <= 2000
+        # Not a blank canvas: many distinct colours (routes, stars, text).
+        assert len(im.convert("RGB").getcolors(1 << 20) or []) > 50
+
+
+def test_html_is_self_contained(prepared: tuple[ReportInputs, dict], tmp_path: Path) -> None:
+    inputs, data = prepared
+    out = tmp_path / "r.html"
+    write_html(inputs, data, out)
+    html = out.read_text("utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<style>" in html and 'src="data:image/png;base64,' in html
+    assert "http://" not in html and "https://" not in html and "<link" not in html
+    assert "635.5 kg" in html and "All-diesel baseline" in html
+
+
+def test_console_tables(prepared: tuple[ReportInputs, dict]) -> None:
+    _, data = prepared
+    console = Console(file=io.StringIO(), width=200)
+    render(data, console)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "ev#0" in text and "CH +100 kWh" in text and "437.5 kWh" in text
+    assert "CO2e WTW 635.48 kg" in text and "all-diesel baseline" in text
+
+
+def test_report_without_baseline() -> None:
+    _, data = prepare(make_instance(), make_plan(), baseline_time_limit_s=0)
+    assert data["emissions"]["baseline_diesel_wtw_kg"] is None
+    assert "skipped" in data["emissions"]["baseline_error"]
+
+
+def test_cli_report_writes_every_file(files: tuple[Path, Path], tmp_path: Path) -> None:
+    inst, plan = files
+    j, h, p = tmp_path / "out.json", tmp_path / "out.html", tmp_path / "out.png"
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(inst),
+            str(plan),
+            "--json",
+            str(j),
+            "--html",
+            str(h),
+            "--png",
+            str(p),
+            "--baseline-time-limit",
+            "0",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Routes" in result.output and "Shipments" in result.output
+    assert json.loads(j.read_text("utf-8"))["emissions"]["wtw_kg"] == pytest.approx(635.48)
+    assert h.stat().st_size > 10_000 and p.stat().st_size > 10_000
+
+
+def test_cli_report_bad_input_names_the_field(files: tuple[Path, Path], tmp_path: Path) -> None:
+    inst, plan = files
+    result = runner.invoke(app, ["report", str(inst), str(plan), "--baseline-time-limit", "-1"])
+    assert result.exit_code == 2
+    assert "--baseline-time-limit" in result.output and "-1" in result.output
+    assert "Traceback" not in result.output
+    missing = runner.invoke(app, ["report", str(inst), str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2 and "nope.json" in missing.output
+
+
+def test_cli_report_on_a_broken_plan_warns_and_exits_1(files: tuple[Path, Path]) -> None:
+    inst, plan = files
+    doc = json.loads(plan.read_text("utf-8"))
+    doc["routes"] = doc["routes"][:1]
+    plan.write_text(json.dumps(doc), "utf-8")
+    result = runner.invoke(app, ["report", str(inst), str(plan), "--baseline-time-limit", "0"])
+    assert result.exit_code == 1
+    assert "warning" in result.output
+
+
+def test_cli_report_checks_output_folders_first(files: tuple[Path, Path], tmp_path: Path) -> None:
+    inst, plan = files
+    bad = tmp_path / "no-such-folder" / "r.html"
+    result = runner.invoke(app, ["report", str(inst), str(plan), "--html", str(bad)])
+    assert result.exit_code == 2
+    assert "--html" in result.output and "no-such-folder" in result.output
