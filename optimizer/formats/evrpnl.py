@@ -19,7 +19,8 @@ Units and conventions:
   ``b`` then takes ``t(b) - t(a)``, as in the paper. The breakpoints are read from each file.
 - Partial charging is allowed (default :class:`Rules`). There are no demands (weight 0, vehicle
   capacity 1 kg) and no time windows (the depot opens from 0 to the longer of a day and the route
-  limit). The fleet is unlimited: one vehicle entry ``ev`` with one unit per customer.
+  limit). The fleet is unlimited: one vehicle entry ``ev`` with one unit per customer. So are the
+  chargers (the paper puts no capacity on stations): each station gets one per vehicle.
 - Ids are the node ids as strings; the depot is ``"0"``. Job ids are the request ids.
 - Objective: ``Objective(kind="cost")`` with ``cost_per_hour = 1`` on the vehicle type, so the cost
   is hours of route time.
@@ -301,7 +302,9 @@ def parse_instance(text: str, name: str | None = None, source: str | None = None
                 "names a technology without a charging function",
                 cs,
             )
-        stations.append(Station(nid, index[nid], "charger", curve=curves[cs]))
+        stations.append(
+            Station(nid, index[nid], "charger", curve=curves[cs], chargers=max(1, len(jobs)))
+        )
     n_customers = len(jobs)
     vehicle_type = VehicleType(
         id="ev",

@@ -16,6 +16,8 @@ Conventions (the set has abstract units; we fix them so that the model's names s
   ``[ReadyTime, DueDate]`` (service must *start* inside it; waiting is allowed), ``service_min``.
 - Stations (``Type f``) are chargers with ``power_kw = 60 / g``: the set charges ``e`` energy units in
   ``g * e`` time units, and ``e / (60 / g) * 60 = g * e`` minutes. Their window becomes ``opening``.
+  The set puts no limit on how many vehicles charge at a station at once, so each gets as many
+  ``chargers`` as there are vehicles (no plan can use more).
 - One vehicle type ``ev`` (carrier ``bev``): ``capacity_kg = C``, ``battery_kwh = Q``,
   ``consumption_per_km_empty = r`` (load does not change consumption). One vehicle entry ``ev`` at
   ``D0`` whose ``count`` is the number of customers, because the fleet is unlimited; every vehicle
@@ -255,6 +257,8 @@ def parse_instance(text: str, name: str, source: str | None = None) -> Instance:
     jobs: list[Job] = []
     stations: list[Station] = []
     depot: Depot | None = None
+    #: The fleet is unlimited (one vehicle per customer) and so are the chargers (see the module doc).
+    fleet = max(1, sum(1 for row in rows if row.kind == "c"))
     for i, row in enumerate(rows):
         try:
             window = TimeWindow(row.ready, row.due)
@@ -277,6 +281,7 @@ def parse_instance(text: str, name: str, source: str | None = None) -> Instance:
                         location=i,
                         kind="charger",
                         power_kw=power_kw,
+                        chargers=fleet,
                         opening=(window,),
                     )
                 )
@@ -288,9 +293,7 @@ def parse_instance(text: str, name: str, source: str | None = None) -> Instance:
     vehicle_type = VehicleType(
         id="ev", carrier="bev", capacity_kg=C, battery_kwh=Q, consumption_per_km_empty=r
     )
-    vehicle = Vehicle(
-        id="ev", type="ev", start_depot=depot.id, count=max(1, len(jobs)), initial_soc=1.0
-    )
+    vehicle = Vehicle(id="ev", type="ev", start_depot=depot.id, count=fleet, initial_soc=1.0)
     try:
         return Instance(
             name=name,

@@ -1,0 +1,182 @@
+"""PyVRP as the start of the search (optimizer.solver.hgs): exact on what it models, declined
+elsewhere, reproducible, and worth it on plain VRPTW (the reason it is there)."""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+import optimizer
+from optimizer.generate import generate
+from optimizer.model import Instance, TimeWindow, Vehicle, Zone
+from optimizer.solver.construct import RouteEvaluator, release
+from optimizer.solver.hgs import hgs_declines, hgs_routes
+from optimizer.solver.ortools_model import ModelOptions, build
+from tests.conftest import BENCHMARKS, benchmark_file
+
+pytest.importorskip("pyvrp")
+
+
+def _bks(name: str) -> float:
+    with (BENCHMARKS / "solomon" / "bks.csv").open() as fh:
+        return float(next(r for r in csv.DictReader(fh) if r["instance"] == name)["bks_distance"])
+
+
+def _routes(plan: optimizer.Solution) -> list[tuple[str, int, tuple[str, ...]]]:
+    return [(r.vehicle, r.unit, tuple(s.ref for s in r.stops)) for r in plan.routes]
+
+
+def test_rc208_within_two_percent_of_the_optimum() -> None:
+    """The issue's instance: the constructive start plus OR-Tools ended 7.9 % above the optimum
+    (776.1) at 30 s; with PyVRP's start the plan must be within 2 %, at 20 s."""
+    inst = optimizer.load(benchmark_file("solomon", "RC208.vrp"))
+    plan = optimizer.solve(inst, time_limit_s=20, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["hgs"] == 1
+    assert plan.meta["hgs_capped"] == 0, "the wall clock, not the iteration budget, stopped PyVRP"
+    assert report.totals.distance_km <= 1.02 * _bks("RC208")
+
+
+def test_same_seed_same_plan() -> None:
+    inst = optimizer.load(benchmark_file("solomon", "C201.vrp"))
+    first = optimizer.solve(inst, time_limit_s=5, seed=7)
+    second = optimizer.solve(inst, time_limit_s=5, seed=7)
+    assert first.meta["hgs"] == 1
+    assert first.meta["stopped_by"] == second.meta["stopped_by"] == "solutions"
+    assert _routes(first) == _routes(second)
+
+
+def test_pyvrp_costs_agree_with_the_route_evaluator() -> None:
+    """Same integers as the model: PyVRP's objective is the evaluator's cost plus fixed costs."""
+    inst = optimizer.load(benchmark_file("solomon", "RC208.vrp"))
+    rm = build(inst, ModelOptions())
+    stats: dict[str, Any] = {}
+    routes = hgs_routes(rm, iterations=200, seed=0, deadline_s=time.monotonic() + 60, stats=stats)
+    assert routes is not None
+    assert sorted(n for seq in routes.values() for n in seq) == sorted(
+        n for ids in rm.task_nodes.values() for n in ids
+    )
+    total = 0
+    for k, seq in routes.items():
+        res = RouteEvaluator(rm, k).evaluate(seq)
+        assert res is not None
+        total += res[0] + rm.routing.GetFixedCostOfVehicle(k)
+    release(rm)
+    assert stats["hgs_iterations"] == 200
+    assert stats["hgs_cost"] == total
+
+
+def _diesel_city(per_hour: float) -> Instance:
+    """A generated city day cut to what PyVRP models: a diesel tractor banned from the western
+    half of the jobs, diesel vans whose 300-minute limit is shorter than their shift, a cost
+    objective; jobs with one window, no shipments."""
+    inst = generate(40, seed=3)
+    # The western half of the jobs is closed to the tractor (the generated core holds none here).
+    xs = sorted(inst.locations[j.location].coordinates[0] for j in inst.jobs)  # type: ignore[index]
+    mid = (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+    west = Zone("west", ((mid - 1.0, 21.5), (mid, 21.5), (mid, 23.5), (mid - 1.0, 23.5)))
+    tractor = replace(
+        inst.type_by_id["diesel-tractor"], cost_per_hour=per_hour, banned_zones=("west",)
+    )
+    van = replace(
+        inst.type_by_id["e-van"],
+        id="diesel-van",
+        carrier="diesel",
+        battery_kwh=None,
+        consumption_per_km_empty=0.10,
+        consumption_per_km_full=0.14,
+        fuel_price_per_unit=7.5,
+        cost_per_hour=per_hour,
+        max_duration_min=300.0,
+    )
+    depot = inst.depots[0].id
+    vehicles = (
+        Vehicle("tractors", tractor.id, depot, count=3),
+        Vehicle("vans", van.id, depot, count=6, shift=TimeWindow(420.0, 1140.0)),
+    )
+    jobs = tuple(
+        replace(
+            j,
+            time_windows=j.time_windows[:1],
+            weight_kg=min(j.weight_kg, 1000.0),
+            volume_m3=min(j.volume_m3, 4.0),
+        )
+        for j in inst.jobs
+    )
+    return replace(
+        inst,
+        vehicle_types=(tractor, van),
+        vehicles=vehicles,
+        jobs=jobs,
+        shipments=(),
+        stations=(),
+        zones=(west,),
+        depots=inst.depots[:1],
+    )
+
+
+def test_mixed_diesel_fleet_with_zone_ban_is_modelled_exactly() -> None:
+    inst = _diesel_city(per_hour=0.0)
+    tractor = inst.type_by_id["diesel-tractor"]
+    assert sum(inst.banned(tractor, j.location) for j in inst.jobs) >= len(inst.jobs) // 2
+    rm = build(inst, ModelOptions())
+    assert hgs_declines(rm) is None
+    stats: dict[str, Any] = {}
+    routes = hgs_routes(rm, iterations=300, seed=2, deadline_s=time.monotonic() + 60, stats=stats)
+    assert routes is not None
+    assert {rm.units[k].vehicle.id for k in routes} == {"tractors", "vans"}
+    total = 0
+    for k, seq in routes.items():
+        un = rm.units[k]
+        assert not any(inst.banned(un.type, rm.nodes[n].location) for n in seq)
+        ev = RouteEvaluator(rm, k)
+        if ev.max_span is not None:
+            # The vans' 300 minutes do not cover the day: some leave after the shift starts.
+            ev.t0 = max(ev.t0, stats["hgs_departures"][k])
+        res = ev.evaluate(seq)
+        assert res is not None, f"unit {k} ({un.vehicle.id})"
+        total += res[0] + rm.routing.GetFixedCostOfVehicle(k)
+    release(rm)
+    assert stats["hgs_cost"] == total
+
+
+def test_solve_uses_pyvrp_on_a_cost_objective() -> None:
+    inst = _diesel_city(per_hour=60.0)
+    plan = optimizer.solve(inst, time_limit_s=4, seed=0)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["hgs"] == 1
+    assert any(r.stops[0].departure_min > 420.0 for r in plan.routes if r.vehicle == "vans")
+
+
+def test_electric_instances_are_declined() -> None:
+    inst = optimizer.load(benchmark_file("evrptw", "c101C5.txt"))
+    rm = build(inst, ModelOptions())
+    stats: dict[str, Any] = {}
+    assert (
+        hgs_routes(rm, iterations=100, seed=0, deadline_s=time.monotonic() + 10, stats=stats)
+        is None
+    )
+    assert stats == {"hgs_declined": "electric vehicles"}
+    plan = optimizer.solve(inst, time_limit_s=2, seed=0)
+    assert plan.meta["hgs"] == 0
+    assert plan.meta["hgs_declined"] == "electric vehicles"
+
+
+def test_shipments_and_several_windows_are_declined() -> None:
+    inst = optimizer.load(benchmark_file("solomon", "C101.vrp"))
+    job = inst.jobs[0]
+    two = replace(job, time_windows=(TimeWindow(0.0, 10.0), TimeWindow(20.0, 900.0)))
+    several = replace(inst, jobs=(two, *inst.jobs[1:]))
+    assert hgs_declines(build(several, ModelOptions())) == "several time windows on a job"
+    city = generate(12, seed=1)
+    assert hgs_declines(build(city, ModelOptions())) == "electric vehicles"
+    diesel = _diesel_city(per_hour=0.0)
+    generated = generate(40, seed=3)
+    with_shipments = replace(diesel, shipments=generated.shipments)
+    assert hgs_declines(build(with_shipments, ModelOptions())) == "shipments"
