@@ -53,11 +53,14 @@ def solve_json(instance_json: str, time_limit_s: float, seed: int) -> dict[str, 
     Returns
     -------
     dict
-        ``{"status": "done", "result": {"plan", "validation", "seconds"}}`` where ``plan`` is the
-        native solution JSON (what :func:`optimizer.save_solution` writes) and ``validation`` the
+        ``{"status": "done", "result": {"plan", "emissions", "validation", "seconds"}}`` where
+        ``plan`` is the native solution JSON (what :func:`optimizer.save_solution` writes),
+        ``emissions`` its carbon account (:func:`optimizer.carbon.accounting.account`) and
+        ``validation`` the
         validator's report (``feasible``, ``violations``, recomputed ``totals``, ``summary``), or
         ``{"status": "failed", "error": {...}}``.
     """
+    from ..carbon.accounting import account
     from ..formats.native import instance_from_dict, solution_to_dict
     from ..solver import solve
     from ..validator import validate
@@ -67,12 +70,16 @@ def solve_json(instance_json: str, time_limit_s: float, seed: int) -> dict[str, 
         inst = instance_from_dict(json.loads(instance_json))
         plan = solve(inst, time_limit_s=time_limit_s, seed=seed)
         report = validate(inst, plan)
+        # The carbon account (ISO 14083 / GLEC) of the plan: a platform wants the footprint with
+        # the plan, in one call. (The all-diesel baseline is a second solve: `optimizer report`.)
+        emissions = account(inst, plan, report).to_dict()
     except Exception as e:  # reported to the client; the worker stays alive for the next solve
         return {"status": "failed", "error": error_dict(e)}
     return {
         "status": "done",
         "result": {
             "plan": solution_to_dict(plan),
+            "emissions": emissions,
             "validation": {**report.to_dict(), "summary": report.summary()},
             "seconds": round(time.perf_counter() - started, 3),
         },

@@ -148,6 +148,13 @@ def test_solve_returns_a_plan_the_validator_accepts(service: Service) -> None:
     assert body["validation"]["violations"] == []
     assert body["validation"]["totals"]["cost"]["total"] == pytest.approx(total, rel=1e-6)
     assert "feasible" in body["validation"]["summary"]
+    # The carbon account comes with the plan: the same figures as the accounting run here, and
+    # the shipments add up to the plan's total.
+    emissions = body["emissions"]
+    assert emissions["wtw_kg"] == pytest.approx(report.totals.co2e_wtw_kg, rel=1e-9)
+    assert sum(s["co2e_wtw_kg"] for s in emissions["by_shipment"]) == pytest.approx(
+        emissions["wtw_kg"], rel=1e-9
+    )
 
     # /validate gives the same verdict, and catches a route removed from the plan.
     check = service.client.post(
