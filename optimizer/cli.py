@@ -217,6 +217,12 @@ from .cli_roads import register as _register_roads  # noqa: E402
 _register_roads(app, _clean_errors)
 
 
+# Replanning during the day (optimizer/cli_replan.py).
+from .cli_replan import register as _register_replan  # noqa: E402
+
+_register_replan(app, _clean_errors)
+
+
 def main() -> None:
     """Entry point of the ``optimizer`` console script."""
     app()

@@ -300,6 +300,12 @@ class Job:
     volume_m3: float = 0.0
     time_windows: tuple[TimeWindow, ...] = ()
     service_min: float = 0.0
+    #: Vehicle entry ids allowed to serve this job; empty means any. Why: goods already on a
+    #: truck can only be delivered by that truck (replanning, :mod:`optimizer.replan`).
+    vehicles: tuple[str, ...] = ()
+    #: The vehicle entry this job was promised to; serving it with another costs
+    #: ``Objective.reassignment_penalty`` (replanning keeps promises unless moving pays).
+    preferred_vehicle: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
@@ -336,6 +342,10 @@ class Shipment:
     delivery: ShipmentStop
     weight_kg: float = 0.0
     volume_m3: float = 0.0
+    #: As ``Job.vehicles``: vehicle entry ids allowed to serve both ends; empty means any.
+    vehicles: tuple[str, ...] = ()
+    #: As ``Job.preferred_vehicle``.
+    preferred_vehicle: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
@@ -659,18 +669,22 @@ class Objective:
     set their set's own rule (E-VRPTW: fewest vehicles, then distance; CEC and CVRP: distance).
 
     ``unserved_penalty`` ``None`` means every job must be served; a number allows leaving jobs out
-    at that price each."""
+    at that price each. ``reassignment_penalty`` is charged once per job or shipment served by a
+    vehicle entry other than its ``preferred_vehicle`` (a broken promise when replanning); it is
+    part of the ``penalty`` cost component."""
 
     kind: ObjectiveKind = "cost"
     carbon_price_per_t_co2e: float = 0.0
     unserved_penalty: float | None = None
     currency: str = "EUR"
+    reassignment_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         p = Problems()
         _one_of(p, self.kind, get_args(ObjectiveKind), "kind")
         _non_negative(p, self.carbon_price_per_t_co2e, "carbon_price_per_t_co2e")
         _non_negative(p, self.unserved_penalty, "unserved_penalty")
+        _non_negative(p, self.reassignment_penalty, "reassignment_penalty")
         p.raise_if_any()
 
 
@@ -783,6 +797,20 @@ class Instance:
                     "names no depot",
                     v.end_depot,
                 )
+        vehicle_ids = {v.id for v in self.vehicles}
+        for what, items in tasks:
+            for k, it in enumerate(items):
+                for z, vid in enumerate(it.vehicles):
+                    p.check(
+                        vid in vehicle_ids, f"{what}[{k}].vehicles[{z}]", "names no vehicle", vid
+                    )
+                if it.preferred_vehicle is not None:
+                    p.check(
+                        it.preferred_vehicle in vehicle_ids,
+                        f"{what}[{k}].preferred_vehicle",
+                        "names no vehicle",
+                        it.preferred_vehicle,
+                    )
         if p:
             raise InputError(p.items)
         try:

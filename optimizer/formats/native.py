@@ -242,6 +242,8 @@ def instance_from_dict(
                     float(r.get("volume_m3", 0.0)),
                     tw,
                     float(r.get("service_min", 0.0)),
+                    tuple(r.get("vehicles", ())),
+                    r.get("preferred_vehicle"),
                 ),
             )
         )
@@ -270,6 +272,8 @@ def instance_from_dict(
                         ends["delivery"],
                         float(r.get("weight_kg", 0.0)),
                         float(r.get("volume_m3", 0.0)),
+                        tuple(r.get("vehicles", ())),
+                        r.get("preferred_vehicle"),
                     ),
                 )
             )
@@ -394,6 +398,7 @@ def instance_from_dict(
             float(o.get("carbon_price_per_t_co2e", 0.0)),
             _opt(o.get("unserved_penalty")),
             o.get("currency", "EUR"),
+            float(o.get("reassignment_penalty", 0.0)),
         ),
     )
     ru = data.get("rules", {})
@@ -533,6 +538,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "volume_m3": j.volume_m3,
                 "time_windows": [_w(w) for w in j.time_windows],
                 "service_min": j.service_min,
+                "vehicles": list(j.vehicles),
+                "preferred_vehicle": j.preferred_vehicle,
             }
             for j in inst.jobs
         ],
@@ -549,6 +556,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                     }
                     for end, e in (("pickup", s.pickup), ("delivery", s.delivery))
                 },
+                "vehicles": list(s.vehicles),
+                "preferred_vehicle": s.preferred_vehicle,
             }
             for s in inst.shipments
         ],
@@ -614,6 +623,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             "carbon_price_per_t_co2e": inst.objective.carbon_price_per_t_co2e,
             "unserved_penalty": inst.objective.unserved_penalty,
             "currency": inst.objective.currency,
+            "reassignment_penalty": inst.objective.reassignment_penalty,
         },
         "rules": {
             "full_recharge": inst.rules.full_recharge,

@@ -29,7 +29,15 @@ import numpy as np
 
 from ..model import Instance
 from . import scaling as S
-from .ortools_model import RoutingModel, Unit, _charge_time_cuts, _objective_weights
+from .ortools_model import (
+    RoutingModel,
+    Unit,
+    _charge_time_cuts,
+    _objective_weights,
+    _scaled_penalty,
+    reassigned_task,
+    task_allows,
+)
 
 MAX_LABELS = 6
 #: Sequences remembered per evaluator (see ``RouteEvaluator.evaluate``), bounding memory.
@@ -147,11 +155,25 @@ class RouteEvaluator:
             )
             for nd in rm.nodes
         ]
-        #: Task nodes this unit may not serve (zone bans), mirrored from the model's vehicle domains.
+        #: Task nodes this unit may not serve (zone bans, a task's ``vehicles`` list), mirrored
+        #: from the model's vehicle domains.
         self.banned = {
             i
             for i, nd in enumerate(rm.nodes)
-            if nd.kind in ("job", "pickup", "delivery") and inst.banned(t, nd.location)
+            if nd.kind in ("job", "pickup", "delivery")
+            and (inst.banned(t, nd.location) or not task_allows(inst, nd, un.vehicle.id))
+        }
+        #: Scaled reassignment penalty per task node this unit would take from its preferred
+        #: vehicle (the model prices it on the arcs into the node; here once per node served).
+        pen = (
+            _scaled_penalty(inst, inst.objective.reassignment_penalty)
+            if inst.objective.reassignment_penalty > 0
+            else 0
+        )
+        self.moved_cost = {
+            i: pen
+            for i, nd in enumerate(rm.nodes)
+            if pen and reassigned_task(inst, nd, un.vehicle.id)
         }
         self.sites: list[_Site] = []
         if self.electric:
@@ -276,6 +298,8 @@ class RouteEvaluator:
             self.work += 1
             return found  # type: ignore[return-value]
         res = self._evaluate(seq)
+        if res is not None and self.moved_cost:
+            res = (res[0] + sum(self.moved_cost.get(i, 0) for i in seq), res[1])
         if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = res

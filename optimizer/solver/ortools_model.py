@@ -236,7 +236,20 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             # copy of the same station right after the first costs nothing and the search keeps it.
             m[station_rows, :] += 1
             cost_cb[key] = routing.RegisterTransitMatrix(m.tolist())
-        routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], k)
+        moved = _reassignment_columns(inst, nodes, un)
+        if moved:
+            # A promise broken costs reassignment_penalty once: on every arc into the task's
+            # (first) node when this unit is not its preferred vehicle. Exact, so the search and
+            # the validator price a plan alike.
+            m = S.matrix_nearest(
+                dist_km * per_km,
+                S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM,
+            )
+            m[station_rows, :] += 1
+            m[:, moved] += _scaled_penalty(inst, inst.objective.reassignment_penalty)
+            routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(m.tolist()), k)
+        else:
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], k)
         if inst.objective.kind == "cost":
             routing.SetFixedCostOfVehicle(S.nearest(fixed, S.COST_PER_UNIT), k)
         elif inst.objective.kind == "vehicles_then_distance":
@@ -413,7 +426,11 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             ]
             _allow(routing, idx, allowed)
         elif nd.kind != "depot":
-            allowed = [k for k, un in enumerate(units) if not inst.banned(un.type, nd.location)]
+            allowed = [
+                k
+                for k, un in enumerate(units)
+                if not inst.banned(un.type, nd.location) and task_allows(inst, nd, un.vehicle.id)
+            ]
             if len(allowed) < len(units):
                 _allow(routing, idx, allowed)
 
@@ -445,6 +462,38 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         energy_dim,
         mandatory,
     )
+
+
+def task_allows(instance: Instance, node: Node, vehicle_id: str) -> bool:
+    """Whether the vehicle entry ``vehicle_id`` may serve the task of ``node`` (``vehicles`` list)."""
+    task = (
+        instance.job_by_id.get(node.ref)
+        if node.kind == "job"
+        else instance.shipment_by_id.get(node.ref)
+    )
+    return task is None or not task.vehicles or vehicle_id in task.vehicles
+
+
+def reassigned_task(instance: Instance, node: Node, vehicle_id: str) -> bool:
+    """Whether serving ``node`` with ``vehicle_id`` breaks its task's promise (its first node
+    only, so that a shipment pays once)."""
+    if instance.objective.reassignment_penalty <= 0 or node.kind not in ("job", "pickup"):
+        return False
+    task = (
+        instance.job_by_id.get(node.ref)
+        if node.kind == "job"
+        else instance.shipment_by_id.get(node.ref)
+    )
+    return (
+        task is not None
+        and task.preferred_vehicle is not None
+        and task.preferred_vehicle != vehicle_id
+    )
+
+
+def _reassignment_columns(instance: Instance, nodes: Sequence[Node], unit: Unit) -> list[int]:
+    """The nodes whose every incoming arc costs the reassignment penalty for ``unit``."""
+    return [i for i, nd in enumerate(nodes) if reassigned_task(instance, nd, unit.vehicle.id)]
 
 
 def _allow(routing: pywrapcp.RoutingModel, index: int, vehicles: list[int]) -> None:

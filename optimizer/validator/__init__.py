@@ -67,7 +67,8 @@ shipment delivery -weight (volumes alike). Load on leaving the start depot and e
 ``T.reserve_kwh`` (BATTERY, amount = shortfall; below zero is below any reserve).
 
 *Place*: a type banned from a zone must not stop (job, shipment end or station) at a location the
-zone covers, ``instance.banned(T, location)`` (ZONE).
+zone covers, ``instance.banned(T, location)`` (ZONE). A job or shipment end whose ``vehicles``
+list is not empty must be served by a route of one of those vehicle entries (VEHICLE_NOT_ALLOWED).
 
 *End*: arrival at the end depot must be <= the shift end and inside the end depot's opening
 (SHIFT). Route duration = end-depot arrival - start-depot departure; it must not exceed the smaller
@@ -92,7 +93,9 @@ lie in 0..count-1 and each drives at most one route (VEHICLE_UNIT: the vehicle-c
   station.fee_per_kwh) + station.fee_per_visit, plus the depot refill max(0, initial battery - battery on arrival at the
   end) / end_depot.charging_efficiency * end_depot.energy_price_per_kwh;
 - ``carbon`` = co2e_wtw_kg / 1000 * objective.carbon_price_per_t_co2e;
-- ``penalty`` = number of distinct known ids in ``unserved`` * (objective.unserved_penalty or 0);
+- ``penalty`` = number of distinct known ids in ``unserved`` * (objective.unserved_penalty or 0)
+  + number of distinct jobs and shipments served (an end of them) by a vehicle entry other than
+  their ``preferred_vehicle`` * objective.reassignment_penalty;
 - ``total`` = the sum of the six.
 
 ``co2e_wtw_kg``: fuels: fuel used * the WTW factor (``optimizer.carbon.fuel_factor``); electric:
@@ -162,6 +165,7 @@ from .codes import (
     UNKNOWN_REF,
     UNKNOWN_VEHICLE,
     UNSERVED_NOT_ALLOWED,
+    VEHICLE_NOT_ALLOWED,
     VEHICLE_UNIT,
     ZONE,
 )
@@ -196,6 +200,7 @@ __all__ = [
     "UNKNOWN_REF",
     "UNKNOWN_VEHICLE",
     "UNSERVED_NOT_ALLOWED",
+    "VEHICLE_NOT_ALLOWED",
     "VEHICLE_UNIT",
     "ZONE",
     "Charge",

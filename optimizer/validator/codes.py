@@ -49,6 +49,9 @@ STATION_HOURS = "STATION_HOURS"
 ZONE = "ZONE"
 #: More vehicles charge (or swap) at a station at one instant than it has chargers (issue 7).
 CHARGER_CAPACITY = "CHARGER_CAPACITY"
+#: A job or shipment end is served by a vehicle entry its ``vehicles`` list does not name (goods
+#: already on board another truck, when replanning).
+VEHICLE_NOT_ALLOWED = "VEHICLE_NOT_ALLOWED"
 
 # --- energy --------------------------------------------------------------------------------------
 #: The state of charge on arrival at a stop is below the type's reserve_kwh (or below zero).
@@ -95,6 +98,7 @@ CODES: dict[str, str] = {
     STATION_HOURS: "charging does not fit inside one opening window of the station",
     ZONE: "a vehicle type banned from a zone stops inside it",
     CHARGER_CAPACITY: "more vehicles charge at a station at one instant than it has chargers",
+    VEHICLE_NOT_ALLOWED: "a job or shipment served by a vehicle its vehicles list does not allow",
     BATTERY: "state of charge on arrival below the reserve (or below zero)",
     BATTERY_OVERFULL: "a charge above the battery capacity",
     NEGATIVE_CHARGE: "a negative charged_kwh",

@@ -138,6 +138,8 @@ class _Checker:
         #: (stop kind, job or shipment id) -> [(route, stop)] where that task end is served.
         self.served: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self.unserved: list[str] = []
+        #: Ids of jobs and shipments served by a vehicle entry other than their preferred one.
+        self.reassigned: set[str] = set()
 
     # ----- helpers -----------------------------------------------------------------------------
     def add(
@@ -214,6 +216,7 @@ class _Checker:
                 if resolved[r][s] is not None and stop.kind in _TASK_KINDS:
                     self.served[(stop.kind, stop.ref)].append((r, s))
         self.check_units()
+        self.check_assignments(resolved)
         routes: list[Route] = []
         figures: list[_RouteFigures] = []
         for r, route in enumerate(sol.routes):
@@ -231,6 +234,30 @@ class _Checker:
             totals=totals,
             traces=tuple(f.trace for f in figures),
         )
+
+    def check_assignments(self, resolved: list[list[_Resolved | None]]) -> None:
+        """Each task served by a vehicle entry its ``vehicles`` list allows (VEHICLE_NOT_ALLOWED),
+        and the tasks served by another entry than their ``preferred_vehicle`` (priced in the
+        totals). Routes of unknown vehicles are left to UNKNOWN_VEHICLE."""
+        for r, route in enumerate(self.sol.routes):
+            if route.vehicle not in self.inst.vehicle_by_id:
+                continue
+            for s, stop in enumerate(route.stops):
+                res = resolved[r][s]
+                if res is None or stop.kind not in _TASK_KINDS:
+                    continue
+                task = res.target
+                assert isinstance(task, Job | Shipment)
+                if task.vehicles and route.vehicle not in task.vehicles:
+                    self.add(
+                        C.VEHICLE_NOT_ALLOWED,
+                        f"{route.vehicle}#{route.unit} serves {stop.kind} {stop.ref!r}, which only "
+                        f"{', '.join(map(repr, task.vehicles))} may serve",
+                        r,
+                        s,
+                    )
+                if task.preferred_vehicle is not None and task.preferred_vehicle != route.vehicle:
+                    self.reassigned.add(task.id)
 
     def check_units(self) -> None:
         """Vehicle entries exist, units are in range and no unit drives two routes."""
@@ -1005,7 +1032,10 @@ class _Checker:
                 cost[k] += x
             co2 += f.co2e_wtw_kg
         cost["carbon"] = co2 / 1000.0 * objective.carbon_price_per_t_co2e
-        cost["penalty"] = len(self.unserved) * (objective.unserved_penalty or 0.0)
+        cost["penalty"] = (
+            len(self.unserved) * (objective.unserved_penalty or 0.0)
+            + len(self.reassigned) * objective.reassignment_penalty
+        )
         cost["total"] = sum(cost.values())
         return Totals(
             distance_km=sum(f.distance_km for f in used),

@@ -63,6 +63,8 @@ FULL: dict[str, Any] = {
             "volume_m3": 2.0,
             "time_windows": [[480.0, 540.0], [840.0, 900.0]],
             "service_min": 15.0,
+            "vehicles": [],
+            "preferred_vehicle": None,
         },
         {
             "id": "j2",
@@ -72,6 +74,8 @@ FULL: dict[str, Any] = {
             "volume_m3": 0.5,
             "time_windows": [],
             "service_min": 10.0,
+            "vehicles": ["T"],
+            "preferred_vehicle": "T",
         },
     ],
     "shipments": [
@@ -85,6 +89,8 @@ FULL: dict[str, Any] = {
                 "time_windows": [[600.0, 1000.0]],
                 "service_min": 20.0,
             },
+            "vehicles": [],
+            "preferred_vehicle": None,
         }
     ],
     "vehicle_types": [
@@ -221,6 +227,7 @@ FULL: dict[str, Any] = {
         "carbon_price_per_t_co2e": 80.0,
         "unserved_penalty": 1000.0,
         "currency": "CNY",
+        "reassignment_penalty": 25.0,
     },
     "rules": {"full_recharge": False, "instant_charging": False},
 }
@@ -256,6 +263,8 @@ def test_defaults_are_written_explicitly_and_are_a_fixed_point() -> None:
         "volume_m3": 0.0,
         "time_windows": [],
         "service_min": 0.0,
+        "vehicles": [],
+        "preferred_vehicle": None,
     }
 
 

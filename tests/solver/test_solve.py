@@ -120,3 +120,47 @@ def test_duration_limit_is_kept_by_departing_later() -> None:
         limit = limits[route.vehicle]
         if limit is not None:
             assert last.arrival_min - first.departure_min <= limit + 1e-6
+
+
+def test_station_stops_that_charge_nothing_are_dropped() -> None:
+    """A station visit that charges 0 kWh is only a detour: the plan is returned without it."""
+    from optimizer.solution import Stop, Totals
+    from optimizer.solver.driver import _drop_idle_stations
+
+    inst = optimizer.load(INSTANCES / "city-day.json")
+    # Sparse, as the driver reads plans back: figures are the validator's to fill in.
+    plan = replace(optimizer.solve(inst, time_limit_s=3, seed=1), totals=Totals())
+    types = {v.id: inst.type_by_id[v.type] for v in inst.vehicles}
+
+    def detours() -> object:
+        # Every feasible way to add one idle visit: a sparse copy of a route (sequence and
+        # charges only) with a 0 kWh stop at a station its vehicle may use.
+        for k, route in enumerate(plan.routes):
+            if not types[route.vehicle].is_electric:
+                continue
+            base = [Stop(s.kind, s.ref, charged_kwh=s.charged_kwh) for s in route.stops]
+            for station in inst.stations:
+                if not types[route.vehicle].can_use(station.kind):
+                    continue
+                for pos in range(1, len(base)):
+                    stops = [*base[:pos], Stop("station", station.id, charged_kwh=0.0), *base[pos:]]
+                    routes = list(plan.routes)
+                    routes[k] = replace(route, stops=tuple(stops))
+                    yield replace(plan, routes=tuple(routes))
+
+    cost = optimizer.validate(inst, plan).totals.cost["total"]
+
+    def costlier(d: object) -> bool:
+        r = optimizer.validate(inst, d)  # type: ignore[arg-type]
+        return r.feasible and r.totals.cost["total"] > cost + 1e-6
+
+    detoured = next(d for d in detours() if costlier(d))
+    before = optimizer.validate(inst, detoured)
+    trimmed = _drop_idle_stations(inst, detoured)
+    after = optimizer.validate(inst, trimmed)
+    assert after.feasible, after.summary()
+    idle = [
+        s for r in trimmed.routes for s in r.stops if s.kind == "station" and s.charged_kwh == 0
+    ]
+    assert idle == []
+    assert after.totals.cost["total"] < before.totals.cost["total"]

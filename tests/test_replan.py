@@ -1,0 +1,249 @@
+"""Replanning during the day (issue 7): state at a time, events, the derived instance, the
+allowed-vehicles restriction and the reassignment penalty, and the stitched full-day plan."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import optimizer
+from optimizer.errors import InputError
+from optimizer.model import Instance, Objective
+from optimizer.replan import ReplanResult, parse_events, replan, unit_id
+from optimizer.solution import Solution
+from optimizer.validator import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+DAY = ROOT / "instances" / "city-day.json"
+SMALL = ROOT / "instances" / "city-day-small.json"
+EVENTS = ROOT / "instances" / "city-day-events.json"
+AT_MIN = 600.0
+
+
+@pytest.fixture(scope="module")
+def day() -> Instance:
+    return optimizer.load(DAY)
+
+
+@pytest.fixture(scope="module")
+def old_plan(day: Instance) -> Solution:
+    return optimizer.solve(day, time_limit_s=3, seed=1)
+
+
+@pytest.fixture(scope="module")
+def events_json() -> dict:
+    return json.loads(EVENTS.read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def result(day: Instance, old_plan: Solution, events_json: dict) -> ReplanResult:
+    return replan(day, old_plan, AT_MIN, parse_events(events_json, day), time_limit_s=2, seed=1)
+
+
+def _units(plan: Solution) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind in ("job", "pickup", "delivery"):
+                out.setdefault(s.ref, unit_id(r.vehicle, r.unit))
+    return out
+
+
+def _committed(route) -> int | None:  # type: ignore[no-untyped-def]
+    """Index of the first stop leaving after AT_MIN (None: not yet left)."""
+    if route.stops[0].departure_min > AT_MIN:
+        return None
+    return next(i for i, s in enumerate(route.stops) if s.departure_min > AT_MIN)
+
+
+def test_new_plan_is_valid_on_the_updated_day(result: ReplanResult) -> None:
+    assert result.report.feasible, result.report.summary()
+    again = validate(result.updated, result.plan)
+    assert again.feasible, again.summary()
+    assert validate(result.derived, result.rest).feasible
+    assert result.cost_after == pytest.approx(again.totals.cost["total"])
+
+
+def test_done_prefix_is_kept_exactly(result: ReplanResult, old_plan: Solution) -> None:
+    new = {(r.vehicle, r.unit): r for r in result.plan.routes}
+    kept = 0
+    for r in old_plan.routes:
+        c = _committed(r)
+        if c is None:
+            continue
+        nr = new[(r.vehicle, r.unit)]
+        assert nr.stops[:c] == r.stops[:c]
+        # The committed stop: same place and service, only the departure may be later.
+        assert replace(nr.stops[c], departure_min=r.stops[c].departure_min) == r.stops[c]
+        kept += 1
+    assert kept >= 2
+
+
+def test_cancelled_job_absent_and_urgent_job_in_its_window(
+    result: ReplanResult, events_json: dict
+) -> None:
+    served = _units(result.plan)
+    for tid in events_json["cancel"]:
+        assert tid not in served
+        assert tid not in result.plan.unserved
+    urgent = events_json["new_jobs"][0]
+    (lo, hi) = urgent["time_windows"][0]
+    stops = [s for r in result.plan.routes for s in r.stops if s.ref == urgent["id"]]
+    assert len(stops) == 1
+    assert lo - 1e-6 <= stops[0].start_min <= hi + 1e-6
+
+
+def test_delay_is_respected(result: ReplanResult, old_plan: Solution, events_json: dict) -> None:
+    d = events_json["delays"][0]
+    old = next(r for r in old_plan.routes if (r.vehicle, r.unit) == (d["vehicle"], d["unit"]))
+    new = next(r for r in result.plan.routes if (r.vehicle, r.unit) == (d["vehicle"], d["unit"]))
+    c = _committed(old)
+    assert c is not None
+    assert new.stops[c].departure_min == pytest.approx(old.stops[c].departure_min + d["delay_min"])
+    assert new.stops[c + 1].arrival_min >= new.stops[c].departure_min
+
+
+def test_moved_assignments_match_a_hand_count(
+    result: ReplanResult, old_plan: Solution, day: Instance, events_json: dict
+) -> None:
+    """Promised and not started, not on board, not cancelled: moved when its unit changed."""
+    new_units = _units(result.plan)
+    moved = set()
+    for r in old_plan.routes:
+        c = _committed(r)
+        first = 1 if c is None else c + 1
+        started = {s.ref for s in r.stops[:first]}
+        for s in r.stops[first:-1]:
+            if s.kind == "station" or s.ref in events_json["cancel"]:
+                continue
+            job = day.job_by_id.get(s.ref)
+            on_board = c is not None and (
+                (job is not None and job.kind == "delivery") or s.ref in started
+            )
+            if not on_board and new_units.get(s.ref) != unit_id(r.vehicle, r.unit):
+                moved.add(s.ref)
+    assert {m.task for m in result.moves} == moved
+    assert f"moved assignments: {len(moved)}" in result.summary()
+    assert result.cost_before == pytest.approx(validate(day, old_plan).totals.cost["total"])
+
+
+def test_same_seed_same_plan(
+    result: ReplanResult, day: Instance, old_plan: Solution, events_json: dict
+) -> None:
+    again = replan(day, old_plan, AT_MIN, parse_events(events_json, day), time_limit_s=2, seed=1)
+    assert again.plan.routes == result.plan.routes
+
+
+@pytest.mark.parametrize(
+    ("events", "field"),
+    [
+        ({"cancel": ["no-such-job"]}, "cancel[0]"),
+        ({"delays": [{"vehicle": "bev", "unit": 0, "delay_min": "soon"}]}, "delays[0].delay_min"),
+        ({"delays": [{"vehicle": "tram", "delay_min": 5}]}, "delays[0].vehicle"),
+        ({"new_jobs": [{"id": "x", "location": "nowhere"}]}, "new_jobs[0].location"),
+        ({"new_jobs": [{"id": "x", "location": 3, "weight_kg": -1}]}, "new_jobs[0].weight_kg"),
+        ({"reassignment_penalty": -2}, "reassignment_penalty"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_events_name_the_field(day: Instance, events: dict, field: str) -> None:
+    with pytest.raises(InputError) as exc:
+        parse_events(events, day)
+    assert field in [i.path for i in exc.value.issues]
+
+
+def test_cancelling_a_done_job_is_refused(day: Instance, old_plan: Solution) -> None:
+    r = next(r for r in old_plan.routes if r.visits)
+    done = r.stops[1]
+    with pytest.raises(InputError) as exc:
+        replan(day, old_plan, done.departure_min + 1, parse_events({"cancel": [done.ref]}, day))
+    assert exc.value.issues[0].path == "cancel[0]"
+
+
+# ----- the allowed-vehicles restriction and the reassignment penalty ---------------------------
+@pytest.fixture(scope="module")
+def small() -> Instance:
+    return optimizer.load(SMALL)
+
+
+@pytest.fixture(scope="module")
+def small_plan(small: Instance) -> Solution:
+    return optimizer.solve(small, time_limit_s=2, seed=1)
+
+
+def _restrict(inst: Instance, job_id: str, **changes: object) -> Instance:
+    jobs = tuple(replace(j, **changes) if j.id == job_id else j for j in inst.jobs)
+    return replace(inst, jobs=jobs)
+
+
+def test_validator_rejects_a_job_served_by_a_vehicle_not_allowed(
+    small: Instance, small_plan: Solution
+) -> None:
+    route = next(r for r in small_plan.routes if any(s.kind == "job" for s in r.stops))
+    job = next(s.ref for s in route.stops if s.kind == "job")
+    other = next(v.id for v in small.vehicles if v.id != route.vehicle)
+    report = validate(_restrict(small, job, vehicles=(other,)), small_plan)
+    assert "VEHICLE_NOT_ALLOWED" in report.codes()
+    assert validate(_restrict(small, job, vehicles=(route.vehicle,)), small_plan).feasible
+
+
+def test_validator_prices_a_broken_promise(small: Instance, small_plan: Solution) -> None:
+    route = next(r for r in small_plan.routes if any(s.kind == "job" for s in r.stops))
+    job = next(s.ref for s in route.stops if s.kind == "job")
+    other = next(v.id for v in small.vehicles if v.id != route.vehicle)
+    inst = _restrict(small, job, preferred_vehicle=other)
+    inst = replace(inst, objective=replace(small.objective, reassignment_penalty=123.0))
+    base = validate(small, small_plan).totals.cost
+    cost = validate(
+        inst, replace(small_plan, totals=replace(small_plan.totals, cost={}))
+    ).totals.cost
+    assert cost["penalty"] == pytest.approx(123.0)
+    assert cost["total"] == pytest.approx(base["total"] + 123.0)
+
+
+def test_solver_obeys_the_restriction(small: Instance, small_plan: Solution) -> None:
+    route = next(r for r in small_plan.routes if any(s.kind == "job" for s in r.stops))
+    job = next(s.ref for s in route.stops if s.kind == "job")
+    other = next(v.id for v in small.vehicles if v.id != route.vehicle and v.id.startswith("van"))
+    inst = _restrict(small, job, vehicles=(other,))
+    plan = optimizer.solve(inst, time_limit_s=2, seed=1)
+    assert _units(plan)[job].startswith(other + "#")
+    assert validate(inst, plan).feasible
+
+
+def test_native_format_round_trips_the_new_fields(small: Instance, tmp_path: Path) -> None:
+    job = small.jobs[0].id
+    inst = _restrict(small, job, vehicles=("van",), preferred_vehicle="bev-1")
+    inst = replace(inst, objective=Objective(reassignment_penalty=7.5))
+    optimizer.save(inst, tmp_path / "i.json")
+    back = optimizer.load(tmp_path / "i.json")
+    assert back.job_by_id[job].vehicles == ("van",)
+    assert back.job_by_id[job].preferred_vehicle == "bev-1"
+    assert back.objective.reassignment_penalty == 7.5
+    bad = json.loads((tmp_path / "i.json").read_text())
+    bad["jobs"][0]["vehicles"] = ["tram"]
+    (tmp_path / "b.json").write_text(json.dumps(bad))
+    with pytest.raises(InputError) as exc:
+        optimizer.load(tmp_path / "b.json")
+    assert "jobs[0].vehicles[0]" in str(exc.value)
+
+
+def test_cli_replan(tmp_path: Path, old_plan: Solution) -> None:
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    optimizer.save_solution(old_plan, tmp_path / "plan.json")
+    args = ["replan", str(DAY), str(tmp_path / "plan.json"), "--at", "600", "--events"]
+    res = CliRunner().invoke(
+        app, [*args, str(EVENTS), "-t", "2", "-s", "1", "--out", str(tmp_path / "new.json")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "moved assignments:" in res.output and "full-day plan: valid" in res.output
+    (tmp_path / "bad.json").write_text('{"delays": [{"vehicle": "bev", "delay_min": -5}]}')
+    res = CliRunner().invoke(app, [*args, str(tmp_path / "bad.json")])
+    assert res.exit_code == 2
+    assert "delays[0].delay_min" in res.output
