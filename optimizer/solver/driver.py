@@ -271,8 +271,10 @@ def solve(
                 for tid in dropped
             }
         )
-    sparse = _drop_idle_stations(instance, replace(sparse, unserved=tuple(dropped)))
-    report = _queue_at_chargers(instance, validate(instance, sparse))
+    sparse = replace(sparse, unserved=tuple(dropped))
+    report = _queue_at_chargers(
+        instance, _drop_idle_stations(instance, sparse, validate(instance, sparse))
+    )
     if not report.feasible:
         raise RuntimeError(
             "internal error: the solver produced a plan the validator rejects:\n" + report.summary()
@@ -354,42 +356,35 @@ def _solve_decomposed(
     return replace(report.solution, meta={**dict(report.solution.meta), **meta})
 
 
-def _drop_idle_stations(instance: Instance, plan: Solution) -> Solution:
-    """``plan`` without the station stops that charge nothing, where the validator accepts it at
-    no higher cost. The search may leave such a visit (a station copy that guided local search
-    put on the way; seen on city-day: a truck stopping at a hub for 0 kWh): it costs a detour and
-    a charger slot, and removing it only shortens the route."""
+def _is_idle_station(stop: Stop) -> bool:
+    """A station stop that charges nothing (a sparse plan's stated amount is 0)."""
+    return stop.kind == "station" and stop.charged_kwh is not None and stop.charged_kwh <= 1e-9
+
+
+def _drop_idle_stations(instance: Instance, plan: Solution, report: Report) -> Report:
+    """The report of ``plan`` without the station stops that charge nothing, where the validator
+    accepts it at no higher cost; else ``report`` (the validator's on ``plan``, kept so that the
+    plan is not validated twice). The search may leave such a visit (a station copy that guided
+    local search put on the way; seen on city-day: a truck stopping at a hub for 0 kWh): it costs
+    a detour and a charger slot, and removing it only shortens the route. ``plan`` must be sparse
+    (no times), as read back: the validator schedules the trimmed routes afresh."""
     from ..validator import validate
 
-    idle = any(
-        s.kind == "station" and s.charged_kwh is not None and s.charged_kwh <= 1e-9
-        for r in plan.routes
-        for s in r.stops
-    )
-    if not idle:
-        return plan
+    if not any(_is_idle_station(s) for r in plan.routes for s in r.stops):
+        return report
     trimmed = replace(
         plan,
         routes=tuple(
-            replace(
-                r,
-                stops=tuple(
-                    s
-                    for s in r.stops
-                    if not (
-                        s.kind == "station" and s.charged_kwh is not None and s.charged_kwh <= 1e-9
-                    )
-                ),
-            )
+            replace(r, stops=tuple(s for s in r.stops if not _is_idle_station(s)))
             for r in plan.routes
         ),
     )
-    before, after = validate(instance, plan), validate(instance, trimmed)
-    if after.feasible and after.totals.cost.get("total", 0.0) <= before.totals.cost.get(
+    after = validate(instance, trimmed)
+    if after.feasible and after.totals.cost.get("total", 0.0) <= report.totals.cost.get(
         "total", 0.0
     ):
-        return trimmed
-    return plan
+        return after
+    return report
 
 
 def _queue_at_chargers(instance: Instance, report: Report) -> Report:

@@ -156,7 +156,7 @@ def test_station_stops_that_charge_nothing_are_dropped() -> None:
 
     detoured = next(d for d in detours() if costlier(d))
     before = optimizer.validate(inst, detoured)
-    trimmed = _drop_idle_stations(inst, detoured)
+    trimmed = _drop_idle_stations(inst, detoured, before).solution
     after = optimizer.validate(inst, trimmed)
     assert after.feasible, after.summary()
     idle = [
