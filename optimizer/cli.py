@@ -155,12 +155,23 @@ def generate(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here (default: standard output).")
     ] = None,
+    peak_to_valley: Annotated[
+        float | None,
+        typer.Option(
+            "--peak-to-valley",
+            help="Peak over valley electricity price (default Guangdong's, about 4.5).",
+        ),
+    ] = None,
+    radius_km: Annotated[
+        float | None,
+        typer.Option("--radius-km", help="Radius of the served area (default grows with jobs)."),
+    ] = None,
 ) -> None:
     """Generate a seeded city-day instance with a mixed diesel / electric / swap fleet."""
     from .formats.native import instance_to_dict
     from .generate import generate as make
 
-    inst = make(jobs, seed, stations=stations)
+    inst = make(jobs, seed, stations=stations, peak_to_valley=peak_to_valley, radius_km=radius_km)
     text = json.dumps(instance_to_dict(inst), indent=1) + "\n"
     if out is None:
         sys.stdout.write(text)

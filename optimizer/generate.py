@@ -77,6 +77,21 @@ TOU_PERIODS: tuple[tuple[float, float], ...] = (
     (840.0, 1.105),
     (1140.0, 0.65),
 )
+FLAT_PRICE_PER_KWH = 0.65
+
+
+def tou_periods(peak_to_valley: float | None = None) -> tuple[tuple[float, float], ...]:
+    """The Guangdong periods with their default prices, or with the peak and valley prices set
+    ``peak_to_valley`` to 1 around the flat price (the flat price stays the mean of the two): for
+    studies of how much re-timing charges saves at a given spread (issue 4 measures 3:1)."""
+    if peak_to_valley is None:
+        return TOU_PERIODS
+    valley = 2 * FLAT_PRICE_PER_KWH / (1 + peak_to_valley)
+    peak = peak_to_valley * valley
+    prices = {0.247: valley, 0.65: FLAT_PRICE_PER_KWH, 1.105: peak}
+    return tuple((t, _r(prices[p], 4)) for t, p in TOU_PERIODS)
+
+
 #: Swap stations sell the energy of the fresh pack with the service included (battery-as-a-service).
 SWAP_PRICE_PER_KWH = 1.2
 #: Location-based well-to-wheel factor for the southern grid: the 2023 regional CO2 average 0.4042
@@ -229,7 +244,12 @@ def _job_windows(rng: np.random.Generator) -> tuple[TimeWindow, ...]:
     )
 
 
-def _charger(rng: np.random.Generator, k: int, location: int) -> Station:
+def _charger(
+    rng: np.random.Generator,
+    k: int,
+    location: int,
+    periods: tuple[tuple[float, float], ...] = TOU_PERIODS,
+) -> Station:
     power = float(rng.choice([120.0, 180.0, 240.0, 360.0, 480.0]))
     curve: tuple[CurveSegment, ...] = ()
     if rng.random() < 0.5:
@@ -252,7 +272,7 @@ def _charger(rng: np.random.Generator, k: int, location: int) -> Station:
         curve=curve,
         chargers=int(rng.integers(1, 5)),
         opening=opening,
-        tariff=tuple(TariffPeriod(t, _r(p * scale, 3)) for t, p in TOU_PERIODS),
+        tariff=tuple(TariffPeriod(t, _r(p * scale, 3)) for t, p in periods),
         fee_per_kwh=fee,
         green_share=green,
         charging_efficiency=0.92,
@@ -272,17 +292,27 @@ def _swap(rng: np.random.Generator, k: int, location: int) -> Station:
     )
 
 
-def _fleet(depot: str, light: tuple[int, float], heavy: tuple[int, float]) -> list[Vehicle]:
+def _fleet(
+    depot: str, light: tuple[int, float], heavy: tuple[int, float], reach: float = 1.0
+) -> list[Vehicle]:
     """Vehicles of one depot: vans for the parcels, tractors (diesel, bev, swap in turn) for the rest.
 
     ``light``/``heavy`` are (task count, total kg). Capacity is 1.5 x demand and a van makes at most
-    about 25 stops, a tractor 12, so that the fleet comfortably covers the work.
+    about 25 stops, a tractor 12, so that the fleet comfortably covers the work. On a regional day
+    (an area wider than the city of that size) the drives are longer and each vehicle makes
+    fewer stops: the counts shrink by ``reach``, the square of the city radius over the area's
+    (longer drives, and fewer of them fit the morning windows).
     """
     n_light, kg_light = light
     n_heavy, kg_heavy = heavy
-    vans = max(1, math.ceil(FLEET_MARGIN * kg_light / _VAN.capacity_kg), math.ceil(n_light / 25))
+    van_stops, tractor_stops = max(4, round(25 * reach)), max(3, round(12 * reach))
+    vans = max(
+        1,
+        math.ceil(FLEET_MARGIN * kg_light / _VAN.capacity_kg),
+        math.ceil(n_light / van_stops),
+    )
     tractors = [1, 1, 1]
-    need_kg, need_n = FLEET_MARGIN * kg_heavy, math.ceil(n_heavy / 12)
+    need_kg, need_n = FLEET_MARGIN * kg_heavy, math.ceil(n_heavy / tractor_stops)
     k = 0
     while (
         sum(c * t.capacity_kg for c, t in zip(tractors, _TRACTORS, strict=True)) < need_kg
@@ -307,7 +337,13 @@ def _fleet(depot: str, light: tuple[int, float], heavy: tuple[int, float]) -> li
 
 
 def generate(
-    jobs: int, seed: int, *, stations: int | None = None, name: str | None = None
+    jobs: int,
+    seed: int,
+    *,
+    stations: int | None = None,
+    name: str | None = None,
+    peak_to_valley: float | None = None,
+    radius_km: float | None = None,
 ) -> Instance:
     """A city-day instance with ``jobs`` tasks in all (about 10 % of them shipments).
 
@@ -321,6 +357,12 @@ def generate(
         Number of stations (about one in four a swap station); default :func:`default_stations`.
     name
         Instance name; default ``city-day-<jobs>-s<seed>``.
+    peak_to_valley
+        Ratio of the peak to the valley electricity price (default: Guangdong's, about 4.5); the
+        depots' own chargers sell at the valley price (see :func:`tou_periods`).
+    radius_km
+        Radius of the served area (default :func:`city_radius_km`); a larger one makes a regional
+        day, on which electric trucks charge on the way.
 
     Raises
     ------
@@ -336,14 +378,27 @@ def generate(
         isinstance(stations, bool) or not isinstance(stations, int) or not 0 <= stations <= 1_000
     ):
         problems.append(Issue("stations", "must be an integer from 0 to 1000", stations))
+    if peak_to_valley is not None and (
+        isinstance(peak_to_valley, bool)
+        or not isinstance(peak_to_valley, int | float)
+        or not 1.0 <= peak_to_valley <= 100.0
+    ):
+        problems.append(Issue("peak_to_valley", "must be a number from 1 to 100", peak_to_valley))
+    if radius_km is not None and (
+        isinstance(radius_km, bool)
+        or not isinstance(radius_km, int | float)
+        or not 1.0 <= radius_km <= 500.0
+    ):
+        problems.append(Issue("radius_km", "must be a number from 1 to 500", radius_km))
     if problems:
         raise InputError(problems)
     rng = np.random.default_rng(seed)
-    radius = city_radius_km(jobs)
+    radius = city_radius_km(jobs) if radius_km is None else float(radius_km)
     n_ship = jobs // 10
     n_job = jobs - n_ship
     n_st = default_stations(jobs) if stations is None else stations
     n_swap = 0 if n_st < 2 else max(1, n_st // 4)
+    periods = tou_periods(peak_to_valley)
 
     locations: list[Location] = []
 
@@ -375,7 +430,8 @@ def generate(
                 id=did,
                 location=place(did, _Place(*xy)),
                 opening=DEPOT_OPENING,
-                energy_price_per_kwh=0.25,  # own chargers, overnight at the valley price
+                # own chargers, overnight at the valley price
+                energy_price_per_kwh=0.25 if peak_to_valley is None else periods[0][1],
                 grid_co2e_kg_per_kwh=SOUTH_GRID_CO2E_KG_PER_KWH,
                 charging_efficiency=0.92,
             )
@@ -390,7 +446,9 @@ def generate(
             station_list.append(_swap(rng, k + 1, place(sid, _Place(*st_xy[k]))))
         else:
             sid = f"chg-{k - n_swap + 1:02d}"
-            station_list.append(_charger(rng, k - n_swap + 1, place(sid, _Place(*st_xy[k]))))
+            station_list.append(
+                _charger(rng, k - n_swap + 1, place(sid, _Place(*st_xy[k])), periods)
+            )
 
     # Jobs.
     width = max(4, len(str(n_job)))
@@ -473,6 +531,7 @@ def generate(
             dep.id,
             (int(light.sum()), float(task_w[light].sum())),
             (int(heavy.sum()), float(task_w[heavy].sum())),
+            reach=min(1.0, city_radius_km(jobs) / radius) ** 2,
         )
 
     return Instance(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -11,7 +12,16 @@ import pytest
 from optimizer.errors import InputError
 from optimizer.formats import load
 from optimizer.formats.native import instance_to_dict, write_instance
-from optimizer.generate import default_stations, generate
+from optimizer.generate import (
+    CENTRE_LAT,
+    CENTRE_LON,
+    KM_PER_DEG_LAT,
+    TOU_PERIODS,
+    city_radius_km,
+    default_stations,
+    generate,
+    tou_periods,
+)
 from optimizer.model import Instance
 from optimizer.reach import unreachable_jobs
 
@@ -111,6 +121,55 @@ def test_stations_argument() -> None:
     assert len(generate(50, 0, stations=0).stations) == 0
     assert len(generate(50, 0, stations=8).stations) == 8
     assert generate(50, 0, name="x").name == "x"
+
+
+def test_peak_to_valley_sets_the_spread_and_the_depot_buys_at_the_valley() -> None:
+    inst = generate(50, 0, peak_to_valley=3.0)
+    chargers = [s for s in inst.stations if s.kind == "charger"]
+    assert chargers
+    for s in chargers:
+        prices = [p.price_per_kwh for p in s.tariff]
+        assert max(prices) / min(prices) == pytest.approx(3.0, rel=5e-3)
+    valley = min(p for _, p in tou_periods(3.0))
+    assert all(d.energy_price_per_kwh == valley for d in inst.depots)
+    # The default keeps Guangdong's prices (and so every instance generated before).
+    assert as_json(generate(50, 0)) == as_json(generate(50, 0, peak_to_valley=None))
+    assert tou_periods() == TOU_PERIODS
+
+
+def test_radius_widens_the_area_and_the_fleet() -> None:
+    city, region = generate(100, 4), generate(100, 4, radius_km=40.0)
+
+    def far_km(inst: Instance) -> float:
+        """The farthest job from the centre (the generator's own flat projection, inverted)."""
+        out = 0.0
+        for j in inst.jobs:
+            lon, lat = inst.locations[j.location].coordinates  # type: ignore[misc]
+            dx = (lon - CENTRE_LON) * KM_PER_DEG_LAT * math.cos(math.radians(CENTRE_LAT))
+            dy = (lat - CENTRE_LAT) * KM_PER_DEG_LAT
+            out = max(out, math.hypot(dx, dy))
+        return out
+
+    assert far_km(city) < city_radius_km(100) + 1.0 < far_km(region) <= 40.0 + 1.0
+    count = sum(v.count for v in region.vehicles)
+    assert count > sum(v.count for v in city.vehicles)
+    assert not unreachable_jobs(region)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("peak_to_valley", 0.5),
+        ("peak_to_valley", float("nan")),
+        ("radius_km", 0.0),
+        ("radius_km", "far"),
+    ],
+)
+def test_bad_tariff_or_radius_names_the_field(field: str, value: object) -> None:
+    with pytest.raises(InputError) as e:
+        generate(50, 0, **{field: value})  # type: ignore[arg-type]
+    assert e.value.issues[0].path == field
+    assert str(value) in str(e.value)
 
 
 @pytest.mark.parametrize("jobs", [0, -5, 20_001, 2.5, True])

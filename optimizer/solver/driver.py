@@ -89,6 +89,9 @@ class SolveOptions:
     #: Above this many task nodes (jobs + 2 per shipment) the instance is split into sweep parts
     #: solved one after the other (see :mod:`optimizer.solver.decompose`); 0 never splits.
     max_part_tasks: int = 250
+    #: After the search, re-time and re-size each route's charges for the time-of-use tariffs
+    #: (:mod:`.tariffs`); off gives the search's own charging (on arrival) for comparison.
+    time_charging: bool = True
     # ----- PyVRP start (see :mod:`.hgs`): begin --------------------------------------------------
     #: Start from PyVRP's search where it models the instance exactly (no batteries, no shipments,
     #: one window per job); our constructive start is then only the fallback. On Solomon RC208 at
@@ -275,6 +278,7 @@ def solve(
     report = _queue_at_chargers(
         instance, _drop_idle_stations(instance, sparse, validate(instance, sparse))
     )
+    report = _time_charging(instance, report, opts, timings)
     if not report.feasible:
         raise RuntimeError(
             "internal error: the solver produced a plan the validator rejects:\n" + report.summary()
@@ -340,6 +344,7 @@ def _solve_decomposed(
         )
     # Parts share stations: a joined plan may overlap at a charger where no part does.
     report = _queue_at_chargers(instance, validate(instance, joined))
+    report = _time_charging(instance, report, opts, info)
     if not report.feasible:
         raise RuntimeError(
             "internal error: the joined plan of the parts fails validation:\n" + report.summary()
@@ -400,6 +405,22 @@ def _queue_at_chargers(instance: Instance, report: Report) -> Report:
     if queued.solution is None:
         raise InfeasibleError({"*": f"charger capacity: {queued.problem}"})
     return validate(instance, queued.solution)
+
+
+def _time_charging(
+    instance: Instance, report: Report, opts: SolveOptions, meta: dict[str, Any]
+) -> Report:
+    """``report`` with its charges re-timed for the tariffs (:mod:`.tariffs`) where that is
+    cheaper; what it saved goes to ``meta``."""
+    if not opts.time_charging or not report.feasible:
+        return report
+    from .tariffs import time_charging
+
+    after, saving = time_charging(instance, report)
+    if saving.routes_changed:
+        meta["charging_retimed_routes"] = saving.routes_changed
+        meta["charging_saved"] = round(saving.saved, 4)
+    return after
 
 
 # ----- PyVRP start (see .hgs): begin ----------------------------------------------------------
