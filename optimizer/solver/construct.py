@@ -471,6 +471,7 @@ class Built:
 def construct(
     rm: RoutingModel,
     *,
+    initial: dict[int, list[int]] | None = None,
     order_seed: int = 0,
     eval_budget: int = 80,
     rm_work: int = 0,
@@ -484,6 +485,11 @@ def construct(
     ``rm_work`` is the work budget (label steps) of the route-minimisation search (0: none) and
     ``lns_work`` that of the ruin-and-recreate improvement after it (:mod:`.lns`). All are counts,
     not seconds, so the result does not depend on the machine.
+
+    ``initial`` seeds the plan with task sequences per unit (PyVRP's plan without batteries, see
+    :func:`.hgs.battery_relaxed`): each keeps its order, the evaluator places its stations, and a
+    sequence that no placement makes feasible is cut into the longest feasible runs, each on a
+    unit of its own; insertion then serves whatever is left.
     """
     inst: Instance = rm.instance
     rng = np.random.default_rng(order_seed)
@@ -559,6 +565,35 @@ def construct(
                 return tid, new, res[0], res[1]
         return None
 
+    def seed(k: int, seq: list[int]) -> None:
+        """Take ``seq`` on unit ``k`` (and, where it fails as a whole, on further free units)."""
+        run: list[int] = []
+        found: tuple[int, list[int]] | None = None
+        pending = list(seq)
+        unit: int | None = k
+        while pending and unit is not None:
+            res = ev(unit).evaluate([*run, pending[0]])
+            if res is not None:
+                run.append(pending.pop(0))
+                found = res
+                continue
+            if not run or found is None:
+                pending.pop(0)  # serves nothing alone on this unit: insertion places it later
+                continue
+            routes[unit], costs[unit], plans[unit] = run, found[0], found[1]
+            free_units.remove(unit)
+            unserved.difference_update(node_task[i] for i in run)
+            run, found = [], None
+            # The rest on a unit no seed sequence is waiting for, else on any free one.
+            unit = next(
+                (u for u in free_units if u not in initial_units),
+                free_units[0] if free_units else None,
+            )
+        if run and found is not None and unit is not None:
+            routes[unit], costs[unit], plans[unit] = run, found[0], found[1]
+            free_units.remove(unit)
+            unserved.difference_update(node_task[i] for i in run)
+
     def fill() -> None:
         """Open routes on free units and fill each by cheapest insertion."""
         while unserved and free_units:
@@ -587,6 +622,12 @@ def construct(
                 routes[k], costs[k], plans[k] = seq, cost, plan
                 unserved.discard(tid)
 
+    if initial:
+        node_task = {i: tid for tid, ids in tasks.items() for i in ids}
+        initial_units = set(initial)
+        for k, seq in sorted(initial.items()):
+            if k in free_units:
+                seed(k, seq)
     fill()
     built = Built(plans, routes, costs, sorted(unserved))
     _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)

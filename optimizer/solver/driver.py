@@ -153,9 +153,18 @@ def solve(
     timings: dict[str, float] = {}
     # ----- PyVRP start (see .hgs): begin ------------------------------------------------------
     hgs_meta: dict[str, Any] = {}
+    seed_routes: dict[int, list[int]] | None = None
+    #: The options whose time limit sizes the work budgets (the limit less PyVRP's share when
+    #: PyVRP's plan seeds our search); deadlines always count from ``started`` over ``opts``.
+    work = opts
     if opts.construct and opts.hgs:
         hgs_start = _hgs_start(rm, opts, started, hgs_meta)
-        if hgs_start is not None:
+        if isinstance(hgs_start, dict):
+            # PyVRP planned without batteries: our own search places the stations from its
+            # plan, in the time that is left.
+            seed_routes = hgs_start
+            work = replace(opts, time_limit_s=(1 - opts.hgs_share) * opts.time_limit_s)
+        elif hgs_start is not None:
             rm, start_routes = hgs_start
             if opts.solution_budget is None:
                 # OR-Tools has the rest of the limit, so its budget is that share's (with the
@@ -170,8 +179,9 @@ def solve(
         t_construct = time.monotonic()
         built = construct(
             rm,
+            initial=seed_routes,
             order_seed=opts.seed,
-            rm_work=int(opts.route_min_work_per_second * opts.time_limit_s)
+            rm_work=int(work.route_min_work_per_second * work.time_limit_s)
             if _routes_cost(instance)
             else 0,
             lns_work=int(
@@ -180,7 +190,7 @@ def solve(
                     if _windowed(instance)
                     else opts.lns_work_per_second_no_windows
                 )
-                * opts.time_limit_s
+                * work.time_limit_s
             ),
             # A safety cap: OR-Tools needs a moment after this to accept the start.
             deadline=started + 0.9 * opts.time_limit_s,
@@ -202,7 +212,7 @@ def solve(
             start_routes = _remap(rm, rm, built.routes)
     params: Any = search_parameters(
         max(0.1, opts.time_limit_s - (time.monotonic() - started)),
-        solution_limit=_budget(opts, rm) if opts.deterministic else None,
+        solution_limit=_budget(work, rm) if opts.deterministic else None,
         metaheuristic=opts.metaheuristic,
     )
     last_report = [0.0]
@@ -426,14 +436,17 @@ def _time_charging(
 # ----- PyVRP start (see .hgs): begin ----------------------------------------------------------
 def _hgs_start(
     rm: RoutingModel, opts: SolveOptions, started: float, meta: dict[str, Any]
-) -> tuple[RoutingModel, dict[int, list[int]]] | None:
+) -> tuple[RoutingModel, dict[int, list[int]]] | dict[int, list[int]] | None:
     """PyVRP's plan as the start of OR-Tools' search, in the numbering of the model it returns
     (``rm`` with the fleet cut to the plan's routes plus a margin, as after construction), or
     ``None`` when PyVRP declines the instance, finds nothing, or a route of its plan fails our
-    own evaluator (then the constructive start runs instead). Fills ``meta`` with ``hgs`` (1 if
-    used), ``hgs_iterations``, ``hgs_capped``, ``hgs_s`` and ``hgs_declined`` (why not)."""
+    own evaluator (then the constructive start runs instead). Where PyVRP planned without the
+    batteries (:func:`.hgs.battery_relaxed`) the result is instead its task sequences per unit
+    of ``rm``, a seed for the constructive start, which places the stations. Fills ``meta``
+    with ``hgs`` (1 if used), ``hgs_iterations``, ``hgs_capped``, ``hgs_s`` and
+    ``hgs_declined`` (why not)."""
     from .construct import RouteEvaluator, release
-    from .hgs import hgs_declines, hgs_routes
+    from .hgs import battery_relaxed, hgs_declines, hgs_routes
 
     why = hgs_declines(rm)
     if why is not None:
@@ -451,6 +464,9 @@ def _hgs_start(
     )
     departures: dict[int, int] = stats.pop("hgs_departures", {})
     meta.update(hgs=0, **stats)
+    if routes and battery_relaxed(rm):
+        meta.update(hgs=1, hgs_battery_relaxed=1, hgs_s=round(time.monotonic() - t0, 3))
+        return routes
     plans: dict[int, list[int]] = {}
     for k, seq in (routes or {}).items():
         ev = RouteEvaluator(rm, k)

@@ -20,7 +20,9 @@ PyVRP ranks plans as the model does.
 
 Declined (``None``), because PyVRP would model them only approximately:
 
-- electric vehicle types: batteries and charging stops;
+- electric vehicle types: batteries and charging stops, except where charging is instant
+  (:func:`battery_relaxed`): PyVRP's plan without batteries then seeds our own search, which
+  places the stations (PyVRP for the job sequence, our exact charging on top);
 - paired shipments (pickup and delivery on one vehicle): kept for OR-Tools and our own search;
 - a job with several time windows;
 - an instance without jobs.
@@ -45,10 +47,24 @@ from . import scaling as S
 from .ortools_model import RoutingModel, _objective_weights, _scaled_penalty
 
 
-def hgs_declines(rm: RoutingModel) -> str | None:
-    """Why PyVRP cannot model ``rm``'s instance exactly, or ``None`` when it can."""
+def battery_relaxed(rm: RoutingModel) -> bool:
+    """Whether PyVRP may plan ``rm``'s instance with the batteries left out, as a *seed* of job
+    sequences for our own search (which then places the stations exactly, and re-inserts the
+    jobs of any route that no station placement makes feasible).
+
+    Only where charging takes no time (``Rules.instant_charging``, the CEC-2020 rule): then
+    dropping the batteries drops the energy constraint and nothing else, apart from the detours
+    to stations. Where charging takes time, the relaxation would also ignore the hours a route
+    spends charging, and its plans fail windows and shifts."""
     inst = rm.instance
-    if any(un.type.is_electric for un in rm.units):
+    return inst.rules.instant_charging and any(un.type.is_electric for un in rm.units)
+
+
+def hgs_declines(rm: RoutingModel) -> str | None:
+    """Why PyVRP cannot model ``rm``'s instance exactly (or, see :func:`battery_relaxed`, as a
+    seed with the batteries left out), or ``None`` when it can."""
+    inst = rm.instance
+    if any(un.type.is_electric for un in rm.units) and not battery_relaxed(rm):
         return "electric vehicles"
     if inst.shipments:
         return "shipments"
