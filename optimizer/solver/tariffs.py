@@ -46,6 +46,8 @@ MAX_LABELS = 64
 #: Energy margin (kWh) above the reserve for the "just enough" levels, far below the
 #: validator's tolerance, so that rounding never lands an arrival under the reserve.
 MARGIN_KWH = 1e-6
+#: Routes tried one at a time when the changes together fail (each try validates the plan).
+MAX_ONE_BY_ONE = 40
 #: The validator's default tolerance (minutes, kWh).
 TOL = 1e-6
 
@@ -110,9 +112,10 @@ def time_charging(instance: Instance, report: Report) -> tuple[Report, Saving]:
     kept = {k: v[0] for k, v in candidates.items()}
     after = validate(instance, plan(kept))
     if not (after.feasible and total(after) <= before + 1e-9):
-        # Most likely new overlaps at small stations: take the routes one at a time instead.
+        # Most likely new overlaps at small stations: take the routes one at a time instead
+        # (each try validates the whole plan, so only the first few on a very large plan).
         kept, after = {}, report
-        for k, variants in candidates.items():
+        for k, variants in list(candidates.items())[:MAX_ONE_BY_ONE]:
             for r in variants:
                 trial = validate(instance, plan({**kept, k: r}))
                 if trial.feasible and total(trial) <= total(after):

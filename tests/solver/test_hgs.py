@@ -180,3 +180,39 @@ def test_shipments_and_several_windows_are_declined() -> None:
     generated = generate(40, seed=3)
     with_shipments = replace(diesel, shipments=generated.shipments)
     assert hgs_declines(build(with_shipments, ModelOptions())) == "shipments"
+
+
+def _cec_bks(name: str) -> float:
+    with (BENCHMARKS / "cec2020-evrp" / "bks.csv").open() as fh:
+        return float(next(r for r in csv.DictReader(fh) if r["instance"] == name)["bks_distance"])
+
+
+def test_instant_charging_seeds_our_search_with_pyvrp() -> None:
+    """CEC-2020 (charging instant and to full): PyVRP plans without batteries, our evaluator
+    places the stations; the plan is valid and at the best known on E-n22-k4."""
+    inst = optimizer.load(benchmark_file("cec2020-evrp", "E-n22-k4.evrp"))
+    assert hgs_declines(build(inst, ModelOptions())) is None
+    plan = optimizer.solve(inst, time_limit_s=5, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["hgs"] == 1 and plan.meta["hgs_battery_relaxed"] == 1
+    assert report.totals.distance_km <= _cec_bks("E-n22-k4") * (1 + 1e-4)
+    assert any(s.kind == "station" for r in plan.routes for s in r.stops)
+
+
+def test_a_seed_route_no_station_saves_is_cut_into_feasible_runs() -> None:
+    """A seed that serves every customer on one route cannot be charged feasibly (capacity and
+    range): construction keeps its order, cuts it into feasible runs and serves every job."""
+    from optimizer.solver.construct import construct
+
+    inst = optimizer.load(benchmark_file("cec2020-evrp", "E-n22-k4.evrp"))
+    rm = build(inst, ModelOptions())
+    order = [ids[0] for _, ids in sorted(rm.task_nodes.items())]
+    assert RouteEvaluator(rm, 0).evaluate(order) is None
+    built = construct(rm, initial={0: order}, order_seed=1)
+    assert not built.unassigned
+    assert len(built.tasks) >= 4  # k4: at least four routes for the demand
+    served = [i for seq in built.tasks.values() for i in seq]
+    assert sorted(served) == sorted(order)
+    for k, seq in built.tasks.items():
+        assert RouteEvaluator(rm, k).evaluate(seq) is not None

@@ -221,3 +221,43 @@ def test_solve_retimes_the_charge() -> None:
     assert timed.meta["charging_saved"] == pytest.approx(
         plain.totals.cost["total"] - 137.0, abs=1e-3
     )
+
+
+def test_changes_that_overlap_at_a_single_charger_are_taken_one_at_a_time() -> None:
+    # Two trucks, one charger. ev1 charges 70 kWh on arrival (30-65); ev2 leaves at 40 and
+    # charges 70 kWh from 70, in the valley (70-105). Re-timed together, ev1 would wait for the
+    # valley (60-90) and overlap ev2: the validator rejects that, so the routes are tried one at
+    # a time: ev1's change still overlaps ev2's charge, ev2's (60 kWh, 70-100) is kept.
+    base = make_case()
+    station = replace(base.stations[0], chargers=1)
+    inst = replace(
+        base,
+        vehicles=(
+            Vehicle("ev1", "truck", "D", initial_soc=0.3),
+            Vehicle("ev2", "truck", "D", initial_soc=0.3),
+        ),
+        jobs=(base.jobs[0], replace(base.jobs[0], id="J2")),
+        stations=(station,),
+    )
+
+    def truck(vid: str, job: str, leave: float | None) -> Route:
+        return Route(
+            vid,
+            (
+                Stop("depot", "D", departure_min=leave),
+                Stop("station", "S", charged_kwh=70.0),
+                Stop("job", job),
+                Stop("depot", "D"),
+            ),
+        )
+
+    plan = Solution("tou-line", (truck("ev1", "J", None), truck("ev2", "J2", 40.0)))
+    early = validate(inst, plan)
+    assert early.feasible, early.summary()
+    after, saving = time_charging(inst, early)
+    assert after.feasible, after.summary()
+    assert saving.routes_changed == 1
+    ev1, ev2 = (next(s for s in r.stops if s.kind == "station") for r in after.solution.routes)
+    assert (ev1.start_min, ev1.charged_kwh) == (pytest.approx(30.0), pytest.approx(70.0))
+    assert (ev2.start_min, ev2.charged_kwh) == (pytest.approx(70.0), pytest.approx(60.0, abs=1e-5))
+    assert total(after) < total(early)
