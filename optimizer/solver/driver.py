@@ -302,6 +302,7 @@ def solve(
         "solutions": found[0],
         "copies_per_station": copies,
         "vehicles_modelled": len(rm.units),
+        "arcs_pruned": rm.pruned_arcs,
         **timings,
         **hgs_meta,  # PyVRP start (see .hgs)
     }

@@ -63,3 +63,47 @@ def test_station_visit_charges_what_the_route_needs() -> None:
     assert [s.ref for s in route.stops] == ["d", "plug", "j", "d"]
     assert route.stops[1].charged_kwh == 50.0
     assert route.stops[-1].soc_arrival_kwh == 0.0
+
+
+def _windowed_pair(b_closes_min: float) -> Instance:
+    """Two jobs 30 km apart (60 km/h), the depot between them (15 km from each): A open 0-100
+    with 10 min service, B closing at ``b_closes_min``. A served from 0 at the earliest reaches B
+    at 40; B -> A reaches A at 40."""
+    from optimizer.model import TimeWindow
+
+    return Instance(
+        name="pair",
+        locations=(
+            Location("depot", (25.0, 0.0)),
+            Location("A", (10.0, 0.0)),
+            Location("B", (40.0, 0.0)),
+        ),
+        depots=(Depot("d", 0),),
+        jobs=(
+            Job("A", 1, service_min=10.0, time_windows=(TimeWindow(0.0, 100.0),)),
+            Job("B", 2, service_min=10.0, time_windows=(TimeWindow(0.0, b_closes_min),)),
+        ),
+        vehicle_types=(VehicleType("van", "diesel", 100.0, 0.1),),
+        vehicles=(Vehicle("v", "van", "d", count=2),),
+        objective=Objective(kind="distance"),
+    )
+
+
+def test_arcs_no_vehicle_can_drive_in_time_are_pruned() -> None:
+    # B closes at 35: from A (served at 0 at the earliest, 10 min service, 30 min drive) the
+    # truck reaches B at 40 at the earliest, so A -> B goes; B -> A (B served at 0, A at 40) stays.
+    rm = build(_windowed_pair(35.0), ModelOptions())
+    a, b = (rm.manager.NodeToIndex(rm.task_nodes[t][0]) for t in ("A", "B"))
+    assert rm.pruned_arcs == 1
+    assert not rm.routing.NextVar(a).Contains(b)
+    assert rm.routing.NextVar(b).Contains(a)
+    # A plan still exists (two vans, or B first), and it is the same with pruning off.
+    inst = _windowed_pair(35.0)
+    plan = optimizer.solve(inst, time_limit_s=2, seed=0)
+    assert optimizer.validate(inst, plan).feasible
+    assert plan.meta["arcs_pruned"] == 1
+
+
+def test_pruning_keeps_every_arc_that_fits_and_can_be_turned_off() -> None:
+    assert build(_windowed_pair(40.0), ModelOptions()).pruned_arcs == 0  # arrives just in time
+    assert build(_windowed_pair(35.0), ModelOptions(prune_arcs=False)).pruned_arcs == 0
