@@ -607,6 +607,18 @@ class Station:
             return True
         return any(w.contains(start_min) and w.contains(end_min) for w in self.opening)
 
+    def stay_minutes(
+        self, battery_kwh: float, from_kwh: float, to_kwh: float, *, instant: bool
+    ) -> float:
+        """Minutes a visit takes: the swap, else nothing where charging is instant
+        (``Rules.instant_charging``), else :meth:`charge_minutes`. One rule for the validator and
+        the solver's repairs."""
+        if self.kind == "swap":
+            return self.swap_min
+        if instant:
+            return 0.0
+        return self.charge_minutes(battery_kwh, from_kwh, to_kwh)
+
     def charge_minutes(self, battery_kwh: float, from_kwh: float, to_kwh: float) -> float:
         """Minutes to charge a ``battery_kwh`` pack from ``from_kwh`` to ``to_kwh`` here (swap: fixed)."""
         if self.kind == "swap":

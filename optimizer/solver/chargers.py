@@ -480,12 +480,13 @@ def _earliest_in_windows(arrival: float, windows: Sequence[TimeWindow]) -> float
 
 def _charge_minutes(instance: Instance, t: VehicleType, station: Station, stop: Stop) -> float:
     """Minutes the charge of a filled station stop needs (the validator's rule)."""
-    if station.kind == "swap":
-        return station.swap_min
-    if instance.rules.instant_charging or t.battery_kwh is None:
-        return 0.0
     soc = _num(stop.soc_arrival_kwh)
-    return station.charge_minutes(t.battery_kwh, soc, soc + _num(stop.charged_kwh))
+    return station.stay_minutes(
+        t.battery_kwh or 0.0,
+        soc,
+        soc + _num(stop.charged_kwh),
+        instant=instance.rules.instant_charging or t.battery_kwh is None,
+    )
 
 
 def _num(x: float | None) -> float:

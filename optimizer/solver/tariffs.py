@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..carbon import electricity_wtw_kg_per_kwh
-from ..model import Instance, Job, Station, TimeWindow, VehicleType
+from ..model import Depot, Instance, Job, Station, TimeWindow, VehicleType
 from ..solution import Route, Solution, Stop, Totals
 from ..validator import Report, validate
 
@@ -215,14 +215,6 @@ def _best_route(instance: Instance, route: Route) -> Route | None:
     for s in range(1, n):
         drained[s] = drained[s - 1] + drain[s]
 
-    def station_money(station: Station, start: float, kwh: float) -> float:
-        grid = kwh / station.charging_efficiency
-        factor = electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh, station.green_share)
-        return (
-            grid * (station.price_at(start) + station.fee_per_kwh + factor * carbon_per_kg)
-            + station.fee_per_visit
-        )
-
     def finish(lab: _Label) -> float | None:
         arrival = lab.t + drive[n - 1]
         soc = lab.soc - drain[n - 1]
@@ -232,11 +224,8 @@ def _best_route(instance: Instance, route: Route) -> Route | None:
             return None
         if max_span is not None and arrival - dep0 > max_span + TOL:
             return None
-        refill = max(0.0, vehicle.initial_soc * battery - soc) / end_depot.charging_efficiency
-        factor = electricity_wtw_kg_per_kwh(end_depot.grid_co2e_kg_per_kwh)
-        refill_money = refill * (end_depot.energy_price_per_kwh + factor * carbon_per_kg)
-        time_money = (arrival - dep0) / 60.0 * t.cost_per_hour
-        return lab.money + refill_money + time_money
+        refill = _refill_money(end_depot, vehicle.initial_soc * battery - soc, carbon_per_kg)
+        return lab.money + refill + (arrival - dep0) / 60.0 * t.cost_per_hour
 
     start_kwh = vehicle.initial_soc * battery
     labels = [_Label(dep0, start_kwh, 0.0, None, None)]
@@ -263,14 +252,11 @@ def _best_route(instance: Instance, route: Route) -> Route | None:
                 stop, s, soc, t, station, rules.full_recharge, anchors, drained, start_kwh
             )
             for kwh in amounts:
-                if station.kind == "swap":
-                    minutes = station.swap_min
-                elif rules.instant_charging:
-                    minutes = 0.0
-                else:
-                    minutes = station.charge_minutes(battery, soc, soc + kwh)
+                minutes = station.stay_minutes(
+                    battery, soc, soc + kwh, instant=rules.instant_charging
+                )
                 for start in _starts(station, arrival, minutes):
-                    money = lab.money + station_money(station, start, kwh)
+                    money = lab.money + _charge_money(station, start, kwh, carbon_per_kg)
                     new.append(_Label(start + minutes, soc + kwh, money, lab, (start, kwh)))
         if not new:
             return None
@@ -361,32 +347,41 @@ def _pareto(labels: list[_Label]) -> list[_Label]:
     return kept
 
 
+def _charge_money(station: Station, start: float, kwh: float, carbon_per_kg: float) -> float:
+    """What the validator charges for ``kwh`` (battery side) charged at ``station`` from
+    ``start``: grid energy at the tariff then in force plus the per-kWh fee, the visit fee, and
+    the energy's priced carbon."""
+    grid = kwh / station.charging_efficiency
+    factor = electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh, station.green_share)
+    return (
+        grid * (station.price_at(start) + station.fee_per_kwh + factor * carbon_per_kg)
+        + station.fee_per_visit
+    )
+
+
+def _refill_money(depot: Depot, kwh: float, carbon_per_kg: float) -> float:
+    """The overnight refill at ``depot`` of ``kwh`` (battery side; nothing when not positive),
+    with its priced carbon, as the validator charges it."""
+    grid = max(0.0, kwh) / depot.charging_efficiency
+    factor = electricity_wtw_kg_per_kwh(depot.grid_co2e_kg_per_kwh)
+    return grid * (depot.energy_price_per_kwh + factor * carbon_per_kg)
+
+
 def _money_of_original(
     instance: Instance, route: Route, t: VehicleType, carbon_per_kg: float, dep0: float
 ) -> float:
     """The money the pass minimises, for ``route`` as it stands (validator-filled figures)."""
     vehicle = instance.vehicle_by_id[route.vehicle]
-    battery = t.battery_kwh or 0.0
     money = 0.0
     for stop in route.stops:
         if stop.kind == "station" and stop.charged_kwh is not None:
-            station = instance.station_by_id[stop.ref]
-            grid = stop.charged_kwh / station.charging_efficiency
-            factor = electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh, station.green_share)
             assert stop.start_min is not None
-            money += (
-                grid
-                * (station.price_at(stop.start_min) + station.fee_per_kwh + factor * carbon_per_kg)
-                + station.fee_per_visit
-            )
+            station = instance.station_by_id[stop.ref]
+            money += _charge_money(station, stop.start_min, stop.charged_kwh, carbon_per_kg)
     end = route.stops[-1]
-    end_depot = instance.depot_by_id[end.ref]
     assert end.arrival_min is not None and end.soc_arrival_kwh is not None
-    refill = max(0.0, vehicle.initial_soc * battery - end.soc_arrival_kwh)
-    factor = electricity_wtw_kg_per_kwh(end_depot.grid_co2e_kg_per_kwh)
-    money += (
-        refill
-        / end_depot.charging_efficiency
-        * (end_depot.energy_price_per_kwh + factor * carbon_per_kg)
+    start_kwh = vehicle.initial_soc * (t.battery_kwh or 0.0)
+    money += _refill_money(
+        instance.depot_by_id[end.ref], start_kwh - end.soc_arrival_kwh, carbon_per_kg
     )
     return money + (end.arrival_min - dep0) / 60.0 * t.cost_per_hour

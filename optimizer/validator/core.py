@@ -786,12 +786,9 @@ class _Checker:
                 s,
                 soc_arr + charged - battery,
             )
-        if station.kind == "swap":
-            minutes = station.swap_min
-        elif rules.instant_charging:
-            minutes = 0.0
-        else:
-            minutes = station.charge_minutes(battery, soc_arr, soc_arr + charged)
+        minutes = station.stay_minutes(
+            battery, soc_arr, soc_arr + charged, instant=rules.instant_charging
+        )
         if stop.start_min is None:
             start, _ = _station_start(arrival, station, minutes, tol)
         else:
