@@ -571,6 +571,12 @@ def construct(
         found: tuple[int, list[int]] | None = None
         pending = list(seq)
         unit: int | None = k
+
+        def take(u: int, run: list[int], res: tuple[int, list[int]]) -> None:
+            routes[u], costs[u], plans[u] = run, res[0], res[1]
+            free_units.remove(u)
+            unserved.difference_update(node_task[i] for i in run)
+
         while pending and unit is not None:
             res = ev(unit).evaluate([*run, pending[0]])
             if res is not None:
@@ -580,9 +586,7 @@ def construct(
             if not run or found is None:
                 pending.pop(0)  # serves nothing alone on this unit: insertion places it later
                 continue
-            routes[unit], costs[unit], plans[unit] = run, found[0], found[1]
-            free_units.remove(unit)
-            unserved.difference_update(node_task[i] for i in run)
+            take(unit, run, found)
             run, found = [], None
             # The rest on a unit no seed sequence is waiting for, else on any free one.
             unit = next(
@@ -590,9 +594,7 @@ def construct(
                 free_units[0] if free_units else None,
             )
         if run and found is not None and unit is not None:
-            routes[unit], costs[unit], plans[unit] = run, found[0], found[1]
-            free_units.remove(unit)
-            unserved.difference_update(node_task[i] for i in run)
+            take(unit, run, found)
 
     def fill() -> None:
         """Open routes on free units and fill each by cheapest insertion."""
