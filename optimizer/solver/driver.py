@@ -76,6 +76,12 @@ class SolveOptions:
     #: 420,000 steps per second on the 2-core machine under load. On E-VRPTW r109 (best known 12
     #: routes) 20,000 ended at 14 routes and 40,000 at 13.
     route_min_work_per_second: float = 40_000.0
+    #: Fleet-minimisation budget (ruin and recreate with a bank of unserved tasks, see
+    #: :func:`.lns.fleet_minimise`), in the same units, spent after route minimisation where
+    #: routes cost something. The ejection search stalls one route above the best known on many
+    #: E-VRPTW instances whatever its budget (r105 at 15 with 20,000,000 steps); at 9,600,000
+    #: steps this took c104, r108 and r103 to their best-known counts.
+    fleet_work_per_second: float = 200_000.0
     #: Ruin-and-recreate budget (label steps per second of time limit, see :mod:`.lns`), spent
     #: after route minimisation and before OR-Tools' search. 60,000 left E-VRPTW R2/RC2 searches
     #: ending at 20-26 s of 60 (rc206 16.6 % above the best known); 150,000 took rc206 to 9.3 %,
@@ -182,6 +188,9 @@ def solve(
             initial=seed_routes,
             order_seed=opts.seed,
             rm_work=int(work.route_min_work_per_second * work.time_limit_s)
+            if _routes_cost(instance)
+            else 0,
+            fleet_work=int(work.fleet_work_per_second * work.time_limit_s)
             if _routes_cost(instance)
             else 0,
             lns_work=int(

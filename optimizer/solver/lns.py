@@ -143,7 +143,19 @@ def ruin_recreate(
             for tid in order:
                 # Scanning positions costs time even when every evaluation is remembered.
                 spent[0] += sum(len(sq) + 1 for sq in seqs.values())
-                if not _insert(seqs, plans, costs, tid, insert_options, evaluate, fixed, rm, tasks):
+                if not _insert(
+                    seqs,
+                    plans,
+                    costs,
+                    tid,
+                    insert_options,
+                    evaluate,
+                    fixed,
+                    rm,
+                    tasks,
+                    ev=ev,
+                    spent=spent,
+                ):
                     ok = False
                     break
         if not ok:
@@ -249,20 +261,38 @@ def _insert(
     fixed: list[int],
     rm: RoutingModel,
     tasks: dict[str, list[int]],
+    *,
+    open_routes: bool = True,
+    ev: Callable[[int], RouteEvaluator] | None = None,
+    spent: list[int] | None = None,
 ) -> bool:
     """Insert ``tid`` where it adds least (feasible), opening a route on an idle unit only when no
-    used route takes it."""
+    used route takes it (and ``open_routes``)."""
     best: tuple[int, int, list[int], tuple[int, list[int]]] | None = None
+    ids = tasks[tid]
+    # Work of the quick checks (the evaluations count theirs through ``evaluate``).
+    spent = spent if spent is not None else [0]
     for k, seq in seqs.items():
+        # A position that is late even driven direct is skipped in constant time (see
+        # RouteEvaluator.profile): on tight windows nearly all are.
+        e = ev(k) if ev is not None and len(ids) == 1 else None
+        prof = None
+        if e is not None:
+            prof = e.profile(seq)
+            spent[0] += len(seq) + 1
         for delta, new in insert_options(k, seq, tid, 10**6):
             if best is not None and delta >= best[0]:
                 break
+            if e is not None and prof is not None:
+                spent[0] += 1
+                if not e.with_inserted(seq, prof, new.index(ids[0]), ids[0]):
+                    continue
             res = evaluate(k, new)
             if res is not None:
                 if best is None or res[0] - costs[k] < best[0]:
                     best = (res[0] - costs[k], k, new, res)
                 break
-    if best is None:
+    if best is None and open_routes:
         for k in range(len(rm.units)):
             if k in seqs:
                 continue
@@ -275,3 +305,133 @@ def _insert(
     _, k, new, res = best
     seqs[k], costs[k], plans[k] = new, res[0], res[1]
     return True
+
+
+def fleet_minimise(
+    rm: RoutingModel,
+    built: Built,
+    ev: Callable[[int], RouteEvaluator],
+    tasks: dict[str, list[int]],
+    insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
+    max_work: int,
+    rng: np.random.Generator,
+    deadline: float = math.inf,
+    floor: int = 1,
+) -> dict[str, int]:
+    """Take routes away by ruin and recreate with a bank of unserved tasks (after Christiaens &
+    Vanden Berghe's SISR fleet minimisation); ``built`` keeps the last plan that served all.
+
+    Why beside the ejection search (:func:`.construct.minimize_routes`): that search stalls one
+    route above the best known on many E-VRPTW instances whatever its budget, because an ejection
+    may only take one or two tasks out of one route. Here a route's tasks go to a bank; each
+    iteration removes strings of tasks near a random one and re-inserts bank and strings where the
+    route evaluator finds room (never on a new route); what fits nowhere stays in the bank. The new
+    plan is taken when the bank got smaller, or when the tasks in it have been left out less
+    often so far (each task counts the iterations it spent in the bank): tasks that are hard to
+    place get placed first, and the others make room around them. When the bank is empty a plan
+    with one route fewer is kept and the next route goes.
+    """
+    if len(built.tasks) <= max(1, floor) or max_work <= 0:
+        return {"fleet_iterations": 0, "fleet_routes_removed": 0}
+    inst = rm.instance
+    task_of = {n: tid for tid, ids in tasks.items() for n in ids}
+    names = sorted(tasks)
+    where = np.array([rm.nodes[tasks[t][0]].location for t in names], dtype=np.int64)
+    near = np.argsort(inst.distance_km[np.ix_(where, where)], axis=1, kind="stable")
+    index = {t: i for i, t in enumerate(names)}
+    n_tasks = len(names)
+    q_max = max(2, min(15, n_tasks // 8))
+    spent = [0]
+
+    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
+        e = ev(k)
+        before = e.work
+        res = e.evaluate(seq)
+        spent[0] += e.work - before
+        return res
+
+    def tasks_in(seq: list[int]) -> list[str]:
+        return list(dict.fromkeys(task_of[n] for n in seq))
+
+    absent: dict[str, int] = dict.fromkeys(names, 0)
+
+    def drop_route(
+        seqs: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int]
+    ) -> list[str]:
+        # The route with the fewest tasks, then the one whose tasks were left out least (a
+        # route of easy tasks is the cheapest to spread over the others).
+        victim = min(
+            seqs, key=lambda k: (len(tasks_in(seqs[k])), sum(absent[t] for t in tasks_in(seqs[k])))
+        )
+        gone = tasks_in(seqs[victim])
+        del seqs[victim], plans[victim], costs[victim]
+        return gone
+
+    cur_seqs = {k: list(s) for k, s in built.tasks.items() if s}
+    cur_plans = {k: built.routes[k] for k in cur_seqs}
+    cur_costs = {k: built.cost[k] for k in cur_seqs}
+    bank = drop_route(cur_seqs, cur_plans, cur_costs)
+    iterations = removed_routes = 0
+    while spent[0] < max_work:
+        if iterations % 16 == 0 and time.monotonic() > deadline:
+            break
+        iterations += 1
+        seqs, plans, costs = dict(cur_seqs), dict(cur_plans), dict(cur_costs)
+        ruined = _ruin(seqs, tasks_in, names, near, index, rng, int(rng.integers(2, q_max + 1)))
+        gone = set(ruined)
+        ok = True
+        for k in list(seqs):
+            if not any(task_of[n] in gone for n in seqs[k]):
+                continue
+            rest = [n for n in seqs[k] if task_of[n] not in gone]
+            if not rest:
+                # An emptied route stays open: the fleet shrinks only by the routes dropped.
+                seqs[k], costs[k], plans[k] = [], 0, []
+                continue
+            res = evaluate(k, rest)
+            if res is None:
+                ok = False
+                break
+            seqs[k], costs[k], plans[k] = rest, res[0], res[1]
+        if not ok:
+            continue
+        # Hardest first: the tasks left out most often, then SISR's random or far-first orders.
+        pending = _recreate_order([*bank, *ruined], rm, tasks, rng)
+        pending.sort(key=lambda t: -absent[t])
+        new_bank: list[str] = []
+        for tid in pending:
+            spent[0] += sum(len(sq) + 1 for sq in seqs.values())
+            if not _insert(
+                seqs,
+                plans,
+                costs,
+                tid,
+                insert_options,
+                evaluate,
+                [0] * len(rm.units),
+                rm,
+                tasks,
+                open_routes=False,
+                ev=ev,
+                spent=spent,
+            ):
+                new_bank.append(tid)
+        for t in new_bank:
+            absent[t] += 1
+        if len(new_bank) < len(bank) or sum(absent[t] for t in new_bank) < sum(
+            absent[t] for t in bank
+        ):
+            cur_seqs, cur_plans, cur_costs, bank = seqs, plans, costs, new_bank
+        if not bank:
+            used = [k for k, sq in cur_seqs.items() if sq]
+            built.tasks = {k: list(cur_seqs[k]) for k in used}
+            built.routes = {k: cur_plans[k] for k in used}
+            built.cost = {k: cur_costs[k] for k in used}
+            removed_routes += 1
+            cur_seqs = {k: cur_seqs[k] for k in used}
+            cur_plans = {k: cur_plans[k] for k in used}
+            cur_costs = {k: cur_costs[k] for k in used}
+            if len(cur_seqs) <= max(1, floor):
+                break
+            bank = drop_route(cur_seqs, cur_plans, cur_costs)
+    return {"fleet_iterations": iterations, "fleet_routes_removed": removed_routes}
