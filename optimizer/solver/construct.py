@@ -52,6 +52,7 @@ class _Site:
     """A station as the evaluator sees it (one per station and battery class)."""
 
     node: int  # the first OR-Tools copy of this station for the class
+    ref: str  # the station's id
     location: int
     swap: bool
     swap_t: int
@@ -195,6 +196,7 @@ class RouteEvaluator:
                 self.sites.append(
                     _Site(
                         node=copies[0],
+                        ref=st.id,
                         location=st.location,
                         swap=st.kind == "swap",
                         swap_t=S.up(st.swap_min, S.TIME_PER_MIN),
@@ -205,6 +207,15 @@ class RouteEvaluator:
                     )
                 )
 
+        #: Stations that may dominate each station (see :mod:`.stations`), when the model
+        #: prunes dominated visits too; their order in the instance breaks ties.
+        self._rivals: dict[str, tuple[str, ...]] = {}
+        self._order = {st.id: k for k, st in enumerate(inst.stations)}
+        self._loc = {st.id: st.location for st in inst.stations}
+        if self.electric and rm.prune_stations:
+            from .stations import dominators
+
+            self._rivals = {k: v for k, v in dominators(inst).items() if v}
         #: Least charging time per unit of energy at any usable station (the fastest charger's
         #: rate, in the cuts' units: time * 1e6 per energy unit), for the bound in ``_direct``;
         #: 0 where a swap or instant charging makes time independent of energy.
@@ -260,8 +271,33 @@ class RouteEvaluator:
                 ),
                 key=lambda x: C[a][x[0].location] + C[x[0].location][b],
             )
+            if self._rivals:
+                found = self._undominated(a, b, found)
             self._cand_cache[key] = found
         return found
+
+    def _undominated(
+        self, a: int, b: int, found: list[tuple[_Site, int]]
+    ) -> list[tuple[_Site, int]]:
+        """``found`` less the stations another one dominates between ``a`` and ``b`` (see
+        :mod:`.stations`; the same raw matrices and rule as the model's arc pruning, so that
+        every plan built here is one the model accepts). A rival of a station in ``found`` is in
+        it too (same kind, no farther from ``b``), so the set is the instance's, shared by every
+        evaluator of the model."""
+        cache = _DOMINATED.setdefault(id(self.rm), {})
+        gone = cache.get((a, b))
+        if gone is None:
+            from .stations import beats
+
+            mats = _raw_matrices(self.rm)
+            loc, order = self._loc, self._order
+            gone = frozenset(
+                sid
+                for sid, rivals in self._rivals.items()
+                if any(beats(mats, a, b, loc[r], loc[sid], order[r] < order[sid]) for r in rivals)
+            )
+            cache[(a, b)] = gone
+        return [x for x in found if x[0].ref not in gone] if gone else found
 
     def _direct(self, seq: Sequence[int]) -> tuple[int, list[int]] | bool:
         """The route without any station, if that is feasible (then it is also the cheapest).
@@ -608,10 +644,25 @@ def _energy_matrix(rm: RoutingModel, rate: float) -> list[list[int]]:
     return _CACHE[key]
 
 
+_RAW: dict[int, tuple[list[list[float]], list[list[float]]]] = {}
+#: Per model, the stations dominated between two locations (see ``RouteEvaluator._undominated``).
+_DOMINATED: dict[int, dict[tuple[int, int], frozenset[str]]] = {}
+
+
+def _raw_matrices(rm: RoutingModel) -> tuple[list[list[float]], list[list[float]]]:
+    """The instance's distance and duration matrices as nested lists (station dominance)."""
+    if id(rm) not in _RAW:
+        inst = rm.instance
+        _RAW[id(rm)] = (inst.distance_km.tolist(), inst.duration_min.tolist())
+    return _RAW[id(rm)]
+
+
 def release(rm: RoutingModel) -> None:
     """Drop the cached matrices of ``rm``."""
     for key in [k for k in _CACHE if k[0] == id(rm)]:
         del _CACHE[key]
+    _RAW.pop(id(rm), None)
+    _DOMINATED.pop(id(rm), None)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -624,6 +675,8 @@ class Built:
     cost: dict[int, int]
     unassigned: list[str]
     stats: dict[str, int] = field(default_factory=dict)
+    #: Wall-clock seconds per phase (kept apart from ``stats``, which repeat exactly).
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def construct(
@@ -812,6 +865,7 @@ def construct(
         rm_deadline = now + 0.6 * (deadline - now) if deadline < math.inf else math.inf
         if minimize_routes(rm, built, ev, tasks, insert_options, rm_work, rng, rm_deadline):
             built.stats["route_min_capped"] = 1
+        built.seconds["route_min_s"] = round(time.monotonic() - now, 3)
     if fleet_work > 0 and not built.unassigned:
         from .lns import fleet_minimise
 
@@ -832,12 +886,19 @@ def construct(
                 floor=_route_lower_bound(rm, tasks),
             )
         )
+        built.seconds["fleet_s"] = round(time.monotonic() - now, 3)
+        # What fleet minimisation did not need (it stops at the capacity bound) goes to
+        # ruin and recreate: a count, so the plan stays the same on every machine.
+        if not built.stats.get("fleet_capped"):
+            lns_work += max(0, fleet_work - built.stats.get("fleet_work", fleet_work))
     if lns_work > 0 and not built.unassigned:
         from .lns import ruin_recreate
 
+        now = time.monotonic()
         built.stats.update(
             ruin_recreate(rm, built, ev, tasks, insert_options, lns_work, rng, deadline)
         )
+        built.seconds["lns_s"] = round(time.monotonic() - now, 3)
     return built
 
 

@@ -78,15 +78,19 @@ class SolveOptions:
     route_min_work_per_second: float = 40_000.0
     #: Fleet-minimisation budget (ruin and recreate with a bank of unserved tasks, see
     #: :func:`.lns.fleet_minimise`), in the same units, spent after route minimisation where
-    #: routes cost something. The ejection search stalls one route above the best known on many
-    #: E-VRPTW instances whatever its budget (r105 at 15 with 20,000,000 steps); at 9,600,000
-    #: steps this took c104, r108 and r103 to their best-known counts.
-    fleet_work_per_second: float = 200_000.0
+    #: routes cost something; what it does not use goes to ruin and recreate. The ejection
+    #: search stalls one route above the best known on many E-VRPTW instances whatever its
+    #: budget (r105 at 15 with 20,000,000 steps). Given 12,000,000 steps this removed a route on
+    #: 10 of 14 instances where that stalled, each within its first 8,100,000 (after a removal
+    #: the next attempt, usually hopeless, spends the rest).
+    fleet_work_per_second: float = 150_000.0
     #: Ruin-and-recreate budget (label steps per second of time limit, see :mod:`.lns`), spent
     #: after route minimisation and before OR-Tools' search. 60,000 left E-VRPTW R2/RC2 searches
     #: ending at 20-26 s of 60 (rc206 16.6 % above the best known); 150,000 took rc206 to 9.3 %,
-    #: r101 from 5.5 % to 0.6 % and c104 to the best-known 10 routes.
-    lns_work_per_second: float = 150_000.0
+    #: r101 from 5.5 % to 0.6 % and c104 to the best-known 10 routes. Since fleet minimisation
+    #: runs first, 200,000: both together take about 45 s of 60 on the 2-core machine, where
+    #: OR-Tools' guided local search, given the rest, found nothing better on r112 and rc208.
+    lns_work_per_second: float = 200_000.0
     #: The same without time windows, where a label step is cheaper (measured about 450,000 steps
     #: per second on CEC X-n214 against 200,000 on E-VRPTW c107).
     lns_work_per_second_no_windows: float = 200_000.0
@@ -205,6 +209,7 @@ def solve(
             deadline=started + 0.9 * opts.time_limit_s,
         )
         timings.update(built.stats)
+        timings.update(built.seconds)
         release(rm)
         timings["construct_s"] = round(time.monotonic() - t_construct, 3)
         # Rebuild the model around the constructed plan: enough station copies for it (even
@@ -312,6 +317,7 @@ def solve(
         "copies_per_station": copies,
         "vehicles_modelled": len(rm.units),
         "arcs_pruned": rm.pruned_arcs,
+        "station_arcs_pruned": rm.pruned_station_arcs,
         **timings,
         **hgs_meta,  # PyVRP start (see .hgs)
     }

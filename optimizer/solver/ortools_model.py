@@ -81,6 +81,9 @@ class ModelOptions:
     drop_penalty_mandatory: int = 10**12
     #: Remove the arcs between tasks that no vehicle can drive in time (:func:`_prune_arcs`).
     prune_arcs: bool = True
+    #: Remove the arcs into and out of station visits that another station dominates
+    #: (:func:`_prune_station_arcs`).
+    prune_stations: bool = True
 
 
 @dataclass
@@ -101,6 +104,10 @@ class RoutingModel:
     mandatory: bool
     #: Arcs between tasks removed before the search (see :func:`_prune_arcs`).
     pruned_arcs: int = 0
+    #: Arcs into and out of dominated station visits removed (see :func:`_prune_station_arcs`).
+    pruned_station_arcs: int = 0
+    #: Whether dominated station visits are excluded (the route evaluator then skips them too).
+    prune_stations: bool = False
 
 
 def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float, float]:
@@ -459,6 +466,9 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         if opts.prune_arcs
         else 0
     )
+    station_pruned = (
+        _prune_station_arcs(inst, routing, manager, nodes, units) if opts.prune_stations else 0
+    )
     return RoutingModel(
         inst,
         nodes,
@@ -473,6 +483,8 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         energy_dim,
         mandatory,
         pruned,
+        station_pruned,
+        opts.prune_stations,
     )
 
 
@@ -509,6 +521,65 @@ def _prune_arcs(
     for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
         routing.NextVar(index[a]).RemoveValue(index[b])
     return len(rows)
+
+
+#: Above this many (station, rival, from, to) checks the station arcs are left as they are.
+MAX_STATION_PRUNING_WORK = 50_000_000
+
+
+def _prune_station_arcs(
+    inst: Instance,
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    nodes: Sequence[Node],
+    units: Sequence[Unit],
+) -> int:
+    """Remove each arc from a task or start into a station that another station dominates
+    whatever comes next, and each arc out of a station into a task or end that another
+    dominates whatever came before (see :mod:`.stations`). Returns how many were removed.
+
+    Why: every station copy is a candidate after every task, and OR-Tools' local search tries
+    them all; a visit that a nearer station of the same kind always beats only slows it. Sound:
+    in a plan through the removed arc, the dominating station takes the dominated one's place
+    with the vehicle no later, no emptier and no dearer.
+    """
+    from .stations import dominated_arcs, dominators
+
+    doms = dominators(inst)
+    rivals = sum(len(v) for v in doms.values())
+    if not rivals:
+        return 0
+    ends = {"job", "pickup", "delivery"}
+    places = sorted(
+        {nd.location for nd in nodes if nd.kind in ends or nd.kind == "station"}
+        | {nd.location for nd in nodes if nd.kind == "depot"}
+    )
+    if rivals * len(places) ** 2 > MAX_STATION_PRUNING_WORK:
+        return 0
+    after, before = dominated_arcs(inst, places, places)
+    at = {loc: k for k, loc in enumerate(places)}
+    starts = {routing.Start(k) for k in range(len(units))}
+    finish = [routing.End(k) for k in range(len(units))]
+    removed = 0
+    task_idx = [
+        (manager.NodeToIndex(i), nd.location) for i, nd in enumerate(nodes) if nd.kind in ends
+    ]
+    start_idx = [(x, nodes[manager.IndexToNode(x)].location) for x in sorted(starts)]
+    end_idx = [(x, nodes[manager.IndexToNode(x)].location) for x in finish]
+    for i, nd in enumerate(nodes):
+        if nd.kind != "station" or nd.ref not in after:
+            continue
+        s = manager.NodeToIndex(i)
+        into, out_of = after[nd.ref], before[nd.ref]
+        for x, loc in (*task_idx, *start_idx):
+            if into[at[loc]]:
+                routing.NextVar(x).RemoveValue(s)
+                removed += 1
+        for x, loc in (*task_idx, *end_idx):
+            if out_of[at[loc]]:
+                routing.NextVar(s).RemoveValue(x)
+                removed += 1
+    return removed
 
 
 def task_allows(instance: Instance, node: Node, vehicle_id: str) -> bool:

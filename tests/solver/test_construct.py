@@ -3,7 +3,11 @@ adds a route; the evaluator's time-window shortcut agrees with the full label-se
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 import optimizer
+from optimizer.solver import scaling as S
 from optimizer.solver.construct import RouteEvaluator, construct, release
 from optimizer.solver.driver import _default_copies
 from optimizer.solver.ortools_model import ModelOptions, build
@@ -45,3 +49,62 @@ def test_time_window_shortcut_never_rejects_a_feasible_route() -> None:
                 assert ev_full.evaluate(seq) is None
     release(rm)
     assert checked > 10
+
+
+def _unpruned(rm: object, k: int) -> RouteEvaluator:
+    """An evaluator with none of the time bounds: every sequence runs the full label pass and no
+    label is dropped for lateness before the route's end."""
+    ref = RouteEvaluator(rm, k)  # type: ignore[arg-type]
+    ref._direct = lambda s: True  # type: ignore[method-assign]
+    ref._latest = lambda s: [S.INFINITE] * len(s)  # type: ignore[method-assign]
+    ref.charge_lb = 0
+    return ref
+
+
+@pytest.mark.parametrize("name", ["c103_21", "r105_21", "rc202_21"])
+def test_time_bounds_never_reject_what_the_full_label_pass_accepts(name: str) -> None:
+    """Sequences near a constructed plan (each route with a task inserted or one or two taken
+    out): where the quick checks (``without``, ``with_inserted``, the latest-start and the
+    charging-time bounds) reject, the unbounded label pass finds nothing either, and where it
+    finds a route, the bounded evaluator finds one no dearer."""
+    inst = optimizer.load(benchmark_file("evrptw", f"{name}.txt"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    rng = np.random.default_rng(7)
+    try:
+        built = construct(rm, order_seed=1)
+        singles = [ids[0] for ids in rm.task_nodes.values()]
+        counts = {"rejected": 0, "accepted": 0}
+        for k, seq in built.tasks.items():
+            ev, ref = RouteEvaluator(rm, k), _unpruned(rm, k)
+            prof = ev.profile(seq)
+            for _ in range(25):
+                node = singles[int(rng.integers(len(singles)))]
+                if node in seq:
+                    continue
+                p = int(rng.integers(len(seq) + 1))
+                new = [*seq[:p], node, *seq[p:]]
+                full = ref.evaluate(new)
+                if not ev.with_inserted(seq, prof, p, node):
+                    counts["rejected"] += 1
+                    assert full is None, (k, new)
+                got = ev.evaluate(new)
+                if full is not None:
+                    counts["accepted"] += 1
+                    assert got is not None and got[0] <= full[0], (k, new)
+                new_prof = ev.profile(new)
+                for size in (1, 2):
+                    out = sorted(rng.choice(len(new), size=min(size, len(new)), replace=False))
+                    reduced = [n for x, n in enumerate(new) if x not in out]
+                    if not reduced:
+                        continue
+                    full = ref.evaluate(reduced)
+                    if not ev.without(new, new_prof, [int(x) for x in out]):
+                        counts["rejected"] += 1
+                        assert full is None, (k, reduced)
+                    elif full is not None:
+                        counts["accepted"] += 1
+                        got = ev.evaluate(reduced)
+                        assert got is not None and got[0] <= full[0], (k, reduced)
+        assert counts["rejected"] > 20 and counts["accepted"] > 5, counts
+    finally:
+        release(rm)

@@ -59,3 +59,24 @@ def test_small_instances_reach_the_best_known(name: str) -> None:
     distance, vehicles = _bks()[name]
     assert report.totals.vehicles_used == vehicles
     assert report.totals.distance_km == pytest.approx(distance, abs=0.006)
+
+
+def test_fleet_minimisation_keeps_every_task_on_fewer_routes_and_repeats_itself() -> None:
+    """After route minimisation stalls, the bank search may only take routes away: every task
+    stays served on a feasible route, and the same seed and budget give the same plan."""
+    inst = optimizer.load(benchmark_file("evrptw", "r103_21.txt"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    try:
+        start = construct(rm, order_seed=1, rm_work=600_000)
+        a = construct(rm, order_seed=1, rm_work=600_000, fleet_work=3_000_000)
+        b = construct(rm, order_seed=1, rm_work=600_000, fleet_work=3_000_000)
+        assert a.stats["fleet_iterations"] > 0
+        assert a.routes == b.routes and a.stats == b.stats
+        assert len(a.tasks) == len(start.tasks) - a.stats["fleet_routes_removed"]
+        served = sorted(n for seq in a.tasks.values() for n in seq)
+        assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
+        for k, seq in a.tasks.items():
+            res = RouteEvaluator(rm, k).evaluate(seq)
+            assert res is not None and res[0] == a.cost[k] and res[1] == a.routes[k]
+    finally:
+        release(rm)
