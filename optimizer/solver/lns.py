@@ -362,6 +362,7 @@ def fleet_minimise(
         return list(dict.fromkeys(task_of[n] for n in seq))
 
     absent: dict[str, int] = dict.fromkeys(names, 0)
+    fixed = [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
 
     def drop_route(
         seqs: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int]
@@ -430,7 +431,7 @@ def fleet_minimise(
                 tid,
                 insert_options,
                 evaluate,
-                [0] * len(rm.units),
+                fixed,
                 rm,
                 tasks,
                 open_routes=False,
@@ -446,6 +447,12 @@ def fleet_minimise(
             cur_seqs, cur_plans, cur_costs, bank = seqs, plans, costs, new_bank
         if not bank:
             used = [k for k, sq in cur_seqs.items() if sq]
+            if sum(cur_costs[k] + fixed[k] for k in used) >= sum(
+                built.cost[k] + fixed[k] for k in built.tasks
+            ):
+                # A route fewer that costs more than it saves (fixed costs on a cost objective;
+                # on fewest vehicles the fixed cost outweighs any distance): keep the plan.
+                break
             built.tasks = {k: list(cur_seqs[k]) for k in used}
             built.routes = {k: cur_plans[k] for k in used}
             built.cost = {k: cur_costs[k] for k in used}
