@@ -694,9 +694,10 @@ def construct(
     cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
 
     ``eval_budget`` caps the full evaluations tried per insertion step (the cheap ones first);
-    ``rm_work`` is the work budget (label steps) of the route-minimisation search (0: none) and
-    ``lns_work`` that of the ruin-and-recreate improvement after it (:mod:`.lns`). All are counts,
-    not seconds, so the result does not depend on the machine.
+    ``rm_work`` is the work budget (label steps) of the route-minimisation search (0: none),
+    ``fleet_work`` that of fleet minimisation after it (:func:`.lns.fleet_minimise`; what it
+    leaves goes to the next) and ``lns_work`` that of the ruin-and-recreate improvement last
+    (:mod:`.lns`). All are counts, not seconds, so the result does not depend on the machine.
 
     ``initial`` seeds the plan with task sequences per unit (PyVRP's plan without batteries, see
     :func:`.hgs.battery_relaxed`): each keeps its order, the evaluator places its stations, and a
