@@ -411,11 +411,11 @@ def fleet_minimise(
         # neighbours sit on untouched routes found no room there last time either): with a
         # bank of 20 to 30 on E-VRPTW R2/RC2 re-offering all of it cost 37,000 steps an
         # iteration. Hardest first: the tasks left out most often, then SISR's orders.
-        route_of = {n: k for k in touched for n in seqs[k]}
+        changed = {n for k in touched for n in seqs[k]}
         offered, kept = [], []
         for t in bank:
             around = near[index[t], 1 : NEAR_BANK + 1]
-            if any(names[j] in gone or any(n in route_of for n in tasks[names[j]]) for j in around):
+            if any(names[j] in gone or any(n in changed for n in tasks[names[j]]) for j in around):
                 offered.append(t)
             else:
                 kept.append(t)
