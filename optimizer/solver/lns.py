@@ -60,27 +60,16 @@ def ruin_recreate(
     """
     if not built.tasks or max_work <= 0:
         return {"lns_iterations": 0, "lns_improvements": 0, "lns_capped": 0}
-    inst = rm.instance
-    task_of = {n: tid for tid, ids in tasks.items() for n in ids}
-    names = sorted(tasks)
-    where = np.array([rm.nodes[tasks[t][0]].location for t in names], dtype=np.int64)
-    near = np.argsort(inst.distance_km[np.ix_(where, where)], axis=1, kind="stable")
-    index = {t: i for i, t in enumerate(names)}
+    task_of, names, near, index = _neighbourhood(rm, tasks)
     fixed = [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
     n_tasks = len(names)
     q_max = max(2, min(30, n_tasks // 4))
     q_min = min(q_max, max(2, n_tasks // 20))
     spent = [0]
-
-    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
-        e = ev(k)
-        before = e.work
-        res = e.evaluate(seq)
-        spent[0] += e.work - before
-        return res
+    evaluate = _counted(ev, spent)
 
     def tasks_in(seq: list[int]) -> list[str]:
-        return list(dict.fromkeys(task_of[n] for n in seq))
+        return _tasks_in(task_of, seq)
 
     def total(seqs: dict[int, list[int]], costs: dict[int, int]) -> int:
         return sum(costs[k] + fixed[k] for k, s in seqs.items() if s)
@@ -127,20 +116,7 @@ def ruin_recreate(
         removed = _ruin(
             seqs, tasks_in, names, near, index, rng, int(rng.integers(q_min, q_max + 1)), whole
         )
-        ok = True
-        gone = set(removed)
-        for k in list(seqs):
-            if not any(task_of[n] in gone for n in seqs[k]):
-                continue
-            rest = [n for n in seqs[k] if task_of[n] not in gone]
-            if not rest:
-                del seqs[k], plans[k], costs[k]
-                continue
-            res = evaluate(k, rest)
-            if res is None:  # the label search is heuristic: a shorter route may still fail
-                ok = False
-                break
-            seqs[k], costs[k], plans[k] = rest, res[0], res[1]
+        ok = _take_out(seqs, plans, costs, set(removed), task_of, evaluate) is not None
         if ok:
             order = _recreate_order(removed, rm, tasks, rng)
             for tid in order:
@@ -180,6 +156,69 @@ def ruin_recreate(
         "lns_reheats": reheats,
         "lns_capped": capped,
     }
+
+
+def _neighbourhood(
+    rm: RoutingModel, tasks: dict[str, list[int]]
+) -> tuple[dict[int, str], list[str], np.ndarray, dict[str, int]]:
+    """The task of each node, the task names in order, each task's nearest tasks (by the
+    distance from its first node) as rows of indices into the names, and each name's index."""
+    task_of = {n: tid for tid, ids in tasks.items() for n in ids}
+    names = sorted(tasks)
+    where = np.array([rm.nodes[tasks[t][0]].location for t in names], dtype=np.int64)
+    near = np.argsort(rm.instance.distance_km[np.ix_(where, where)], axis=1, kind="stable")
+    return task_of, names, near, {t: i for i, t in enumerate(names)}
+
+
+def _counted(
+    ev: Callable[[int], RouteEvaluator], spent: list[int]
+) -> Callable[[int, list[int]], tuple[int, list[int]] | None]:
+    """The evaluator's verdict on a unit's sequence, its work added to ``spent[0]``."""
+
+    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
+        e = ev(k)
+        before = e.work
+        res = e.evaluate(seq)
+        spent[0] += e.work - before
+        return res
+
+    return evaluate
+
+
+def _tasks_in(task_of: dict[int, str], seq: list[int]) -> list[str]:
+    return list(dict.fromkeys(task_of[n] for n in seq))
+
+
+def _take_out(
+    seqs: dict[int, list[int]],
+    plans: dict[int, list[int]],
+    costs: dict[int, int],
+    gone: set[str],
+    task_of: dict[int, str],
+    evaluate: Callable[[int, list[int]], tuple[int, list[int]] | None],
+    *,
+    keep_empty: bool = False,
+) -> set[int] | None:
+    """Remove the tasks ``gone`` from every route, re-evaluating what is left; an emptied route
+    is dropped, or kept open (empty) with ``keep_empty``. Returns the routes changed, or None
+    when a shortened route fails (the label search is heuristic: a shorter route may still)."""
+    touched: set[int] = set()
+    for k in list(seqs):
+        if not any(task_of[n] in gone for n in seqs[k]):
+            continue
+        touched.add(k)
+        rest = [n for n in seqs[k] if task_of[n] not in gone]
+        if not rest:
+            if keep_empty:
+                seqs[k], costs[k], plans[k] = [], 0, []
+            else:
+                del seqs[k], plans[k], costs[k]
+            continue
+        res = evaluate(k, rest)
+        if res is None:
+            return None
+        seqs[k], costs[k], plans[k] = rest, res[0], res[1]
+    return touched
 
 
 def _ruin(
@@ -341,25 +380,13 @@ def fleet_minimise(
             "fleet_work": 0,
             "fleet_capped": 0,
         }
-    inst = rm.instance
-    task_of = {n: tid for tid, ids in tasks.items() for n in ids}
-    names = sorted(tasks)
-    where = np.array([rm.nodes[tasks[t][0]].location for t in names], dtype=np.int64)
-    near = np.argsort(inst.distance_km[np.ix_(where, where)], axis=1, kind="stable")
-    index = {t: i for i, t in enumerate(names)}
-    n_tasks = len(names)
-    q_max = max(2, min(15, n_tasks // 8))
+    task_of, names, near, index = _neighbourhood(rm, tasks)
+    q_max = max(2, min(15, len(names) // 8))
     spent = [0]
-
-    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
-        e = ev(k)
-        before = e.work
-        res = e.evaluate(seq)
-        spent[0] += e.work - before
-        return res
+    evaluate = _counted(ev, spent)
 
     def tasks_in(seq: list[int]) -> list[str]:
-        return list(dict.fromkeys(task_of[n] for n in seq))
+        return _tasks_in(task_of, seq)
 
     absent: dict[str, int] = dict.fromkeys(names, 0)
     fixed = [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
@@ -389,23 +416,9 @@ def fleet_minimise(
         seqs, plans, costs = dict(cur_seqs), dict(cur_plans), dict(cur_costs)
         ruined = _ruin(seqs, tasks_in, names, near, index, rng, int(rng.integers(2, q_max + 1)))
         gone = set(ruined)
-        ok = True
-        touched: set[int] = set()
-        for k in list(seqs):
-            if not any(task_of[n] in gone for n in seqs[k]):
-                continue
-            touched.add(k)
-            rest = [n for n in seqs[k] if task_of[n] not in gone]
-            if not rest:
-                # An emptied route stays open: the fleet shrinks only by the routes dropped.
-                seqs[k], costs[k], plans[k] = [], 0, []
-                continue
-            res = evaluate(k, rest)
-            if res is None:
-                ok = False
-                break
-            seqs[k], costs[k], plans[k] = rest, res[0], res[1]
-        if not ok:
+        # An emptied route stays open: the fleet shrinks only by the routes dropped.
+        touched = _take_out(seqs, plans, costs, gone, task_of, evaluate, keep_empty=True)
+        if touched is None:
             continue
         # Only the bank's tasks near what changed are offered again (a task whose nearest
         # neighbours sit on untouched routes found no room there last time either): with a

@@ -21,6 +21,15 @@ def _total(rm: RoutingModel, built: Built) -> int:
     return sum(built.cost[k] + rm.routing.GetFixedCostOfVehicle(k) for k in built.tasks)
 
 
+def _assert_serves_every_task(rm: RoutingModel, built: Built) -> None:
+    """Every task node on exactly one route, and each route what a fresh evaluator makes of it."""
+    served = sorted(n for seq in built.tasks.values() for n in seq)
+    assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
+    for k, seq in built.tasks.items():
+        res = RouteEvaluator(rm, k).evaluate(seq)
+        assert res is not None and res[0] == built.cost[k] and res[1] == built.routes[k]
+
+
 def test_improves_keeps_every_task_and_repeats_itself() -> None:
     inst = optimizer.load(benchmark_file("evrptw", "c103_21.txt"))
     rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
@@ -31,11 +40,7 @@ def test_improves_keeps_every_task_and_repeats_itself() -> None:
         assert a.stats["lns_iterations"] > 0
         assert _total(rm, a) < _total(rm, start)  # a 100-customer plan always has room
         assert a.routes == b.routes and a.stats == b.stats
-        served = sorted(n for seq in a.tasks.values() for n in seq)
-        assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
-        for k, seq in a.tasks.items():
-            res = RouteEvaluator(rm, k).evaluate(seq)
-            assert res is not None and res[0] == a.cost[k] and res[1] == a.routes[k]
+        _assert_serves_every_task(rm, a)
     finally:
         release(rm)
 
@@ -74,11 +79,7 @@ def test_fleet_minimisation_keeps_every_task_on_fewer_routes_and_repeats_itself(
         assert a.stats["fleet_iterations"] > 0
         assert a.routes == b.routes and a.stats == b.stats
         assert len(a.tasks) == len(start.tasks) - a.stats["fleet_routes_removed"]
-        served = sorted(n for seq in a.tasks.values() for n in seq)
-        assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
-        for k, seq in a.tasks.items():
-            res = RouteEvaluator(rm, k).evaluate(seq)
-            assert res is not None and res[0] == a.cost[k] and res[1] == a.routes[k]
+        _assert_serves_every_task(rm, a)
     finally:
         release(rm)
 
