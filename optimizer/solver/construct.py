@@ -29,6 +29,7 @@ import numpy as np
 
 from ..model import Instance
 from . import scaling as S
+from .insertion import Insertion, inserted
 from .ortools_model import (
     RoutingModel,
     Unit,
@@ -732,36 +733,8 @@ def construct(
     def far(tid: str) -> float:
         return float(dist[depot_loc, rm.nodes[tasks[tid][0]].location])
 
-    def insert_positions(k: int, seq: list[int], tid: str) -> list[tuple[int, int, int]]:
-        """(cheap distance estimate, p, q) for inserting ``tid`` in ``seq``: the task's first node
-        goes before ``seq[p]``, a shipment's delivery before ``seq[q]``. Positions only, so that
-        the sequences are built for the few that get evaluated."""
-        e = ev(k)
-        ids = tasks[tid]
-        C = e.C
-        locs = [e.start_loc, *[rm.nodes[i].location for i in seq], e.end_loc]
-        out = []
-        if len(ids) == 1:
-            u = rm.nodes[ids[0]].location
-            Cu = C[u]
-            for p in range(len(seq) + 1):
-                a, b = locs[p], locs[p + 1]
-                out.append((C[a][u] + Cu[b] - C[a][b], p, p))
-        else:
-            pu, du = rm.nodes[ids[0]].location, rm.nodes[ids[1]].location
-            for p in range(len(seq) + 1):
-                a, b = locs[p], locs[p + 1]
-                pick = C[a][pu] + C[pu][b] - C[a][b]
-                out.append((C[a][pu] + C[pu][du] + C[du][b] - C[a][b], p, p))
-                for q in range(p + 1, len(seq) + 1):
-                    c, d = locs[q], locs[q + 1]
-                    out.append((pick + C[c][du] + C[du][d] - C[c][d], p, q))
-        return out
-
-    def insert_options(k: int, seq: list[int], tid: str, n: int) -> list[tuple[int, list[int]]]:
-        """The ``n`` cheapest (by estimate) sequences inserting ``tid`` in ``seq``."""
-        best = heapq.nsmallest(n, insert_positions(k, seq, tid))
-        return [(delta, _inserted(seq, tasks[tid], p, q)) for delta, p, q in best]
+    ins = Insertion(rm, ev, tasks)
+    insert_positions, insert_options = ins.positions, ins.options
 
     def best_insertion(
         k: int, seq: list[int], candidates: list[str], budget: int
@@ -772,7 +745,7 @@ def construct(
             for delta, p, q in insert_positions(k, seq, tid):
                 options.append((delta, r, tid, p, q))
         for _, _, tid, p, q in heapq.nsmallest(budget, options):
-            new = _inserted(seq, tasks[tid], p, q)
+            new = inserted(seq, tasks[tid], p, q)
             res = ev(k).evaluate(new)
             if res is not None:
                 return tid, new, res[0], res[1]
@@ -864,7 +837,7 @@ def construct(
         # OR-Tools at least two fifths of the time that is left.
         now = time.monotonic()
         rm_deadline = now + 0.6 * (deadline - now) if deadline < math.inf else math.inf
-        if minimize_routes(rm, built, ev, tasks, insert_options, rm_work, rng, rm_deadline):
+        if minimize_routes(rm, built, ev, tasks, ins, rm_work, rng, rm_deadline):
             built.stats["route_min_capped"] = 1
         built.seconds["route_min_s"] = round(time.monotonic() - now, 3)
     if fleet_work > 0 and not built.unassigned:
@@ -880,7 +853,7 @@ def construct(
                 built,
                 ev,
                 tasks,
-                insert_options,
+                ins,
                 fleet_work,
                 rng,
                 fleet_deadline,
@@ -896,18 +869,9 @@ def construct(
         from .lns import ruin_recreate
 
         now = time.monotonic()
-        built.stats.update(
-            ruin_recreate(rm, built, ev, tasks, insert_options, lns_work, rng, deadline)
-        )
+        built.stats.update(ruin_recreate(rm, built, ev, tasks, ins, lns_work, rng, deadline))
         built.seconds["lns_s"] = round(time.monotonic() - now, 3)
     return built
-
-
-def _inserted(seq: list[int], ids: list[int], p: int, q: int) -> list[int]:
-    """``seq`` with task ``ids`` inserted: the first before ``seq[p]``, a second before ``seq[q]``."""
-    if len(ids) == 1:
-        return [*seq[:p], ids[0], *seq[p:]]
-    return [*seq[:p], ids[0], *seq[p:q], ids[1], *seq[q:]]
 
 
 def _eliminate_routes(
@@ -958,7 +922,7 @@ def minimize_routes(
     built: Built,
     ev: Callable[[int], RouteEvaluator],
     tasks: dict[str, list[int]],
-    all_insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
+    ins: Insertion,
     max_work: int,
     rng: np.random.Generator,
     deadline: float = math.inf,
@@ -992,7 +956,7 @@ def minimize_routes(
     def insert_options(k: int, seq: list[int], tid: str, n: int) -> list[tuple[int, list[int]]]:
         # Scanning the positions is work too: on short routes it costs more than the evaluations
         # (c103C15 spent 10 s of a 10 s limit here when only evaluations were counted).
-        found = all_insert_options(k, seq, tid, n)
+        found = ins.options(k, seq, tid, n)
         evals[0] += len(found) + 1
         return found
 
@@ -1032,26 +996,14 @@ def minimize_routes(
     def try_insert(
         trial: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int], tid: str
     ) -> bool:
-        best: tuple[int, int, list[int], tuple[int, list[int]]] | None = None
-        ids = tasks[tid]
-        for j, seq in trial.items():
-            e = ev(j)
-            before = e.work
-            prof = e.profile(seq) if len(ids) == 1 else None
-            evals[0] += e.work - before
-            for delta, new in insert_options(j, seq, tid, all_positions):
-                if best is not None and delta >= best[0]:
-                    break
-                if prof is not None:
-                    evals[0] += 1
-                    if not e.with_inserted(seq, prof, new.index(ids[0]), ids[0]):
-                        continue
-                res = evaluate(j, new)
-                if res is not None:
-                    cand = (res[0] - costs[j], j, new, res)
-                    if best is None or cand[0] < best[0]:
-                        best = cand
-                    break
+        # Work: per route, scanning its positions and (a single node) its time profile; then
+        # each quick time check made.
+        if len(tasks[tid]) == 1:
+            evals[0] += sum(3 * len(seq) + 3 for seq in trial.values())
+        else:
+            evals[0] += sum((len(sq) + 1) * (len(sq) + 2) // 2 + 1 for sq in trial.values())
+        best, checks = ins.best(trial, costs, tid, evaluate)
+        evals[0] += checks
         if best is None:
             return False
         _, j, new, res = best

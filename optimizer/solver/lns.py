@@ -25,6 +25,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .construct import Built, RouteEvaluator
+    from .insertion import Insertion
     from .ortools_model import RoutingModel
 
 #: Longest string of consecutive tasks removed from one route.
@@ -48,7 +49,7 @@ def ruin_recreate(
     built: Built,
     ev: Callable[[int], RouteEvaluator],
     tasks: dict[str, list[int]],
-    insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
+    ins: Insertion,
     max_work: int,
     rng: np.random.Generator,
     deadline: float = math.inf,
@@ -122,19 +123,7 @@ def ruin_recreate(
             for tid in order:
                 # Scanning positions costs time even when every evaluation is remembered.
                 spent[0] += sum(len(sq) + 1 for sq in seqs.values())
-                if not _insert(
-                    seqs,
-                    plans,
-                    costs,
-                    tid,
-                    insert_options,
-                    evaluate,
-                    fixed,
-                    rm,
-                    tasks,
-                    ev=ev,
-                    spent=spent,
-                ):
+                if not _insert(seqs, plans, costs, tid, ins, evaluate, fixed, rm, tasks, spent):
                     ok = False
                     break
         if not ok:
@@ -298,42 +287,23 @@ def _insert(
     plans: dict[int, list[int]],
     costs: dict[int, int],
     tid: str,
-    insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
+    ins: Insertion,
     evaluate: Callable[[int, list[int]], tuple[int, list[int]] | None],
     fixed: list[int],
     rm: RoutingModel,
     tasks: dict[str, list[int]],
+    spent: list[int],
     *,
     open_routes: bool = True,
-    ev: Callable[[int], RouteEvaluator] | None = None,
-    spent: list[int] | None = None,
 ) -> bool:
     """Insert ``tid`` where it adds least (feasible), opening a route on an idle unit only when no
     used route takes it (and ``open_routes``)."""
-    best: tuple[int, int, list[int], tuple[int, list[int]]] | None = None
-    ids = tasks[tid]
-    # Work of the quick checks (the evaluations count theirs through ``evaluate``).
-    spent = spent if spent is not None else [0]
-    for k, seq in seqs.items():
-        # A position that is late even driven direct is skipped in constant time (see
-        # RouteEvaluator.profile): on tight windows nearly all are.
-        e = ev(k) if ev is not None and len(ids) == 1 else None
-        prof = None
-        if e is not None:
-            prof = e.profile(seq)
-            spent[0] += len(seq) + 1
-        for delta, new in insert_options(k, seq, tid, 10**6):
-            if best is not None and delta >= best[0]:
-                break
-            if e is not None and prof is not None:
-                spent[0] += 1
-                if not e.with_inserted(seq, prof, new.index(ids[0]), ids[0]):
-                    continue
-            res = evaluate(k, new)
-            if res is not None:
-                if best is None or res[0] - costs[k] < best[0]:
-                    best = (res[0] - costs[k], k, new, res)
-                break
+    if len(tasks[tid]) == 1:
+        # Work of the time profiles behind the quick checks (evaluations count theirs through
+        # ``evaluate``, the checks are counted below).
+        spent[0] += sum(len(seq) + 1 for seq in seqs.values())
+    best, checks = ins.best(seqs, costs, tid, evaluate)
+    spent[0] += checks
     if best is None and open_routes:
         for k in range(len(rm.units)):
             if k in seqs:
@@ -354,7 +324,7 @@ def fleet_minimise(
     built: Built,
     ev: Callable[[int], RouteEvaluator],
     tasks: dict[str, list[int]],
-    insert_options: Callable[[int, list[int], str, int], list[tuple[int, list[int]]]],
+    ins: Insertion,
     max_work: int,
     rng: np.random.Generator,
     deadline: float = math.inf,
@@ -438,18 +408,7 @@ def fleet_minimise(
         for tid in pending:
             spent[0] += sum(len(sq) + 1 for sq in seqs.values())
             if not _insert(
-                seqs,
-                plans,
-                costs,
-                tid,
-                insert_options,
-                evaluate,
-                fixed,
-                rm,
-                tasks,
-                open_routes=False,
-                ev=ev,
-                spent=spent,
+                seqs, plans, costs, tid, ins, evaluate, fixed, rm, tasks, spent, open_routes=False
             ):
                 new_bank.append(tid)
         for t in new_bank:
