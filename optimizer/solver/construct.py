@@ -24,6 +24,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 
@@ -66,13 +67,17 @@ class _Site:
     windows: tuple[tuple[int, int], ...]
 
 
-@dataclass(slots=True)
-class _Label:
-    t: int  # departure time (scaled)
-    e: int  # usable energy on departure (scaled)
-    cost: int
-    parent: _Label | None
-    station: _Site | None  # station visited just before the stop this label sits at
+#: A label: (cost, departure time, minus the usable energy on departure, the label before it, the
+#: station visited just before this stop or None). A plain tuple, ordered as the Pareto filter
+#: sorts (cheapest, then earliest, then fullest): the label pass makes millions of them, and
+#: building and sorting tuples costs a third of what a slotted dataclass with a sort key did.
+_Label = tuple[int, int, int, "_Label | None", "_Site | None"]
+_BY_COST_TIME_ENERGY = itemgetter(0, 1, 2)
+#: Per station usable between two stops: (station, energy left on reaching the second stop after
+#: a full charge, energy to reach the station, time to it, time from it, cost of the detour, and
+#: where the charge is one cut (no swap) and the station has one opening, (k, b, opens, closes)).
+_Leg = tuple[_Site, int, int, int, int, int, "tuple[int, int, int, int] | None"]
+_ALWAYS = (-S.INFINITE, S.INFINITE)
 
 
 class RouteEvaluator:
@@ -115,6 +120,7 @@ class RouteEvaluator:
             else 0
         )
         self._cand_cache: dict[tuple[int, int], list[tuple[_Site, int]]] = {}
+        self._leg_cache: dict[tuple[int, int], list[_Leg]] = {}
         self._memo: dict[tuple[int, ...], tuple[int, list[int]] | None] = {}
         #: Work done so far, in label steps (one stop reached from one label): a machine-free
         #: measure of evaluation time, for budgets that must give the same result everywhere.
@@ -275,6 +281,31 @@ class RouteEvaluator:
             if self._rivals:
                 found = self._undominated(a, b, found)
             self._cand_cache[key] = found
+        return found
+
+    def _legs(self, a: int, b: int) -> list[_Leg]:
+        """:meth:`_candidates` with the matrix entries the label pass needs for each, looked up
+        once per pair of locations instead of once per label."""
+        key = (a, b)
+        found = self._leg_cache.get(key)
+        if found is None:
+            E, T, C = self.E, self.T, self.C
+            assert E is not None
+            found = [
+                (
+                    site,
+                    e3,
+                    E[a][site.location],
+                    T[a][site.location],
+                    T[site.location][b],
+                    C[a][site.location] + C[site.location][b],
+                    (*site.cuts[0], *(site.windows[0] if site.windows else _ALWAYS))
+                    if len(site.cuts) == 1 and not site.swap and len(site.windows) <= 1
+                    else None,
+                )
+                for site, e3 in self._candidates(a, b)
+            ]
+            self._leg_cache[key] = found
         return found
 
     def _undominated(
@@ -518,13 +549,14 @@ class RouteEvaluator:
             return fast
         if not fast or E is None:
             return None
-        labels = [_Label(self.t0, self.e0, 0, None, None)]
+        labels: list[_Label] = [(0, self.t0, -self.e0, None, None)]
         prev_loc = self.start_loc
         targets = [*seq, -1]
         # The latest service start at each stop from which the rest can be on time even driven
         # direct: a label later than that is doomed (stations only delay), so it is dropped at
         # once instead of filling the label set until the route's end proves it late.
         latest = [*self._latest(seq), self.t_end]
+        serve, charge, t_end = self._serve, self._charge, self.t_end
         for x, i in enumerate(targets):
             if i == -1:
                 loc, node = self.end_loc, None
@@ -534,48 +566,60 @@ class RouteEvaluator:
                 loc = nodes[i].location
                 service = self.service[i]
             new: list[_Label] = []
-            cands = self._candidates(prev_loc, loc)
-            self.work += len(labels) * (1 + min(len(cands), STATION_OPTIONS))
+            legs = self._legs(prev_loc, loc)
+            self.work += len(labels) * (1 + min(len(legs), STATION_OPTIONS))
             bound = latest[x]
-            ready = self._windows[node][0][0] if node is not None and self._windows[node] else 0
+            # The stop's window, inlined below (``_serve`` per label and station cost a tenth of
+            # the pass): one window (lo, hi), none (unbounded), or several (then ``_serve``).
+            wins = self._windows[node] if node is not None else ((-S.INFINITE, t_end),)
+            several = len(wins) > 1
+            lo, hi = wins[0] if wins else (-S.INFINITE, S.INFINITE)
+            ready = wins[0][0] if node is not None and wins else 0
+            t_direct, e_direct, c_direct = T[prev_loc][loc], E[prev_loc][loc], C[prev_loc][loc]
             for lab in labels:
-                arr = lab.t + T[prev_loc][loc]
+                cost0, t0, e0 = lab[0], lab[1], -lab[2]
+                arr = t0 + t_direct
                 if (arr if arr > ready else ready) > bound:
                     continue  # late even direct: every station is later still
                 # direct
-                e2 = lab.e - E[prev_loc][loc]
+                e2 = e0 - e_direct
                 if e2 >= 0:
-                    start = (
-                        self._serve(node, arr)
-                        if node is not None
-                        else (arr if arr <= self.t_end else None)
-                    )
+                    if several:
+                        start = serve(node, arr)  # type: ignore[arg-type]
+                    else:
+                        start = None if arr > hi else arr if arr > lo else lo
                     if start is not None and start <= bound:
-                        new.append(
-                            _Label(start + service, e2, lab.cost + C[prev_loc][loc], lab, None)
-                        )
+                        new.append((cost0 + c_direct, start + service, -e2, lab, None))
                 tried = 0
-                for site, e3 in cands:
-                    e1 = lab.e - E[prev_loc][site.location]
+                for site, e3, e_in, t_in, t_out, c_detour, line in legs:
+                    e1 = e0 - e_in
                     if e1 < 0:
                         continue
-                    at_site = lab.t + T[prev_loc][site.location]
-                    arr = at_site + T[site.location][loc]
+                    at_site = t0 + t_in
+                    arr = at_site + t_out
                     if (arr if arr > ready else ready) > bound:
                         continue  # late even without charging
-                    leave = self._charge(site, at_site, e1)
-                    if leave is None:
-                        continue
-                    arr = leave + T[site.location][loc]
-                    start = (
-                        self._serve(node, arr)
-                        if node is not None
-                        else (arr if arr <= self.t_end else None)
-                    )
+                    if line is not None:
+                        # One cut, one opening: ``_charge`` inlined (a fifth of the pass).
+                        need = -((line[1] * e1 - line[0]) // 1_000_000)
+                        leave = (at_site if at_site > line[2] else line[2]) + (
+                            need if need > 0 else 0
+                        )
+                        if leave > line[3]:
+                            continue
+                        arr = leave + t_out
+                    else:
+                        left = charge(site, at_site, e1)
+                        if left is None:
+                            continue
+                        arr = left + t_out
+                    if several:
+                        start = serve(node, arr)  # type: ignore[arg-type]
+                    else:
+                        start = None if arr > hi else arr if arr > lo else lo
                     if start is None or start > bound:
                         continue
-                    cost = lab.cost + C[prev_loc][site.location] + C[site.location][loc]
-                    new.append(_Label(start + service, e3, cost, lab, site))
+                    new.append((cost0 + c_detour, start + service, -e3, lab, site))
                     tried += 1
                     if tried >= STATION_OPTIONS:
                         break
@@ -583,39 +627,44 @@ class RouteEvaluator:
                 return None
             labels = _pareto(new)
             prev_loc = loc
-        best = None
+        best: _Label | None = None
         for lab in labels:
-            if self.max_span is not None and lab.t - self.t0 > self.max_span:
+            if self.max_span is not None and lab[1] - self.t0 > self.max_span:
                 continue
-            if best is None or lab.cost < best.cost:
+            if best is None or lab[0] < best[0]:
                 best = lab
         if best is None:
             return None
         # Unwind: the label chain holds one label per target, with the station before it.
         chain: list[_Label] = []
         cur: _Label | None = best
-        while cur is not None and cur.parent is not None:
+        while cur is not None and cur[3] is not None:
             chain.append(cur)
-            cur = cur.parent
+            cur = cur[3]
         chain.reverse()
         out: list[int] = []
         for target, step in zip(targets, chain, strict=True):
-            if step.station is not None:
-                out.append(step.station.node)
+            if step[4] is not None:
+                out.append(step[4].node)
             if target != -1:
                 out.append(target)
-        return best.cost, out
+        return best[0], out
 
 
 def _pareto(labels: list[_Label]) -> list[_Label]:
-    labels.sort(key=lambda lab: (lab.cost, lab.t, -lab.e))
+    """The labels no other is as cheap, as early and as full as (ties: the first), cheapest
+    first, at most ``MAX_LABELS``."""
+    labels.sort(key=_BY_COST_TIME_ENERGY)
     kept: list[_Label] = []
     for lab in labels:
-        if any(k.t <= lab.t and k.e >= lab.e for k in kept):
-            continue
-        kept.append(lab)
-        if len(kept) >= MAX_LABELS:
-            break
+        t, minus_e = lab[1], lab[2]
+        for k in kept:
+            if k[1] <= t and k[2] <= minus_e:
+                break
+        else:
+            kept.append(lab)
+            if len(kept) >= MAX_LABELS:
+                break
     return kept
 
 
