@@ -88,9 +88,13 @@ class SolveOptions:
     #: after route minimisation and before OR-Tools' search. 60,000 left E-VRPTW R2/RC2 searches
     #: ending at 20-26 s of 60 (rc206 16.6 % above the best known); 150,000 took rc206 to 9.3 %,
     #: r101 from 5.5 % to 0.6 % and c104 to the best-known 10 routes. Since fleet minimisation
-    #: runs first, 200,000: both together take about 45 s of 60 on the 2-core machine, where
+    #: runs first, 200,000: both together took about 45 s of 60 on the 2-core machine, where
     #: OR-Tools' guided local search, given the rest, found nothing better on r112 and rc208.
-    lns_work_per_second: float = 200_000.0
+    #: With the faster scan and label pass the same budgets took 30 s, so 700,000: the three
+    #: phases end at 41 to 46 s of 60 (E-VRPTW r102, r201, c103, rc105, r211, rc202 side by side
+    #: in pairs), under the 54 s cap; at 400,000 and 800,000 rc202 ended at 7.0 % and 4.2 %, r102 at
+    #: 3.9 % and 2.4 % above the best known.
+    lns_work_per_second: float = 700_000.0
     #: The same without time windows, where a label step is cheaper (measured about 450,000 steps
     #: per second on CEC X-n214 against 200,000 on E-VRPTW c107).
     lns_work_per_second_no_windows: float = 200_000.0
