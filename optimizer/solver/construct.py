@@ -1045,8 +1045,9 @@ def minimize_routes(
     def try_insert(
         trial: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int], tid: str
     ) -> bool:
-        # Work: per route, scanning its positions and (a single node) its time profile; then
-        # each quick time check made.
+        # Work, counted as when each search scanned on its own (so that budgets mean what they
+        # meant): per route its positions (n + 2) and, for a single node, its time profile
+        # (2n + 1), whether kept from an earlier task or not; then each quick time check made.
         if len(tasks[tid]) == 1:
             evals[0] += sum(3 * len(seq) + 3 for seq in trial.values())
         else:
