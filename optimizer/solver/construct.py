@@ -119,7 +119,6 @@ class RouteEvaluator:
             if self.electric
             else 0
         )
-        self._cand_cache: dict[tuple[int, int], list[tuple[_Site, int]]] = {}
         self._leg_cache: dict[tuple[int, int], list[_Leg]] = {}
         self._memo: dict[tuple[int, ...], tuple[int, list[int]] | None] = {}
         #: Work done so far, in label steps (one stop reached from one label): a machine-free
@@ -264,23 +263,20 @@ class RouteEvaluator:
         return None
 
     def _candidates(self, a: int, b: int) -> list[tuple[_Site, int]]:
-        """Stations usable between locations a and b (full battery reaches b), by detour."""
-        key = (a, b)
-        found = self._cand_cache.get(key)
-        if found is None:
-            E, C = self.E, self.C
-            assert E is not None
-            found = sorted(
-                (
-                    (site, self.cap_e - E[site.location][b])
-                    for site in self.sites
-                    if self.cap_e - E[site.location][b] >= 0
-                ),
-                key=lambda x: C[a][x[0].location] + C[x[0].location][b],
-            )
-            if self._rivals:
-                found = self._undominated(a, b, found)
-            self._cand_cache[key] = found
+        """Stations usable between locations a and b (full battery reaches b), by detour. Not
+        remembered here: :meth:`_legs`, its one caller in the pass, keeps its result per pair."""
+        E, C = self.E, self.C
+        assert E is not None
+        found = sorted(
+            (
+                (site, self.cap_e - E[site.location][b])
+                for site in self.sites
+                if self.cap_e - E[site.location][b] >= 0
+            ),
+            key=lambda x: C[a][x[0].location] + C[x[0].location][b],
+        )
+        if self._rivals:
+            found = self._undominated(a, b, found)
         return found
 
     def _legs(self, a: int, b: int) -> list[_Leg]:
