@@ -552,6 +552,20 @@ class RouteEvaluator:
         # direct: a label later than that is doomed (stations only delay), so it is dropped at
         # once instead of filling the label set until the route's end proves it late.
         latest = [*self._latest(seq), self.t_end]
+        # The energy to drive direct from the stop before each target to the route's end: a
+        # label holding that much never needs a station again, and a station detour would only
+        # make it dearer and later (both matrices obey the triangle inequality; later is never
+        # better, waiting being allowed), so it is extended direct only. After a route's last
+        # charge that spares the pass every station branch, and the labels those branches made
+        # (fuller, dearer, later, so not dominated) no longer crowd the capped label sets.
+        enough = [0] * len(targets)
+        need, nxt = 0, self.end_loc
+        for x in range(len(seq), -1, -1):
+            here = nodes[seq[x - 1]].location if x > 0 else self.start_loc
+            need += E[here][nxt]
+            enough[x] = need
+            nxt = here
+        self.work += len(targets)
         serve, charge, t_end = self._serve, self._charge, self.t_end
         for x, i in enumerate(targets):
             if i == -1:
@@ -563,8 +577,10 @@ class RouteEvaluator:
                 service = self.service[i]
             new: list[_Label] = []
             legs = self._legs(prev_loc, loc)
-            self.work += len(labels) * (1 + min(len(legs), STATION_OPTIONS))
+            branches = min(len(legs), STATION_OPTIONS)
+            self.work += len(labels) * (1 + branches)
             bound = latest[x]
+            full = enough[x]
             # The stop's window, inlined below (``_serve`` per label and station cost a tenth of
             # the pass): one window (lo, hi), none (unbounded), or several (then ``_serve``).
             wins = self._windows[node] if node is not None else ((-S.INFINITE, t_end),)
@@ -586,6 +602,9 @@ class RouteEvaluator:
                         start = None if arr > hi else arr if arr > lo else lo
                     if start is not None and start <= bound:
                         new.append((cost0 + c_direct, start + service, -e2, lab, None))
+                if e0 >= full:
+                    self.work -= branches  # counted above, not made
+                    continue
                 tried = 0
                 for site, e3, e_in, t_in, t_out, c_detour, line in legs:
                     e1 = e0 - e_in
