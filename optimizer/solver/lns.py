@@ -82,9 +82,16 @@ def ruin_recreate(
     best_state = (dict(cur_seqs), dict(cur_plans), dict(cur_costs))
     mean_route = max(1.0, sum(cur_costs.values()) / max(1, len(cur_costs)))
     t_start, t_end = T_START * mean_route, T_END * mean_route
-    iterations = improvements = 0
+    iterations = improvements = failed = accepted = 0
 
     routes_cost = any(f > 0 for f in fixed)
+    # Where a vehicle's fixed cost outweighs the whole plan's distance cost many times over (a
+    # fewest-vehicles objective), a plan with more routes than the current one is never accepted
+    # (the chance is below e^-50): an iteration whose re-insertion would open a route is given
+    # up there and then. On E-VRPTW r102 and rc202 seven iterations in ten ended so, each only
+    # after re-inserting all its tasks; giving them up early ran 1.35 to 1.4 times as many
+    # iterations in the same work.
+    never_open = min(fixed, default=0) > 2 * sum(cur_costs.values()) + 50 * t_start
     capped = 0
     last_best = 0
     stall = max(STALL_ITERATIONS, 50 * n_tasks)
@@ -123,16 +130,30 @@ def ruin_recreate(
             for tid in order:
                 # Scanning positions costs time even when every evaluation is remembered.
                 spent[0] += sum(len(sq) + 1 for sq in seqs.values())
-                if not _insert(seqs, plans, costs, tid, ins, evaluate, fixed, rm, tasks, spent):
+                if not _insert(
+                    seqs,
+                    plans,
+                    costs,
+                    tid,
+                    ins,
+                    evaluate,
+                    fixed,
+                    rm,
+                    tasks,
+                    spent,
+                    open_routes=not never_open or len(seqs) < len(cur_seqs),
+                ):
                     ok = False
                     break
         if not ok:
+            failed += 1
             continue
         new = total(seqs, costs)
         frac = min(1.0, (spent[0] - heat_from) / max(1, max_work - heat_from))
         temp = t_start * (t_end / t_start) ** frac
         if new < cur or rng.random() < math.exp(-(new - cur) / temp):
             cur_seqs, cur_plans, cur_costs, cur = seqs, plans, costs, new
+            accepted += 1
             if new < best:
                 best = new
                 last_best = iterations
@@ -142,6 +163,8 @@ def ruin_recreate(
     return {
         "lns_iterations": iterations,
         "lns_improvements": improvements,
+        "lns_failed": failed,
+        "lns_accepted": accepted,
         "lns_reheats": reheats,
         "lns_capped": capped,
     }
