@@ -52,11 +52,13 @@ def test_time_window_shortcut_never_rejects_a_feasible_route() -> None:
 
 
 def _unpruned(rm: object, k: int) -> RouteEvaluator:
-    """An evaluator with none of the time bounds: every sequence runs the full label pass and no
-    label is dropped for lateness before the route's end."""
+    """An evaluator with none of the time bounds: every sequence runs the full label pass, no
+    label is dropped for lateness before the route's end, and every label tries the stations
+    (also one with the energy to finish direct)."""
     ref = RouteEvaluator(rm, k)  # type: ignore[arg-type]
     ref._direct = lambda s: True  # type: ignore[method-assign]
     ref._latest = lambda s: [S.INFINITE] * len(s)  # type: ignore[method-assign]
+    ref._energy_to_end = lambda s: [S.INFINITE] * (len(s) + 1)  # type: ignore[method-assign]
     ref.charge_lb = 0
     return ref
 
@@ -66,7 +68,8 @@ def test_time_bounds_never_reject_what_the_full_label_pass_accepts(name: str) ->
     """Sequences near a constructed plan (each route with a task inserted or one or two taken
     out): where the quick checks (``without``, ``with_inserted``, the latest-start and the
     charging-time bounds) reject, the unbounded label pass finds nothing either, and where it
-    finds a route, the bounded evaluator finds one no dearer."""
+    finds a route, the bounded evaluator (which also skips the stations for labels that can
+    finish direct) finds one no dearer."""
     inst = optimizer.load(benchmark_file("evrptw", f"{name}.txt"))
     rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
     rng = np.random.default_rng(7)
