@@ -66,7 +66,14 @@ def ruin_recreate(
     search first, or the result depends on the machine (``lns_capped`` then says 1).
     """
     if not built.tasks or max_work <= 0:
-        return {"lns_iterations": 0, "lns_improvements": 0, "lns_capped": 0}
+        return {
+            "lns_iterations": 0,
+            "lns_improvements": 0,
+            "lns_failed": 0,
+            "lns_accepted": 0,
+            "lns_reheats": 0,
+            "lns_capped": 0,
+        }
     task_of, names, near, index = _neighbourhood(rm, tasks)
     fixed = [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
     n_tasks = len(names)

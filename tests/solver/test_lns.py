@@ -53,13 +53,17 @@ def _bks() -> dict[str, tuple[float, int]]:
         }
 
 
-@pytest.mark.parametrize("name", ["r102C15", "c103C15", "rc108C15"])
-def test_small_instances_reach_the_best_known(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "limit_s"), [("r102C15", 10), ("c103C15", 10), ("rc108C15", 10), ("rc204C15", 20)]
+)
+def test_small_instances_reach_the_best_known(name: str, limit_s: float) -> None:
     """15-customer instances at their best known (Schneider et al., proven optimal by CPLEX);
-    the solver missed r102C15 by 1.45 % before ruin and recreate. (Still missed at 10 s:
-    rc204C15 by 1.6 %, c101C10 by 3.7 %; see benchmarks/RESULTS.md.)"""
+    the solver missed r102C15 by 1.45 % before ruin and recreate, and rc204C15 (one route) by
+    0.16 % before small instances removed up to half their tasks per ruin. rc204C15 reaches it at
+    10 s too (benchmarks/RESULTS.md), with its ruin and recreate ending at 7 s of its 9 s cap: the
+    test gives it 20 s so that a slower machine cannot cut the search short."""
     inst = optimizer.load(benchmark_file("evrptw", f"{name}.txt"))
-    plan = optimizer.solve(inst, time_limit_s=10, seed=1, options=SolveOptions())
+    plan = optimizer.solve(inst, time_limit_s=limit_s, seed=1, options=SolveOptions())
     report = optimizer.validate(inst, plan)
     assert report.feasible, report.summary()
     distance, vehicles = _bks()[name]
