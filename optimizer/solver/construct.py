@@ -30,7 +30,7 @@ import numpy as np
 
 from ..model import Instance
 from . import scaling as S
-from .insertion import Insertion, inserted
+from .insertion import Insertion, counted, inserted
 from .ortools_model import (
     RoutingModel,
     Unit,
@@ -1034,14 +1034,7 @@ def minimize_routes(
 
     bound = _route_lower_bound(rm, tasks)
 
-    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
-        # The budget counts work (label steps), not calls: on wide time windows most calls run
-        # the full label pass and cost many times a call ended by the quick time-window check.
-        e = ev(k)
-        before = e.work
-        res = e.evaluate(seq)
-        evals[0] += e.work - before
-        return res
+    evaluate = counted(ev, evals)
 
     def profile(k: int, seq: list[int]) -> tuple[list[int], list[int]]:
         e = ev(k)

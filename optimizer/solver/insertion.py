@@ -163,6 +163,21 @@ class Insertion:
         return r
 
 
+def counted(ev: Callable[[int], RouteEvaluator], spent: list[int]) -> Evaluate:
+    """The evaluator's verdict on a unit's sequence, its work (label steps) added to
+    ``spent[0]``: the budgets count work, not calls, since on wide time windows most calls run
+    the full label pass and cost many times a call ended by the quick time-window check."""
+
+    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
+        e = ev(k)
+        before = e.work
+        res = e.evaluate(seq)
+        spent[0] += e.work - before
+        return res
+
+    return evaluate
+
+
 def inserted(seq: list[int], ids: list[int], p: int, q: int) -> list[int]:
     """``seq`` with task ``ids`` inserted: the first before ``seq[p]``, a second before ``seq[q]``."""
     if len(ids) == 1:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .insertion import counted
+
 if TYPE_CHECKING:
     from .construct import Built, RouteEvaluator
     from .insertion import Insertion
@@ -82,7 +84,7 @@ def ruin_recreate(
     q_max = max(2, min(30, n_tasks // 4), min(SMALL_RUIN, n_tasks // 2))
     q_min = min(q_max, max(2, n_tasks // 20))
     spent = [0]
-    evaluate = _counted(ev, spent)
+    evaluate = counted(ev, spent)
 
     def tasks_in(seq: list[int]) -> list[str]:
         return _tasks_in(task_of, seq)
@@ -195,21 +197,6 @@ def _neighbourhood(
     where = np.array([rm.nodes[tasks[t][0]].location for t in names], dtype=np.int64)
     near = np.argsort(rm.instance.distance_km[np.ix_(where, where)], axis=1, kind="stable")
     return task_of, names, near, {t: i for i, t in enumerate(names)}
-
-
-def _counted(
-    ev: Callable[[int], RouteEvaluator], spent: list[int]
-) -> Callable[[int, list[int]], tuple[int, list[int]] | None]:
-    """The evaluator's verdict on a unit's sequence, its work added to ``spent[0]``."""
-
-    def evaluate(k: int, seq: list[int]) -> tuple[int, list[int]] | None:
-        e = ev(k)
-        before = e.work
-        res = e.evaluate(seq)
-        spent[0] += e.work - before
-        return res
-
-    return evaluate
 
 
 def _tasks_in(task_of: dict[int, str], seq: list[int]) -> list[str]:
@@ -391,7 +378,7 @@ def fleet_minimise(
     task_of, names, near, index = _neighbourhood(rm, tasks)
     q_max = max(2, min(15, len(names) // 8))
     spent = [0]
-    evaluate = _counted(ev, spent)
+    evaluate = counted(ev, spent)
 
     def tasks_in(seq: list[int]) -> list[str]:
         return _tasks_in(task_of, seq)
