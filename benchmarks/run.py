@@ -5,6 +5,7 @@ Run from the project root (``benchmarks`` is not part of the installed package):
     python -m benchmarks.run --set evrptw --instances '*C5' --time-limit 5 --jobs 2
     python -m benchmarks.run --set evrptw --time-limit 5 --baseline     # textbook OR-Tools model
     python -m benchmarks.run --compare results/a.csv results/b.csv      # no solving
+    python -m benchmarks.run --pool results/seed1.csv results/seed2.csv # runs on several seeds
 
 Each instance is solved by :func:`optimizer.solve` in a worker process (one failure never stops
 the run), and the plan that comes back is validated again in this process by
@@ -173,6 +174,28 @@ class Comparison:
     wins: int
     ties: int
     losses: int
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Several runs of one set (one per seed, say): each run's summary, and per instance the gap
+    of every run. Why: on E-VRPTW R2/RC2 one instance's gap moves by 2 to 12 points between
+    seeds, so a single run cannot tell apart changes worth a few tenths of a point.
+
+    ``mean_gap_at_bks`` is the mean of the runs' means at the bks vehicle count (each over its
+    own instances); ``common_at_bks`` averages, over the instances at that count in every run,
+    each one's mean gap (the same instances in every run, so runs are comparable).
+    """
+
+    names: tuple[str, ...]
+    summaries: tuple[Summary, ...]
+    instances: tuple[str, ...]
+    gaps: dict[str, tuple[float | None, ...]]
+    at_bks: dict[str, tuple[bool, ...]]
+    mean_gap: float | None
+    mean_gap_at_bks: float | None
+    common_at_bks: float | None
+    n_common: int
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,6 +459,81 @@ def compare_markdown(cmp: Comparison, name_a: str = "A", name_b: str = "B") -> s
     return "\n".join(lines)
 
 
+def pool(runs: Sequence[Sequence[Row]], names: Sequence[str]) -> Pool:
+    """Pool several runs of one set (see :class:`Pool`); instances in the first run's order,
+    then any only the later runs have. A gap is ``None`` where a run has no valid plan."""
+    if not runs:
+        raise ValueError("no run to pool")
+    order: list[str] = []
+    for run_rows in runs:
+        order += [r.instance for r in run_rows if r.instance not in order]
+    by_run = [{r.instance: r for r in run_rows} for run_rows in runs]
+    gaps: dict[str, tuple[float | None, ...]] = {}
+    at_bks: dict[str, tuple[bool, ...]] = {}
+    for name in order:
+        rows = [b.get(name) for b in by_run]
+        gaps[name] = tuple(r.gap_pct if r is not None and r.valid else None for r in rows)
+        at_bks[name] = tuple(
+            r is not None and r.valid and r.gap_at_bks_vehicles_pct is not None for r in rows
+        )
+    summaries = tuple(summarize(run_rows) for run_rows in runs)
+    means = [s.mean_gap for s in summaries if s.mean_gap is not None]
+    at = [s.mean_gap_at_bks for s in summaries if s.mean_gap_at_bks is not None]
+    common = [n for n in order if all(at_bks[n])]
+    return Pool(
+        names=tuple(names),
+        summaries=summaries,
+        instances=tuple(order),
+        gaps=gaps,
+        at_bks=at_bks,
+        mean_gap=statistics.fmean(means) if len(means) == len(runs) else None,
+        mean_gap_at_bks=statistics.fmean(at) if len(at) == len(runs) else None,
+        common_at_bks=(
+            statistics.fmean(statistics.fmean(g for g in gaps[n] if g is not None) for n in common)
+            if common
+            else None
+        ),
+        n_common=len(common),
+    )
+
+
+def pool_markdown(p: Pool, hierarchical: bool) -> str:
+    """Per instance the gap of each run (``*``: above the bks vehicle count, where the set has
+    one), their mean and spread (largest less smallest); then each run's summary and the means."""
+    runs = range(len(p.names))
+    head = ["instance", *(f"gap % {k + 1}" for k in runs), "mean", "spread"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for name in p.instances:
+        gs = p.gaps[name]
+        known = [g for g in gs if g is not None]
+        cells = [name]
+        for k in runs:
+            mark = "*" if hierarchical and gs[k] is not None and not p.at_bks[name][k] else ""
+            cells.append(_num(gs[k], 2) + mark if gs[k] is not None else "-")
+        cells.append(_num(statistics.fmean(known), 2) if known else "-")
+        cells.append(_num(max(known) - min(known), 2) if len(known) > 1 else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    if hierarchical:
+        lines.append("`*`: not at the best-known vehicle count (out of the at-bks means)")
+    for k, (name, s) in enumerate(zip(p.names, p.summaries, strict=True), start=1):
+        text = f"run {k} ({name}): valid {s.valid}/{s.total}, mean gap {_pct(s.mean_gap)}"
+        if hierarchical:
+            text += (
+                f", vehicles <= bks {s.veh_le_bks}/{s.with_bks_vehicles}"
+                f", at the bks vehicle count {_pct(s.mean_gap_at_bks)} (n={s.at_bks})"
+            )
+        lines.append(text)
+    lines.append(f"mean over runs: mean gap {_pct(p.mean_gap)}")
+    if hierarchical:
+        lines[-1] += f", at the bks vehicle count {_pct(p.mean_gap_at_bks)}"
+        lines.append(
+            f"instances at the bks vehicle count in every run: {p.n_common}, "
+            f"mean of their mean gaps {_pct(p.common_at_bks)}"
+        )
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------------------------
 # Solving
 
@@ -635,6 +733,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare two result CSVs; no solving",
     )
     p.add_argument(
+        "--pool",
+        nargs="+",
+        type=Path,
+        metavar="CSV",
+        help="pool result CSVs of one set (one per seed, say): gaps side by side and means",
+    )
+    p.add_argument(
         "--baseline",
         action="store_true",
         help="measure the textbook OR-Tools model (SolveOptions(construct=False))",
@@ -654,6 +759,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 2
         print(compare_markdown(cmp, str(a_path), str(b_path)))
+        return 0
+    if args.pool:
+        try:
+            runs = [read_csv(path) for path in args.pool]
+            pooled = pool(runs, [str(path) for path in args.pool])
+        except (OSError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        sets = {r.set_name for run_rows in runs for r in run_rows}
+        print(pool_markdown(pooled, bool(sets & HIERARCHICAL)))
         return 0
     if args.set_name is None or args.time_limit is None:
         parser.error("--set and --time-limit are required (unless --compare)")

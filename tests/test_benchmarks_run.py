@@ -232,3 +232,41 @@ def test_end_to_end_on_two_tiny_instances(tmp_path: Path) -> None:
         assert r["status"] == "ok", r["message"]
         assert r["bks_vehicles"] == "2" and r["customers"] == "5"
         assert float(r["distance"]) > 0
+
+
+# --------------------------------------------------------------------------------------- pool
+
+
+def test_pool_runs_of_several_seeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed1 = [
+        _row("i1", vehicles=2, bks_vehicles=2, gap_pct=1.0, gap_at_bks_vehicles_pct=1.0),
+        _row("i2", vehicles=3, bks_vehicles=2, gap_pct=-4.0),  # one vehicle above the best known
+        _row("i3", vehicles=3, bks_vehicles=3, gap_pct=3.0, gap_at_bks_vehicles_pct=3.0),
+    ]
+    seed2 = [
+        _row("i1", vehicles=2, bks_vehicles=2, gap_pct=5.0, gap_at_bks_vehicles_pct=5.0),
+        _row("i2", vehicles=2, bks_vehicles=2, gap_pct=2.0, gap_at_bks_vehicles_pct=2.0),
+        _row("i3", valid=False, status="error"),
+    ]
+    p = bench.pool([seed1, seed2], ["s1.csv", "s2.csv"])
+    assert p.instances == ("i1", "i2", "i3")
+    assert p.gaps["i3"] == (3.0, None)
+    assert p.at_bks["i2"] == (False, True)
+    # Run means: (1 + 3) / 2 = 2 and (5 + 2) / 2 = 3.5 at the bks count -> 2.75.
+    assert p.mean_gap_at_bks == pytest.approx(2.75)
+    assert p.mean_gap == pytest.approx((0.0 + 3.5) / 2)  # all valid plans: (1 - 4 + 3) / 3, 7 / 2
+    # Only i1 is at the bks count in both runs: its mean gap (1 + 5) / 2.
+    assert (p.n_common, p.common_at_bks) == (1, pytest.approx(3.0))
+    text = bench.pool_markdown(p, hierarchical=True)
+    assert "| i1 | 1.00 | 5.00 | 3.00 | 4.00 |" in text
+    assert "| i2 | -4.00* | 2.00 | -1.00 | 6.00 |" in text
+    assert "| i3 | 3.00 | - | 3.00 | - |" in text
+    assert "mean over runs: mean gap 1.75 %, at the bks vehicle count 2.75 %" in text
+    # The command line reads the CSVs; an unreadable one is a usage error.
+    paths = [tmp_path / "s1.csv", tmp_path / "s2.csv"]
+    bench.write_csv(seed1, paths[0])
+    bench.write_csv(seed2, paths[1])
+    assert bench.main(["--pool", *map(str, paths)]) == 0
+    assert "instances at the bks vehicle count in every run: 1" in capsys.readouterr().out
+    (tmp_path / "bad.csv").write_text("x,y\n1,2\n")
+    assert bench.main(["--pool", str(paths[0]), str(tmp_path / "bad.csv")]) == 2
