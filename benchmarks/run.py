@@ -498,7 +498,7 @@ def pool(runs: Sequence[Sequence[Row]], names: Sequence[str]) -> Pool:
 
 
 def pool_markdown(p: Pool, hierarchical: bool) -> str:
-    """Per instance the gap of each run (``*``: above the bks vehicle count, where the set has
+    """Per instance the gap of each run (``*``: not at the bks vehicle count, where the set has
     one), their mean and spread (largest less smallest); then each run's summary and the means."""
     runs = range(len(p.names))
     head = ["instance", *(f"gap % {k + 1}" for k in runs), "mean", "spread"]
@@ -768,6 +768,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 2
         sets = {r.set_name for run_rows in runs for r in run_rows}
+        if len(sets) > 1:
+            print(f"error: --pool takes runs of one set, got {sorted(sets)}", file=sys.stderr)
+            return 2
         print(pool_markdown(pooled, bool(sets & HIERARCHICAL)))
         return 0
     if args.set_name is None or args.time_limit is None:

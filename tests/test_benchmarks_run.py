@@ -270,3 +270,8 @@ def test_pool_runs_of_several_seeds(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "instances at the bks vehicle count in every run: 1" in capsys.readouterr().out
     (tmp_path / "bad.csv").write_text("x,y\n1,2\n")
     assert bench.main(["--pool", str(paths[0]), str(tmp_path / "bad.csv")]) == 2
+    # Runs of two sets are not pooled.
+    other = tmp_path / "cec.csv"
+    bench.write_csv([_row("i1", set_name="cec2020", gap_pct=1.0)], other)
+    assert bench.main(["--pool", str(paths[0]), str(other)]) == 2
+    assert "runs of one set" in capsys.readouterr().err
