@@ -16,7 +16,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, OptimizerError
+from .errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    OptimizerError,
+    check_output_folders,
+)
 
 app = typer.Typer(
     name="optimizer",
@@ -131,6 +137,7 @@ def solve(
             f"error: --out-format: must be one of native, evrptw-sol, got {out_format!r}", err=True
         )
         raise typer.Exit(EXIT_BAD_INPUT)
+    check_output_folders({"--out": out})
     inst = load(instance, format)
     plan = run_solver(inst, time_limit_s=time_limit, seed=seed, progress=not quiet)
     typer.echo(run_validation(inst, plan).summary())
@@ -171,6 +178,7 @@ def generate(
     from .formats.native import instance_to_dict
     from .generate import generate as make
 
+    check_output_folders({"--out": out})
     inst = make(jobs, seed, stations=stations, peak_to_valley=peak_to_valley, radius_km=radius_km)
     text = json.dumps(instance_to_dict(inst), indent=1) + "\n"
     if out is None:
@@ -193,6 +201,7 @@ def convert(
     """Convert any supported instance format to native JSON (to inspect or edit it)."""
     from .formats import load, save
 
+    check_output_folders({"--out": out})
     save(load(instance, format), out)
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue
+from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
 
 FormatOpt = Annotated[
     str | None,
@@ -30,17 +30,6 @@ FormatOpt = Annotated[
 def _non_negative(name: str, value: float) -> None:
     if not (math.isfinite(value) and value >= 0):
         raise InputError(Issue(name, "must be a number >= 0", value))
-
-
-def _writable(outputs: dict[str, Path | None]) -> None:
-    """Every output's folder exists: say so before minutes of solving, not after."""
-    issues = [
-        Issue(option, "names a folder that does not exist", str(path))
-        for option, path in outputs.items()
-        if path is not None and not path.resolve().parent.is_dir()
-    ]
-    if issues:
-        raise InputError(issues)
 
 
 def report(
@@ -81,7 +70,7 @@ def report(
     from .report.text import render
 
     _non_negative("--baseline-time-limit", baseline_time_limit)
-    _writable({"--json": json_out, "--html": html_out, "--png": png_out})
+    check_output_folders({"--json": json_out, "--html": html_out, "--png": png_out})
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
     if sol.instance and sol.instance != inst.name:
@@ -143,7 +132,7 @@ def pareto(
     if points < 1:
         raise InputError(Issue("--points", "must be an integer >= 1", points))
     _non_negative("--time-limit", time_limit)
-    _writable({"--json": json_out, "--png": png_out})
+    check_output_folders({"--json": json_out, "--png": png_out})
     if max_solves is not None and max_solves < 1:
         raise InputError(Issue("--max-solves", "must be an integer >= 1", max_solves))
     inst = load(instance, format)

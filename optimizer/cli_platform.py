@@ -108,7 +108,7 @@ def serve(
     try:  # open the job database now: a bad path is one line here, not a traceback at start-up
         JobStore(db).close()
     except (sqlite3.Error, RuntimeError) as e:
-        raise InputError(Issue("--db", f"cannot open the job database: {e}", str(db))) from None
+        raise InputError(Issue("--db", f"cannot open the job database: {e}", db)) from None
     typer.echo(
         f"optimizer service on http://{host}:{port} ({workers} worker(s), jobs in {db},"
         f" API key {'required' if config.api_key else 'not required'})",

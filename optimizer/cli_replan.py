@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue
+from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
 
 
 def replan_command(
@@ -52,6 +52,7 @@ def replan_command(
     from .formats import load, load_solution, save, save_solution
     from .replan import parse_events, replan
 
+    check_output_folders({"--out": out, "--out-instance": out_instance})
     inst = load(instance, format)
     old = load_solution(plan, inst)
     try:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import InputError, Issue
+from .errors import InputError, Issue, check_output_folders
 
 
 def roads(
@@ -35,6 +35,7 @@ def roads(
     from .formats.native import read_instance
     from .roads import RoadNetwork, road_matrices
 
+    check_output_folders({"--out": out})
     try:
         data = json.loads(instance.read_text("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 
 #: Exit status of the CLI for each outcome. ``validate`` uses 1 for "read fine, plan infeasible".
@@ -17,7 +18,12 @@ EXIT_BAD_INPUT = 2
 
 
 def _show(value: Any) -> str:
-    """Render an offending value briefly: a user needs to recognise it, not read a dump."""
+    """Render an offending value briefly: a user needs to recognise it, not read a dump.
+
+    A path is shown whole: cut short, it hides the very folder or file name the user must fix.
+    """
+    if isinstance(value, PurePath):
+        return repr(str(value))
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -124,3 +130,28 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+def _first_missing_folder(path: Path) -> Path | None:
+    """The outermost folder on ``path``'s way that does not exist (None when its folder does)."""
+    folder = path.resolve().parent
+    if folder.is_dir():
+        return None
+    while folder.parent != folder and not folder.parent.is_dir():
+        folder = folder.parent
+    return folder
+
+
+def check_output_folders(outputs: dict[str, Path | None]) -> None:
+    """Raise :class:`InputError` naming each output option whose folder does not exist.
+
+    Why before the work: a command that solves for minutes and then cannot write its result has
+    wasted the minutes. The first missing folder is named whole, so the user sees what to create.
+    """
+    issues = [
+        Issue(option, "names a folder that does not exist", missing)
+        for option, path in outputs.items()
+        if path is not None and (missing := _first_missing_folder(path)) is not None
+    ]
+    if issues:
+        raise InputError(issues)

@@ -83,6 +83,26 @@ def test_solve_writes_a_valid_plan(tmp_path: Path) -> None:
     assert check.exit_code == 0, check.output
 
 
+def test_commands_refuse_a_missing_output_folder_before_working(tmp_path: Path) -> None:
+    """A plan solved for minutes and then not written is lost work: the folder is checked first,
+    and the missing folder is named whole however long the path."""
+    missing = tmp_path / ("not-made-" + "y" * 90)
+    target = str(missing / "inner" / "out.json")
+    small = str(INSTANCES / "city-day-small.json")
+    for args in (
+        ["solve", small, "-t", "60", "-q", "--out", target],
+        ["generate", "--jobs", "20", "--out", target],
+        ["convert", small, "--out", target],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+        assert f"--out: names a folder that does not exist, got {str(missing.resolve())!r}" in (
+            result.output
+        )
+    assert not missing.exists()
+
+
 def test_schema_command() -> None:
     result = runner.invoke(app, ["schema", "solution"])
     assert result.exit_code == 0

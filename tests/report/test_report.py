@@ -146,7 +146,10 @@ def test_cli_report_on_a_broken_plan_warns_and_exits_1(files: tuple[Path, Path])
 
 def test_cli_report_checks_output_folders_first(files: tuple[Path, Path], tmp_path: Path) -> None:
     inst, plan = files
-    bad = tmp_path / "no-such-folder" / "r.html"
+    # Deep and long on purpose: the message must name the missing folder whole, however long the
+    # path (CI's temporary folders are longer than a developer's).
+    missing = tmp_path / ("no-such-folder-" + "x" * 80)
+    bad = missing / "deeper" / "r.html"
     result = runner.invoke(app, ["report", str(inst), str(plan), "--html", str(bad)])
     assert result.exit_code == 2
-    assert "--html" in result.output and "no-such-folder" in result.output
+    assert "--html" in result.output and repr(str(missing.resolve())) in result.output
