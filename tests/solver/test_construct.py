@@ -8,8 +8,9 @@ import pytest
 
 import optimizer
 from optimizer.solver import scaling as S
-from optimizer.solver.construct import RouteEvaluator, construct, release
+from optimizer.solver.construct import Built, RouteEvaluator, construct, minimize_routes, release
 from optimizer.solver.driver import _default_copies
+from optimizer.solver.insertion import Insertion
 from optimizer.solver.ortools_model import ModelOptions, build
 from tests.conftest import benchmark_file
 
@@ -28,6 +29,37 @@ def test_route_minimisation_removes_routes_and_keeps_every_task() -> None:
         for k, seq in minimised.tasks.items():
             res = RouteEvaluator(rm, k).evaluate(seq)
             assert res is not None and res[0] == minimised.cost[k]
+    finally:
+        release(rm)
+
+
+def test_route_minimisation_hands_back_the_plan_before_its_last_removal() -> None:
+    """Fleet minimisation redoes the ejection search's last removal from the plan before it
+    (see ``construct``): that plan must serve every task on feasible routes, one route more."""
+    inst = optimizer.load(benchmark_file("evrptw", "r101_21.txt"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    evaluators: dict[int, RouteEvaluator] = {}
+
+    def ev(k: int) -> RouteEvaluator:
+        return evaluators.setdefault(k, RouteEvaluator(rm, k))
+
+    try:
+        built = construct(rm, order_seed=1, rm_work=0)
+        start = len(built.tasks)
+        tasks = dict(rm.task_nodes)
+        before_last: list[Built] = []
+        rng = np.random.default_rng(1)
+        minimize_routes(
+            rm, built, ev, tasks, Insertion(rm, ev, tasks), 300_000, rng, before_last=before_last
+        )
+        assert len(built.tasks) < start and len(before_last) == 1
+        previous = before_last[0]
+        assert len(previous.tasks) == len(built.tasks) + 1
+        served = sorted(n for seq in previous.tasks.values() for n in seq)
+        assert served == sorted(n for ids in tasks.values() for n in ids)
+        for k, seq in previous.tasks.items():
+            res = RouteEvaluator(rm, k).evaluate(seq)
+            assert res is not None and res[0] == previous.cost[k] and res[1] == previous.routes[k]
     finally:
         release(rm)
 
