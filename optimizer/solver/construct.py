@@ -752,6 +752,10 @@ class Built:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+#: Mean tasks per route from which fleet minimisation redoes the ejection search's last removal.
+LONG_ROUTE_TASKS = 20
+
+
 def construct(
     rm: RoutingModel,
     *,
@@ -920,14 +924,21 @@ def construct(
         # least two fifths of what is left.
         now = time.monotonic()
         fleet_deadline = now + 0.6 * (deadline - now) if deadline < math.inf else math.inf
-        # The ejection search's last removal squeezes a route's tasks into a packed plan that
-        # ruin and recreate (which never opens a route on a fewest-vehicles objective) walks out
-        # of slowly; fleet minimisation's bank spreads them with far less distortion. So fleet
-        # minimisation starts from the plan before that last removal and redoes it, and the
-        # cheaper of its plan and the ejection search's is kept (fewest routes first). On E-VRPTW
-        # R2/RC2 (15 instances x 2 seeds, 60 s) the mean gap went 3.13 % -> 2.58 %: r201 seed 1
-        # 14.7 % -> 3.7 %, r206 seed 2 3.3 % -> -0.1 %.
-        start = before_last[0] if before_last else built
+        # Where routes are long, the ejection search's last removal squeezes a whole route's
+        # tasks (20 to 35) into two to four others: a packed plan that ruin and recreate (which
+        # never opens a route on a fewest-vehicles objective) walks out of slowly. Fleet
+        # minimisation's bank spreads them with far less distortion, so there it starts from the
+        # plan before that last removal and redoes it, and the cheaper of its plan and the
+        # ejection search's is kept (fewest routes first). On E-VRPTW R2/RC2 (15 instances x 2
+        # seeds, 60 s) the mean gap went 3.13 % -> 2.58 % (r201 seed 1 14.7 % -> 3.7 %). Not on
+        # short routes: on R1/C1 (10-18 routes of 5-10 tasks) the redo cost the budget that
+        # takes the next route away (c109 and r106 one vehicle more) and distance too (c106,
+        # c107, r103 3-4 points worse), the last removal there spreading few tasks over many
+        # routes.
+        long_routes = bool(before_last) and len(tasks) >= LONG_ROUTE_TASKS * (
+            len(before_last[0].tasks) - 1
+        )
+        start = before_last[0] if long_routes else built
         routes_before = len(built.tasks)
         built.stats.update(
             fleet_minimise(
