@@ -918,7 +918,7 @@ def construct(
             built.stats["route_min_capped"] = 1
         built.seconds["route_min_s"] = round(time.monotonic() - now, 3)
     if fleet_work > 0 and not built.unassigned:
-        from .lns import fleet_minimise
+        from .lns import fixed_costs, fleet_minimise
 
         # The same safety cap as route minimisation's: ruin and recreate and OR-Tools keep at
         # least two fifths of what is left.
@@ -954,7 +954,7 @@ def construct(
             )
         )
         if start is not built:
-            fixed = [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
+            fixed = fixed_costs(rm)
 
             def value(b: Built) -> tuple[int, int]:
                 return len(b.tasks), sum(b.cost[k] + fixed[k] for k in b.tasks)

@@ -77,7 +77,7 @@ def ruin_recreate(
             "lns_capped": 0,
         }
     task_of, names, near, index = _neighbourhood(rm, tasks)
-    fixed = [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
+    fixed = fixed_costs(rm)
     n_tasks = len(names)
     # Up to a quarter of the tasks, at most 30; on small instances up to half, at most
     # ``SMALL_RUIN`` (see there).
@@ -197,6 +197,11 @@ def _neighbourhood(
     where = np.array([rm.nodes[tasks[t][0]].location for t in names], dtype=np.int64)
     near = np.argsort(rm.instance.distance_km[np.ix_(where, where)], axis=1, kind="stable")
     return task_of, names, near, {t: i for i, t in enumerate(names)}
+
+
+def fixed_costs(rm: RoutingModel) -> list[int]:
+    """Each unit's fixed cost in the model's scaled money: what using it adds to a plan."""
+    return [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
 
 
 def _tasks_in(task_of: dict[int, str], seq: list[int]) -> list[str]:
@@ -384,7 +389,7 @@ def fleet_minimise(
         return _tasks_in(task_of, seq)
 
     absent: dict[str, int] = dict.fromkeys(names, 0)
-    fixed = [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
+    fixed = fixed_costs(rm)
 
     def drop_route(
         seqs: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int]
