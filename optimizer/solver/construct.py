@@ -754,9 +754,6 @@ class Built:
 
 #: Mean tasks per route from which fleet minimisation redoes the ejection search's last removal.
 LONG_ROUTE_TASKS = 20
-#: Ruin-and-recreate walks from the same start where routes are that long (see
-#: :func:`_best_of_walks`).
-LONG_ROUTE_WALKS = 2
 
 
 def construct(
@@ -768,6 +765,7 @@ def construct(
     rm_work: int = 0,
     fleet_work: int = 0,
     lns_work: int = 0,
+    lns_walks: int = 1,
     deadline: float = math.inf,
 ) -> Built:
     """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
@@ -778,6 +776,8 @@ def construct(
     ``fleet_work`` that of fleet minimisation after it (:func:`.lns.fleet_minimise`; what it
     leaves goes to the next) and ``lns_work`` that of the ruin-and-recreate improvement last
     (:mod:`.lns`). All are counts, not seconds, so the result does not depend on the machine.
+    Where routes hold ``LONG_ROUTE_TASKS`` tasks or more, ruin and recreate walks ``lns_walks``
+    times from the same start, each walk with the whole ``lns_work`` (:func:`_best_of_walks`).
 
     ``initial`` seeds the plan with task sequences per unit (PyVRP's plan without batteries, see
     :func:`.hgs.battery_relaxed`): each keeps its order, the evaluator places its stations, and a
@@ -864,8 +864,9 @@ def construct(
     def fill() -> None:
         """Open routes on free units and fill each by cheapest insertion."""
         while unserved and free_units:
-            # Seed: the farthest task, earliest due first among equals (hard to fit later).
-            ordered = sorted(unserved, key=lambda t: (-far(t), due(t)))
+            # Seed: the farthest task, earliest due first among equals (hard to fit later), then
+            # the seeded tie key: a set's order of strings changes with each process's hash seed.
+            ordered = sorted(unserved, key=lambda t: (-far(t), due(t), tie[t]))
             opened = False
             for k in list(free_units):
                 for tid in ordered:
@@ -977,9 +978,9 @@ def construct(
         from .lns import ruin_recreate
 
         now = time.monotonic()
-        if len(tasks) >= LONG_ROUTE_TASKS * len(built.tasks):
+        if lns_walks > 1 and len(tasks) >= LONG_ROUTE_TASKS * len(built.tasks):
             built.stats.update(
-                _best_of_walks(rm, built, ev, tasks, ins, lns_work, rng, deadline, LONG_ROUTE_WALKS)
+                _best_of_walks(rm, built, ev, tasks, ins, lns_work, rng, deadline, lns_walks)
             )
         else:
             built.stats.update(ruin_recreate(rm, built, ev, tasks, ins, lns_work, rng, deadline))

@@ -166,3 +166,21 @@ def test_station_stops_that_charge_nothing_are_dropped() -> None:
     ]
     assert idle == []
     assert after.totals.cost["total"] < before.totals.cost["total"]
+
+
+def test_long_routes_walk_twice_where_routes_cost() -> None:
+    """c201_21 (fewest vehicles, 4 routes of 25 customers at its best known) gets two
+    ruin-and-recreate walks; ``long_route_walks=1`` gives the single walk. Both plans are valid
+    and at the best-known vehicle count, within 1 % of its best-known distance (645.16)."""
+    inst = optimizer.load(benchmark_file("evrptw", "c201_21.txt"))
+    distance, vehicles = _bks("c201_21")
+    two = optimizer.solve(inst, time_limit_s=5, seed=1)
+    one = optimizer.solve(inst, time_limit_s=5, seed=1, options=SolveOptions(long_route_walks=1))
+    assert two.meta["lns_walks"] == 2 and "lns_walks" not in one.meta
+    # The first walk is the single walk (a slow machine's wall-clock cap may cut the second).
+    assert two.meta["lns_iterations"] >= one.meta["lns_iterations"]
+    for plan in (two, one):
+        report = optimizer.validate(inst, plan)
+        assert report.feasible, report.summary()
+        assert report.totals.vehicles_used == vehicles
+        assert distance - 0.006 <= report.totals.distance_km <= 1.01 * distance
