@@ -375,7 +375,15 @@ def _solve_decomposed(
             on_progress(time.monotonic() - started, cost[0], vehicles[0])
 
     try:
-        joined, info = solve_in_parts(instance, parts, budget_s, solve_part, on_part)
+        joined, info = solve_in_parts(
+            instance,
+            parts,
+            budget_s,
+            solve_part,
+            on_part,
+            # Wall-clock solves only (see solve_in_parts): the parts' budgets stay fixed otherwise.
+            deadline=None if opts.deterministic else started + budget_s,
+        )
     except PartFailed as exc:
         raise InfeasibleError(
             {"*": f"the decomposed search found no plan ({exc}); try a longer --time-limit"}

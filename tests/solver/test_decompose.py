@@ -3,6 +3,7 @@ travel figures, and a plan solved in parts is valid as a whole."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import replace
 
@@ -10,9 +11,11 @@ import numpy as np
 import pytest
 
 import optimizer
+from optimizer.errors import OptimizerError
 from optimizer.generate import generate
+from optimizer.solution import Solution
 from optimizer.solver import SolveOptions
-from optimizer.solver.decompose import Part, restrict, split
+from optimizer.solver.decompose import Part, PartFailed, SolveFn, restrict, solve_in_parts, split
 from tests.conftest import benchmark_file
 
 
@@ -97,3 +100,44 @@ def test_parts_on_an_evrptw_instance_against_the_best_known() -> None:
     assert plan.meta["parts"] == 4
     assert report.totals.distance_km is not None
     assert report.totals.distance_km < 1.5 * 1445.94
+
+
+def _failing_on(bad: frozenset[str], calls: list[tuple[float, float]], nap: bool) -> SolveFn:
+    """A part solver that serves any part without a job of ``bad`` (with no routes: the join is
+    not under test) and fails the others, taking its whole limit when ``nap`` (as a wall-clock
+    search does). ``calls`` gets each call's limit and start time."""
+
+    def solve_part(sub: optimizer.Instance, limit_s: float) -> Solution:
+        calls.append((limit_s, time.monotonic()))
+        if not bad & {j.id for j in sub.jobs}:
+            return Solution(instance=sub.name, routes=())
+        if nap:
+            time.sleep(limit_s)
+        raise OptimizerError("no plan")
+
+    return solve_part
+
+
+def test_retries_and_merges_of_failing_parts_stay_within_the_deadline(
+    city: optimizer.Instance,
+) -> None:
+    """Every retry and merge gets a whole share again: without a deadline the shares of a part
+    that keeps failing add up past the limit (the textbook model took 162 s at 60 s on CEC-2020
+    X-n573). With one, no attempt runs past it and the failure names the time limit."""
+    parts = split(city, 15)
+    assert len(parts) >= 4
+    bad = frozenset(parts[-2].jobs)  # merges go back through most parts before failing
+    limit_s = 0.6
+
+    shares: list[tuple[float, float]] = []
+    with pytest.raises(PartFailed):
+        solve_in_parts(city, parts, limit_s, _failing_on(bad, shares, nap=False))
+    assert sum(share for share, _ in shares) > 2 * limit_s  # what the deadline prevents
+
+    given: list[tuple[float, float]] = []
+    deadline = time.monotonic() + limit_s
+    with pytest.raises(PartFailed, match="time limit ran out"):
+        solve_in_parts(city, parts, limit_s, _failing_on(bad, given, nap=True), deadline=deadline)
+    # Each limit is the time left when it was set; restricting the instance comes in between.
+    assert all(limit <= deadline - at + 0.05 for limit, at in given)
+    assert all(g <= s + 1e-9 for (g, _), (s, _) in zip(given, shares, strict=False))
