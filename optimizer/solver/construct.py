@@ -751,6 +751,11 @@ class Built:
     #: Wall-clock seconds per phase (kept apart from ``stats``, which repeat exactly).
     seconds: dict[str, float] = field(default_factory=dict)
 
+    def total_cost(self, fixed: Sequence[int]) -> int:
+        """Routing cost plus each used unit's fixed cost (``lns.fixed_costs``): the measure the
+        searches compare plans by (on fewest vehicles the fixed cost outweighs any distance)."""
+        return sum(self.cost[k] + fixed[k] for k in self.tasks)
+
 
 #: Mean tasks per route from which fleet minimisation redoes the ejection search's last removal.
 LONG_ROUTE_TASKS = 20
@@ -961,7 +966,7 @@ def construct(
             fixed = fixed_costs(rm)
 
             def value(b: Built) -> tuple[int, int]:
-                return len(b.tasks), sum(b.cost[k] + fixed[k] for k in b.tasks)
+                return len(b.tasks), b.total_cost(fixed)
 
             redone = value(start) < value(built)
             built.stats["fleet_from_before_last"] = int(redone)
@@ -1024,7 +1029,7 @@ def _best_of_walks(
         # Ruin and recreate's own measure: where a vehicle's fixed cost outweighs any distance
         # (fewest vehicles) it orders plans by routes, then cost; with small fixed costs a walk
         # may open a route that pays for itself.
-        value = sum(built.cost[k] + fixed[k] for k in built.tasks)
+        value = built.total_cost(fixed)
         if kept is None or value < kept[0]:
             kept = (value, built.routes, built.tasks, built.cost)
     assert kept is not None

@@ -449,9 +449,7 @@ def fleet_minimise(
             cur_seqs, cur_plans, cur_costs, bank = seqs, plans, costs, new_bank
         if not bank:
             used = [k for k, sq in cur_seqs.items() if sq]
-            if sum(cur_costs[k] + fixed[k] for k in used) >= sum(
-                built.cost[k] + fixed[k] for k in built.tasks
-            ):
+            if sum(cur_costs[k] + fixed[k] for k in used) >= built.total_cost(fixed):
                 # A route fewer that costs more than it saves (fixed costs on a cost objective;
                 # on fewest vehicles the fixed cost outweighs any distance): keep the plan.
                 break
