@@ -65,6 +65,13 @@ class _Site:
     open_from: int
     close_at: int
     windows: tuple[tuple[int, int], ...]
+    #: The same cuts unfolded, (a, c, b): a charge from ``e1`` up to level ``L`` takes the max over
+    #: cuts of ceil((a * L + c - b * e1) / 1e6) (``RouteEvaluator.charge_time``); empty when
+    #: instant.
+    lines: tuple[tuple[int, int, int], ...] = ()
+    #: Levels (scaled usable energy) worth stopping a partial charge at, ascending: where the
+    #: charging curve slows down (a concave curve's breakpoints), below the full battery.
+    breaks: tuple[int, ...] = ()
 
 
 #: A label: (cost, departure time, minus the usable energy on departure, the label before it, the
@@ -93,7 +100,24 @@ class RouteEvaluator:
         self.T = _time_matrix(rm, t.speed_factor)
         per_km = _objective_weights(inst, t)[0]
         per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
-        self.C = _cost_matrix(rm, per_km, per)
+        #: The time price (scaled money per scaled time unit) of this unit's route duration where
+        #: the objective prices hours (the per-hour cost, or on EVRP-NL the time itself): a route's
+        #: cost is its distance cost plus ``span_coef`` x (return - departure), as in OR-Tools'
+        #: span cost. 0 otherwise.
+        self.span_coef = (
+            S.span_cost_per_time(_objective_weights(inst, t)[1])
+            if inst.objective.kind == "cost"
+            else 0
+        )
+        #: Distance cost per arc (what the label pass sums), and the estimate that insertion
+        #: ranks positions and stations by: the distance cost plus the priced driving time, so
+        #: that a time objective (EVRP-NL prices nothing per km) is not flat to the search.
+        self.Cd = _cost_matrix(rm, per_km, per)
+        self.C = (
+            _priced_matrix(rm, per_km, per, t.speed_factor, self.span_coef)
+            if self.span_coef
+            else self.Cd
+        )
         self.E = _energy_matrix(rm, t.full_rate_per_km) if self.electric else None
         shift = inst.shift_of(un.vehicle)
         sd = inst.depot_by_id[un.vehicle.start_depot]
@@ -108,6 +132,11 @@ class RouteEvaluator:
         self.cap_e = (
             S.down((t.battery_kwh or 0.0) - t.reserve_kwh, S.ENERGY_PER_KWH) if self.electric else 0
         )
+        #: Whether a charger visit may stop short of a full battery (the instance's rules allow
+        #: it and charging takes time, so that a shorter charge can pay).
+        self.partial = (
+            self.electric and not inst.rules.full_recharge and not inst.rules.instant_charging
+        )
         self.e0 = (
             max(
                 0,
@@ -120,6 +149,7 @@ class RouteEvaluator:
             else 0
         )
         self._leg_cache: dict[tuple[int, int], list[_Leg]] = {}
+        self._nearest_site: dict[int, int] = {}
         self._memo: dict[tuple[int, ...], tuple[int, list[int]] | None] = {}
         #: Work done so far, in label steps (one stop reached from one label): a machine-free
         #: measure of evaluation time, for budgets that must give the same result everywhere.
@@ -190,10 +220,31 @@ class RouteEvaluator:
                 copies = rm.station_nodes.get((st.id, cls))
                 if not copies or not t.can_use(st.kind):
                     continue
-                cuts = (
-                    ()
+                raw = (
+                    []
                     if inst.rules.instant_charging or st.kind == "swap"
-                    else tuple((a * self.cap_e + c, b) for a, b, c in _charge_time_cuts(st, *key))
+                    else _charge_time_cuts(st, *key)
+                )
+                cuts = tuple((a * self.cap_e + c, b) for a, b, c in raw)
+                breaks = (
+                    tuple(
+                        sorted(
+                            {
+                                lv
+                                for seg in st.curve[:-1]
+                                if 0
+                                < (
+                                    lv := S.down(
+                                        seg.up_to_soc * (t.battery_kwh or 0.0) - t.reserve_kwh,
+                                        S.ENERGY_PER_KWH,
+                                    )
+                                )
+                                < self.cap_e
+                            }
+                        )
+                    )
+                    if self.partial and st.kind == "charger"
+                    else ()
                 )
                 wins = tuple(
                     (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
@@ -210,6 +261,8 @@ class RouteEvaluator:
                         open_from=wins[0][0] if wins else 0,
                         close_at=wins[-1][1] if wins else S.INFINITE,
                         windows=wins,
+                        lines=tuple((a, c, b) for a, b, c in raw),
+                        breaks=breaks,
                     )
                 )
 
@@ -243,10 +296,28 @@ class RouteEvaluator:
                 return arrival if arrival > lo else lo
         return None
 
-    def _charge(self, site: _Site, arrival: int, energy: int) -> int | None:
-        """Departure time from a station reached at ``arrival`` with ``energy``, filling up."""
+    def charge_time(self, site: _Site, energy: int, level: int) -> int:
+        """Scaled minutes to charge from ``energy`` up to ``level`` (both scaled usable energy)
+        at ``site``, by the model's integer cuts, so that the evaluator and OR-Tools agree on
+        every charge; a swap takes its fixed time whatever the level."""
+        if site.swap:
+            return site.swap_t
+        need = 0
+        for a, c, b in site.lines:
+            x = -((b * energy - a * level - c) // 1_000_000)
+            if x > need:
+                need = x
+        return need
+
+    def _charge(
+        self, site: _Site, arrival: int, energy: int, level: int | None = None
+    ) -> int | None:
+        """Departure time from a station reached at ``arrival`` with ``energy``, charging up to
+        ``level`` (None: filling up), or None when no opening fits the charge."""
         if site.swap:
             need = site.swap_t
+        elif level is not None:
+            need = self.charge_time(site, energy, level)
         else:
             # The same integer cuts as the model, so that both agree on every charge.
             need = 0
@@ -335,10 +406,13 @@ class RouteEvaluator:
         the vehicle later (the time matrix obeys the triangle inequality), so no label can succeed
         and the label-setting pass is skipped. Most rejected insertions end here, cheaply.
         """
-        T, C, E = self.T, self.C, self.E
+        T, C, E = self.T, self.Cd, self.E
         nodes = self.rm.nodes
         self.work += len(seq) + 1
         t, e, cost, prev = self.t0, self.e0, 0, self.start_loc
+        # Waiting so far and the forward time slack (Savelsbergh): how much later the vehicle
+        # could leave the depot and still keep every window, the waiting absorbing the delay.
+        wait, slack = 0, S.INFINITE
         # Also a bound with charging: arriving at a stop with the battery in deficit (driven
         # direct) means that much was charged before, at no less than ``charge_lb`` time per
         # unit, on top of the driving and service so far (waiting may absorb it, so none is
@@ -349,9 +423,16 @@ class RouteEvaluator:
             loc = nodes[i].location
             if E is not None:
                 e -= E[prev][loc]
-            start = self._serve(i, t + T[prev][loc])
+            arr = t + T[prev][loc]
+            start = self._serve(i, arr)
             if start is None:
                 return False
+            if start > arr:
+                wait += start - arr
+            if windows[i]:
+                hi = next(h for lo, h in windows[i] if start <= h)
+                if wait + hi - start < slack:
+                    slack = wait + hi - start
             nowait += T[prev][loc]
             if (
                 e < 0
@@ -366,7 +447,9 @@ class RouteEvaluator:
             prev = loc
         loc = self.end_loc
         t += T[prev][loc]
-        if t > self.t_end or (self.max_span is not None and t - self.t0 > self.max_span):
+        # Leaving later by up to the waiting (within the slack) shortens the route by as much.
+        span = t - self.t0 - min(wait, slack)
+        if t > self.t_end or (self.max_span is not None and span > self.max_span):
             return False
         if slope and E is not None:
             deficit = E[prev][loc] - e
@@ -375,7 +458,7 @@ class RouteEvaluator:
         # Energy: the battery only drains on a direct route, so the end level is the minimum.
         if E is not None and e - E[prev][loc] < 0:
             return True
-        return cost + C[prev][loc], list(seq)
+        return cost + C[prev][loc] + self.span_coef * span, list(seq)
 
     def profile(self, seq: Sequence[int]) -> tuple[list[int], list[int]]:
         """Departure times and latest service starts along ``seq`` driven direct (no station).
@@ -555,7 +638,7 @@ class RouteEvaluator:
                 load_v += sv[i]
                 if load_v > cap_v:
                     return None
-        T, C, E = self.T, self.C, self.E
+        T, C, E = self.T, self.Cd, self.E
         fast = self._direct(seq)
         if not isinstance(fast, bool):
             return fast
@@ -575,6 +658,10 @@ class RouteEvaluator:
         # branch (same verdicts on 48,000 replayed E-VRPTW sequences; rc202 11 % faster).
         enough = self._energy_to_end(seq)
         serve, charge, t_end = self._serve, self._charge, self.t_end
+        # A label's cost holds the priced time since the shift start (``tc`` per unit), so that
+        # labels rank by what the objective says; the departure's float is taken off at the end.
+        tc, t_start = self.span_coef, self.t0
+        partial = self.partial
         for x, i in enumerate(targets):
             if i == -1:
                 loc, node = self.end_loc, None
@@ -609,7 +696,15 @@ class RouteEvaluator:
                     else:
                         start = None if arr > hi else arr if arr > lo else lo
                     if start is not None and start <= bound:
-                        new.append((cost0 + c_direct, start + service, -e2, lab, None))
+                        new.append(
+                            (
+                                cost0 + c_direct + tc * (start + service - t0),
+                                start + service,
+                                -e2,
+                                lab,
+                                None,
+                            )
+                        )
                 if e0 >= full:
                     self.work -= branches  # counted above, not made
                     continue
@@ -642,7 +737,31 @@ class RouteEvaluator:
                         start = None if arr > hi else arr if arr > lo else lo
                     if start is None or start > bound:
                         continue
-                    new.append((cost0 + c_detour, start + service, -e3, lab, site))
+                    new.append(
+                        (
+                            cost0 + c_detour + tc * (start + service - t0),
+                            start + service,
+                            -e3,
+                            lab,
+                            site,
+                        )
+                    )
+                    if partial and not site.swap:
+                        self._partial_charges(
+                            new,
+                            lab,
+                            site,
+                            e1,
+                            at_site,
+                            t_out,
+                            c_detour,
+                            node,
+                            prev_loc,
+                            full,
+                            x == len(targets) - 1,
+                            service,
+                            bound,
+                        )
                     tried += 1
                     if tried >= STATION_OPTIONS:
                         break
@@ -651,27 +770,153 @@ class RouteEvaluator:
             labels = _pareto(new)
             prev_loc = loc
         best: _Label | None = None
+        best_cost = 0
+        chain: list[_Label] = []
         for lab in labels:
-            if self.max_span is not None and lab[1] - self.t0 > self.max_span:
+            cost, span = lab[0], lab[1] - t_start
+            if tc or (self.max_span is not None and span > self.max_span):
+                # Leaving later by the waiting the windows let it absorb: a shorter route, and
+                # cheaper where hours are priced (the validator times it from that departure).
+                delay = self._float(self._chain(lab), targets)
+                span -= delay
+                cost -= tc * delay
+            if self.max_span is not None and span > self.max_span:
                 continue
-            if best is None or lab[0] < best[0]:
-                best = lab
+            if best is None or cost < best_cost:
+                best, best_cost = lab, cost
         if best is None:
             return None
         # Unwind: the label chain holds one label per target, with the station before it.
-        chain: list[_Label] = []
-        cur: _Label | None = best
-        while cur is not None and cur[3] is not None:
-            chain.append(cur)
-            cur = cur[3]
-        chain.reverse()
+        chain = self._chain(best)
         out: list[int] = []
         for target, step in zip(targets, chain, strict=True):
             if step[4] is not None:
                 out.append(step[4].node)
             if target != -1:
                 out.append(target)
-        return best[0], out
+        return best_cost, out
+
+    def _to_station(self, loc: int) -> int:
+        """Energy from ``loc`` to the nearest usable station (remembered per location)."""
+        found = self._nearest_site.get(loc)
+        if found is None:
+            E = self.E
+            assert E is not None
+            found = min((E[loc][site.location] for site in self.sites), default=0)
+            self._nearest_site[loc] = found
+        return found
+
+    def _float(self, chain: list[_Label], targets: list[int]) -> int:
+        """How much later than ``t0`` the route of ``chain`` (one label per target) can leave
+        and keep every window, station opening and charge, bounded by the waiting that the delay
+        absorbs: Savelsbergh's forward time slack at the depot. Leaving that much later makes
+        the route that much shorter, which a duration limit or a per-hour cost rewards."""
+        T, E, nodes = self.T, self.E, self.rm.nodes
+        t, e, prev = self.t0, self.e0, self.start_loc
+        wait, slack = 0, S.INFINITE
+        wins: tuple[tuple[int, int], ...]
+        for target, lab in zip(targets, chain, strict=True):
+            if target == -1:
+                loc, service, wins = self.end_loc, 0, ((-S.INFINITE, self.t_end),)
+            else:
+                loc, service, wins = (
+                    nodes[target].location,
+                    self.service[target],
+                    self._windows[target],
+                )
+            site = lab[4]
+            if site is None:
+                arr = t + T[prev][loc]
+            else:
+                assert E is not None
+                at_site = t + T[prev][site.location]
+                e1 = e - E[prev][site.location]
+                need = self.charge_time(site, e1, -lab[2] + E[site.location][loc])
+                begin, hi = at_site, S.INFINITE
+                for lo, h in site.windows:
+                    b = max(at_site, lo)
+                    if b <= h and b + need <= site.close_at:
+                        begin, hi = b, min(h, site.close_at - need)
+                        break
+                wait += begin - at_site
+                slack = min(slack, wait + hi - begin)
+                arr = begin + need + T[site.location][loc]
+            start = lab[1] - service
+            if start > arr:
+                wait += start - arr
+            if wins:
+                hi = next((h for _, h in wins if start <= h), start)
+                slack = min(slack, wait + hi - start)
+            t, e, prev = lab[1], -lab[2], loc
+        return max(0, min(wait, slack))
+
+    @staticmethod
+    def _chain(lab: _Label) -> list[_Label]:
+        """The labels from the first target to ``lab``, one per target."""
+        chain: list[_Label] = []
+        cur: _Label | None = lab
+        while cur is not None and cur[3] is not None:
+            chain.append(cur)
+            cur = cur[3]
+        chain.reverse()
+        return chain
+
+    def _partial_charges(
+        self,
+        new: list[_Label],
+        lab: _Label,
+        site: _Site,
+        e1: int,
+        at_site: int,
+        t_out: int,
+        c_detour: int,
+        node: int | None,
+        prev_loc: int,
+        full: int,
+        last: bool,
+        service: int,
+        bound: int,
+    ) -> None:
+        """Labels that charge at ``site`` to less than a full battery (partial charging): up to
+        what drives the rest of the route direct, up to what reaches the next stop and a
+        station after it, and up to each breakpoint of the charging curve (where a concave curve
+        slows). Exact charging per route would try every level (Froger et al. 2019); these are
+        the levels where the time or the energy constraints change, and the Pareto filter keeps
+        the labels that are later but fuller."""
+        E = self.E
+        assert E is not None
+        b = self.end_loc if node is None else self.rm.nodes[node].location
+        to_b = E[site.location][b]
+        # ``full`` is the energy from the stop before this target to the route's end direct; from
+        # the station it is the leg to b plus what lies after b.
+        after_b = full - E[prev_loc][b]
+        levels = {to_b + after_b}
+        if not last:
+            levels.add(to_b + self._to_station(b))
+        levels.update(site.breaks)
+        cap = self.cap_e
+        t_prev, cost0 = lab[1], lab[0]
+        tc = self.span_coef
+        for level in sorted(levels):
+            if level <= e1 or level >= cap or level < to_b:
+                continue
+            self.work += 1
+            left = self._charge(site, at_site, e1, level)
+            if left is None:
+                continue
+            arr = left + t_out
+            start = self._serve(node, arr) if node is not None else arr
+            if start is None or start > bound or (node is None and start > self.t_end):
+                continue
+            new.append(
+                (
+                    cost0 + c_detour + tc * (start + service - t_prev),
+                    start + service,
+                    -(level - to_b),
+                    lab,
+                    site,
+                )
+            )
 
 
 def _pareto(labels: list[_Label]) -> list[_Label]:
@@ -707,6 +952,18 @@ def _cost_matrix(rm: RoutingModel, per_km: float, per: int) -> list[list[int]]:
     key = (id(rm), "c", per_km)
     if key not in _CACHE:
         _CACHE[key] = S.matrix_nearest(rm.instance.distance_km * per_km, per).tolist()
+    return _CACHE[key]
+
+
+def _priced_matrix(
+    rm: RoutingModel, per_km: float, per: int, speed_factor: float, span_coef: int
+) -> list[list[int]]:
+    """Distance cost plus the priced driving time per arc (``RouteEvaluator.C``)."""
+    key = (id(rm), f"p{speed_factor}/{span_coef}", per_km)
+    if key not in _CACHE:
+        cost = S.matrix_nearest(rm.instance.distance_km * per_km, per)
+        minutes = S.matrix_up(rm.instance.duration_min / speed_factor, S.TIME_PER_MIN)
+        _CACHE[key] = (cost + span_coef * minutes).tolist()
     return _CACHE[key]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EXIT_INFEASIBLE, OptimizerError
-from ..model import Instance
+from ..model import Instance, TimeWindow
 from ..solution import Route, Solution, Stop
 from . import scaling as S
 from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search_parameters
@@ -315,7 +315,10 @@ def solve(
         )
     sparse = replace(sparse, unserved=tuple(dropped))
     report = _queue_at_chargers(
-        instance, _drop_idle_stations(instance, sparse, validate(instance, sparse))
+        instance,
+        _float_departures(
+            instance, _drop_idle_stations(instance, sparse, validate(instance, sparse))
+        ),
     )
     report = _time_charging(instance, report, opts, timings)
     if not report.feasible:
@@ -442,6 +445,81 @@ def _drop_idle_stations(instance: Instance, plan: Solution, report: Report) -> R
     return report
 
 
+def _departure_float(instance: Instance, route: Route) -> float:
+    """Minutes the scheduled ``route`` (times filled by the validator) could leave later and
+    still keep every window and station opening: the waiting on the route, bounded by its
+    forward time slack (Savelsbergh). Leaving that much later ends the route at the same time
+    and makes it that much shorter."""
+    wait, slack = 0.0, math.inf
+    jobs, ships, stations = instance.job_by_id, instance.shipment_by_id, instance.station_by_id
+    for stop in route.stops[1:-1]:
+        if stop.arrival_min is None or stop.start_min is None or stop.departure_min is None:
+            return 0.0
+        wait += max(0.0, stop.start_min - stop.arrival_min)
+        windows: tuple[TimeWindow, ...] = ()
+        busy_until = stop.start_min
+        if stop.kind == "job" and stop.ref in jobs:
+            windows = jobs[stop.ref].time_windows
+        elif stop.kind in ("pickup", "delivery") and stop.ref in ships:
+            windows = getattr(ships[stop.ref], stop.kind).time_windows
+        elif stop.kind == "station" and stop.ref in stations:
+            # The whole charge must fit one opening: it may start later by what is left of it.
+            windows = stations[stop.ref].opening
+            busy_until = stop.departure_min
+        if windows:
+            ends = [w.end_min for w in windows if w.start_min <= stop.start_min <= w.end_min]
+            slack = min(slack, wait + (min(ends) if ends else busy_until) - busy_until)
+    return max(0.0, min(wait, slack))
+
+
+def _float_departures(instance: Instance, report: Report) -> Report:
+    """``report``'s plan with each route leaving as late as its waiting allows (see
+    :func:`_departure_float`), where the validator accepts that plan at no higher cost.
+
+    Why: the validator times a route from its stated departure (else the shift start) and
+    prices and limits its duration from there, while the search floats the departure (the route
+    evaluator and OR-Tools' span both measure return - departure). OR-Tools' read-back states the
+    departure only under a duration limit, and its finalizer takes the earliest one; a per-hour
+    cost then paid for the morning's wait at the depot."""
+    from ..validator import validate
+
+    if not report.feasible:
+        return report
+    routes = []
+    moved = False
+    for r in report.solution.routes:
+        delay = _departure_float(instance, r)
+        first = r.stops[0]
+        departure = first.departure_min
+        if delay > 1e-6 and departure is not None:
+            moved = True
+            departure += delay
+        sparse = [
+            Stop(
+                s.kind,
+                s.ref,
+                charged_kwh=s.charged_kwh
+                if s.kind == "station"
+                and (st := instance.station_by_id.get(s.ref)) is not None
+                and st.kind == "charger"
+                else None,
+            )
+            for s in r.stops[1:]
+        ]
+        routes.append(
+            replace(r, stops=(Stop(first.kind, first.ref, departure_min=departure), *sparse))
+        )
+    if not moved:
+        return report
+    after = validate(instance, replace(report.solution, routes=tuple(routes)))
+    if (
+        after.feasible
+        and after.totals.cost.get("total", 0.0) <= report.totals.cost.get("total", 0.0) + 1e-9
+    ):
+        return after
+    return report
+
+
 def _queue_at_chargers(instance: Instance, report: Report) -> Report:
     """The model treats stations as unlimited: where the plan has more vehicles charging at once
     than a station has chargers, queue them first come first served (:mod:`.chargers`), pushing
@@ -502,18 +580,15 @@ def _hgs_start(
         deadline_s=started + 0.9 * opts.time_limit_s,
         stats=stats,
     )
-    departures: dict[int, int] = stats.pop("hgs_departures", {})
+    stats.pop("hgs_departures", None)
     meta.update(hgs=0, **stats)
     if routes and battery_relaxed(rm):
         meta.update(hgs=1, hgs_battery_relaxed=1, hgs_s=round(time.monotonic() - t0, 3))
         return routes
     plans: dict[int, list[int]] = {}
     for k, seq in (routes or {}).items():
-        ev = RouteEvaluator(rm, k)
-        if ev.max_span is not None and k in departures:
-            # Under a duration limit, leave when PyVRP planned (OR-Tools may leave late too).
-            ev.t0 = max(ev.t0, departures[k])
-        res = ev.evaluate(seq)
+        # The evaluator floats the departure as PyVRP does (duration = return - departure).
+        res = RouteEvaluator(rm, k).evaluate(seq)
         if res is None:
             meta["hgs_declined"] = "a route fails the route evaluator"
             plans = {}

@@ -272,11 +272,7 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
                 tw_early=lo,
                 tw_late=max(lo, hi),
                 unit_distance_cost=1,
-                unit_duration_cost=(
-                    max(1, S.nearest(per_hour / 60.0 / S.TIME_PER_MIN, S.COST_PER_UNIT))
-                    if per_hour > 0
-                    else 0
-                ),
+                unit_duration_cost=S.span_cost_per_time(per_hour),
                 profile=profiles[key],
                 name=v.id,
                 **extra,

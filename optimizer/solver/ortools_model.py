@@ -311,9 +311,7 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         per_hour = _objective_weights(inst, un.type)[1]
         if per_hour > 0:
             # Span cost per scaled time unit, in scaled money.
-            time_dim.SetSpanCostCoefficientForVehicle(
-                max(1, S.nearest(per_hour / 60.0 / S.TIME_PER_MIN, S.COST_PER_UNIT)), k
-            )
+            time_dim.SetSpanCostCoefficientForVehicle(S.span_cost_per_time(per_hour), k)
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
 

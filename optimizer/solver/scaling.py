@@ -40,6 +40,16 @@ def nearest(value: float, per_unit: int) -> int:
     return round(value * per_unit)
 
 
+def span_cost_per_time(cost_per_hour: float) -> int:
+    """A vehicle's per-hour cost as scaled money per scaled time unit: OR-Tools' span cost
+    coefficient, PyVRP's unit duration cost and the route evaluator's time price, one rounding
+    for all three so that they rank plans alike. At least 1 where the hour costs anything (a
+    coefficient rounded to 0 would make time free to the search)."""
+    if cost_per_hour <= 0:
+        return 0
+    return max(1, nearest(cost_per_hour / 60.0 / TIME_PER_MIN, COST_PER_UNIT))
+
+
 def matrix_up(m: np.ndarray, per_unit: float) -> np.ndarray:
     """Scale a whole matrix of consumed amounts, rounding up, as int64."""
     return np.ceil(np.asarray(m, dtype=float) * per_unit - 1e-7).astype(np.int64)

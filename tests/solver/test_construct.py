@@ -235,3 +235,64 @@ def test_constructed_plan_does_not_depend_on_the_hash_seed() -> None:
         for h in (0, 1)
     ]
     assert plans[0] and plans[0] == plans[1]
+
+
+def _late_job_day(max_duration_min: float = 660.0) -> optimizer.Instance:
+    """The issue's reproducer: one electric truck, shift 05:30-20:30, at most 11 h, one job 40 km
+    away (80 min at 30 km/h) with a 15:00-17:00 window and 30 min of service. Leaving at the
+    shift start the truck waits until 15:00 and is back at 16:50, 11 h 20 after it left;
+    leaving at 13:40 it is back after 3 h 10 (80 + 30 + 80 min), the shortest the route can be."""
+    from optimizer.model import Depot, Instance, Job, Location, TimeWindow, Travel, Vehicle
+    from optimizer.model import VehicleType as VT
+
+    return Instance(
+        name="late-job",
+        locations=(Location("hub", (0.0, 0.0)), Location("shop", (40.0, 0.0))),
+        depots=(Depot("D", 0, opening=TimeWindow(0, 1440)),),
+        travel=Travel(metric="euclidean", speed_kmh=30.0),
+        vehicle_types=(
+            VT(
+                "e-van",
+                "bev",
+                capacity_kg=1000,
+                battery_kwh=100,
+                consumption_per_km_empty=0.5,
+                consumption_per_km_full=0.5,
+                fixed_cost=100,
+                cost_per_km=1.0,
+                cost_per_hour=30.0,
+            ),
+        ),
+        vehicles=(
+            Vehicle(
+                "ev",
+                "e-van",
+                "D",
+                shift=TimeWindow(330, 1230),
+                max_duration_min=max_duration_min,
+            ),
+        ),
+        jobs=(Job("j", 1, weight_kg=100, service_min=30, time_windows=(TimeWindow(900, 1020),)),),
+    )
+
+
+def test_a_route_leaves_late_to_keep_its_duration_limit() -> None:
+    """The route evaluator floats the departure within the shift (duration = return - departure),
+    as the validator and OR-Tools do: the route that must leave after the shift start is
+    feasible, and priced for its 190 minutes, not for the wait from 05:30."""
+    inst = _late_job_day()
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    try:
+        ev = RouteEvaluator(rm, 0)
+        res = ev.evaluate(rm.task_nodes["j"])
+        assert res is not None
+        per_min = S.span_cost_per_time(30.0) * S.TIME_PER_MIN
+        assert res[0] == ev.Cd[0][1] * 2 + 190 * per_min
+    finally:
+        release(rm)
+    plan = optimizer.solve(inst, time_limit_s=2, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    (route,) = report.solution.routes
+    assert route.stops[0].departure_min == pytest.approx(900 - 80)
+    assert route.stops[-1].arrival_min == pytest.approx(900 + 30 + 80)
