@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import EXIT_INFEASIBLE, OptimizerError
 from ..model import Instance, TimeWindow
-from ..solution import Route, Solution, Stop
+from ..solution import Route, Solution, Stop, Totals
 from . import scaling as S
 from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search_parameters
 
@@ -511,7 +511,8 @@ def _float_departures(instance: Instance, report: Report) -> Report:
         )
     if not moved:
         return report
-    after = validate(instance, replace(report.solution, routes=tuple(routes)))
+    # The figures are recomputed: the report's totals belong to the earlier timing.
+    after = validate(instance, replace(report.solution, routes=tuple(routes), totals=Totals()))
     if (
         after.feasible
         and after.totals.cost.get("total", 0.0) <= report.totals.cost.get("total", 0.0) + 1e-9
