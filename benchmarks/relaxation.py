@@ -30,9 +30,7 @@ from pathlib import Path
 import optimizer
 from optimizer.errors import OptimizerError
 from optimizer.model import Instance
-from optimizer.solution import Route, Solution, Stop
-from optimizer.solver import scaling as S
-from optimizer.solver.hgs import hgs_routes
+from optimizer.solver.hgs import hgs_routes, relaxed_solution
 from optimizer.solver.ortools_model import ModelOptions, build
 from optimizer.validator import Report
 
@@ -79,21 +77,7 @@ def relax(instance: Instance, time_limit_s: float, seed: int) -> Relaxation | No
         return None
     departures = stats.get("hgs_departures", {})
     assert isinstance(departures, dict)
-    plan = []
-    for k, seq in sorted(routes.items()):
-        un = rm.units[k]
-        leave = departures.get(k)
-        stops = [
-            Stop(
-                "depot",
-                un.vehicle.start_depot,
-                departure_min=None if leave is None else leave / S.TIME_PER_MIN,
-            ),
-            *(Stop(rm.nodes[n].kind, rm.nodes[n].ref) for n in seq),
-            Stop("depot", un.vehicle.end),
-        ]
-        plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
-    report = optimizer.validate(instance, Solution(instance.name, tuple(plan)))
+    report = optimizer.validate(instance, relaxed_solution(rm, routes, departures))
     iterations = stats.get("hgs_iterations", 0)
     return Relaxation(
         report, time.monotonic() - started, iterations if isinstance(iterations, int) else 0

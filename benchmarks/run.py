@@ -55,6 +55,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 #: ``--set`` name -> folder under ``../shared/benchmarks``.
 SETS: dict[str, str] = {
     "evrptw": "evrptw",
+    "evrptw-pr": "evrptw",
     "cec2020": "cec2020-evrp",
     "solomon": "solomon",
     "cvrp": "cvrp-x",
@@ -62,7 +63,12 @@ SETS: dict[str, str] = {
     "vrplib": "vrplib",
 }
 #: Sets whose objective is hierarchical: fewest vehicles first, then distance.
-HIERARCHICAL = frozenset({"evrptw"})
+HIERARCHICAL = frozenset({"evrptw", "evrptw-pr"})
+#: Sets read from another set's files under other rules: set -> (format, best-known file, the
+#: instances it has values for when no ``--instances`` is given).
+VARIANTS: dict[str, tuple[str, str, str]] = {
+    "evrptw-pr": ("evrptw-pr", "pr_bks_erdelic2022.tsv", "*_21"),
+}
 #: Sets whose ``bks_distance`` is a total time in hours (driving + charging, service left out).
 TIME_OBJECTIVE = frozenset({"evrp-nl"})
 #: File suffixes that are never instances (solutions, tables, notes).
@@ -228,6 +234,25 @@ def read_bks(path: Path) -> dict[str, Bks]:
                 vehicles=_int(rec.get("bks_vehicles")),
                 source=(rec.get("source") or "").strip(),
             )
+    return out
+
+
+def read_pr_bks(path: Path) -> dict[str, Bks]:
+    """Read Erdelić & Carić's E-VRPTW-PR best known solutions (tab-separated ``INSTANCE``,
+    ``NUM_VEHICLES``, ``TOTAL_DISTANCE``, ...), keyed by the file stem they belong to
+    (``C101`` -> ``c101_21``)."""
+    if not path.is_file():
+        return {}
+    out: dict[str, Bks] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for rec in csv.DictReader(fh, delimiter="\t"):
+            name = (rec.get("INSTANCE") or "").strip()
+            if name:
+                out[f"{name.lower()}_21"] = Bks(
+                    distance=_float(rec.get("TOTAL_DISTANCE")),
+                    vehicles=_int(rec.get("NUM_VEHICLES")),
+                    source="Erdelić & Carić 2022 (E-VRPTW-PR)",
+                )
     return out
 
 
@@ -681,10 +706,17 @@ def run(
     """
     if not directory.is_dir():
         raise FileNotFoundError(f"benchmark folder not found: {directory}")
+    variant = VARIANTS.get(set_name)
+    if variant is not None and not patterns:
+        patterns = [variant[2]]
     files = find_instances(directory, patterns)
     if not files:
         raise FileNotFoundError(f"no instance in {directory} matches {list(patterns or ['*'])}")
-    bks = read_bks(directory / "bks.csv")
+    if variant is not None:
+        files = [(path, variant[0]) for path, _ in files]
+        bks = read_pr_bks(directory / variant[1])
+    else:
+        bks = read_bks(directory / "bks.csv")
     rows: dict[str, Row] = {}
     tasks: list[Task] = []
     for path, fmt in files:

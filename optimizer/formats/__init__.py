@@ -5,6 +5,7 @@
 ========== ==============================================================================
 native     the package's JSON (``optimizer-instance`` version 1), schema shipped here
 evrptw     Schneider, Stenger & Goeke (2014) E-VRPTW text files
+evrptw-pr  the same files under partial recharge (E-VRPTW-PR: a visit may stop charging early)
 cec2020    CEC-2020 EVRP competition ``.evrp`` files
 evrp-nl    Montoya et al. (2017) VRP-REP XML with nonlinear charging
 solomon    Solomon VRPTW in VRPLIB form (DIMACS convention: times and distances truncated to 0.1)
@@ -27,6 +28,7 @@ from ..solution import Solution
 READERS: dict[str, str] = {
     "native": "native",
     "evrptw": "evrptw",
+    "evrptw-pr": "evrptw",
     "cec2020": "cec2020",
     "evrp-nl": "evrpnl",
     "solomon": "vrplib_sets",
@@ -119,7 +121,7 @@ def load(path: str | Path, format: str | None = None) -> Instance:
     if not Path(path).is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
     module: Any = importlib.import_module(f"{__name__}.{READERS[fmt]}")
-    if READERS[fmt] == "vrplib_sets":
+    if READERS[fmt] in ("vrplib_sets", "evrptw"):
         return module.read_instance(path, fmt)
     return module.read_instance(path)
 

@@ -138,7 +138,9 @@ class _Row:
         return f"line {self.line} ({self.sid})"
 
 
-def parse_instance(text: str, name: str, source: str | None = None) -> Instance:
+def parse_instance(
+    text: str, name: str, source: str | None = None, partial: bool = False
+) -> Instance:
     """Build the model of one E-VRPTW instance from its text.
 
     Parameters
@@ -305,17 +307,20 @@ def parse_instance(text: str, name: str, source: str | None = None) -> Instance:
             stations=tuple(stations),
             travel=Travel(metric="euclidean", rounding="none", speed_kmh=60.0 * v),
             objective=Objective(kind="vehicles_then_distance"),
-            rules=Rules(full_recharge=True),
-            meta={"format": "evrptw", "source": src},
+            # E-VRPTW-PR (Keskin & Çatay 2016): a visit may stop charging at any level, at the
+            # same linear rate; everything else is Schneider's.
+            rules=Rules(full_recharge=not partial),
+            meta={"format": "evrptw-pr" if partial else "evrptw", "source": src},
         )
     except InputError as e:
         raise InputError(e.issues, src) from None
 
 
-def read_instance(path: str | Path) -> Instance:
-    """Read an E-VRPTW instance file; the instance is named after the file stem (``c101C5``)."""
+def read_instance(path: str | Path, fmt: str = "evrptw") -> Instance:
+    """Read an E-VRPTW instance file; the instance is named after the file stem (``c101C5``).
+    ``fmt`` ``evrptw-pr`` reads it under the partial-recharge rule (E-VRPTW-PR)."""
     p = Path(path)
-    return parse_instance(_read_text(p), p.stem, source=p.name)
+    return parse_instance(_read_text(p), p.stem, source=p.name, partial=fmt == "evrptw-pr")
 
 
 # ----------------------------------------------------------------------------------------------

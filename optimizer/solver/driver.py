@@ -325,6 +325,13 @@ def solve(
         raise RuntimeError(
             "internal error: the solver produced a plan the validator rejects:\n" + report.summary()
         )
+    relaxed: Report | None = hgs_meta.pop("_relaxed_plan", None)  # PyVRP start (see .hgs)
+    if relaxed is not None:
+        relaxed = _time_charging(instance, relaxed, opts, timings)
+        kept = relaxed.totals.cost.get("total", 0.0) < report.totals.cost.get("total", 0.0)
+        hgs_meta["hgs_relaxation_kept"] = int(kept)
+        if kept:
+            report = relaxed
     meta = {
         "solver": "ortools-routing",
         "seed": opts.seed,
@@ -581,10 +588,13 @@ def _hgs_start(
         deadline_s=started + 0.9 * opts.time_limit_s,
         stats=stats,
     )
-    stats.pop("hgs_departures", None)
+    departures = stats.pop("hgs_departures", {})
     meta.update(hgs=0, **stats)
     if routes and battery_relaxed(rm):
         meta.update(hgs=1, hgs_battery_relaxed=1, hgs_s=round(time.monotonic() - t0, 3))
+        relaxed = _relaxed_plan(rm, routes, departures)
+        if relaxed is not None:
+            meta["_relaxed_plan"] = relaxed
         return routes
     plans: dict[int, list[int]] = {}
     for k, seq in (routes or {}).items():
@@ -608,6 +618,23 @@ def _hgs_start(
         new_rm = build(inst, ModelOptions(copies_per_station=copies, unit_caps=caps))
         return new_rm, _remap(rm, new_rm, plans)
     return rm, _remap(rm, rm, plans)
+
+
+def _relaxed_plan(
+    rm: RoutingModel, routes: dict[int, list[int]], departures: dict[int, int]
+) -> Report | None:
+    """The validator's report on PyVRP's battery-blind plan taken as it is (no station, each
+    route leaving as PyVRP planned, then as late as its waiting allows), where it is valid: the
+    batteries suffice for it. The solve returns it where it costs less than the searched plan,
+    so that such a day never costs more than this relaxation."""
+    from ..validator import validate
+    from .hgs import relaxed_solution
+
+    inst = rm.instance
+    report = validate(inst, relaxed_solution(rm, routes, departures))
+    if not report.feasible:
+        return None
+    return _float_departures(inst, report)
 
 
 # ----- PyVRP start: end ----------------------------------------------------------------------

@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from ..solution import Route, Solution, Stop, StopKind
 from . import scaling as S
 from .ortools_model import RoutingModel, _objective_weights, _scaled_penalty
 
@@ -164,6 +165,29 @@ def hgs_routes(
             departures[k] = int(route.start_time())
     out["hgs_departures"] = departures
     return routes
+
+
+def relaxed_solution(
+    rm: RoutingModel, routes: dict[int, list[int]], departures: dict[int, int]
+) -> Solution:
+    """PyVRP's plan (:func:`hgs_routes`: task nodes per unit, departures in scaled time) as a
+    sparse native plan with no station: each route leaves when PyVRP planned it, so that a
+    duration limit holds from there; the validator fills in the rest."""
+    plan = []
+    for k, seq in sorted(routes.items()):
+        un = rm.units[k]
+        leave = departures.get(k)
+        stops = [
+            Stop(
+                "depot",
+                un.vehicle.start_depot,
+                departure_min=None if leave is None else leave / S.TIME_PER_MIN,
+            ),
+            *(Stop(cast(StopKind, rm.nodes[n].kind), rm.nodes[n].ref) for n in seq),
+            Stop("depot", un.vehicle.end),
+        ]
+        plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
+    return Solution(rm.instance.name, tuple(plan))
 
 
 def _client_jobs(inst: Any) -> list[int]:
