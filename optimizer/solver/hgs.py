@@ -65,7 +65,9 @@ def battery_relaxed(rm: RoutingModel) -> bool:
     Schneider's full-recharge rule (E-VRPTW): there every route charges, the relaxation ignores
     the hours it spends doing so, and our own search is within 1.4 % of the best known."""
     inst = rm.instance
-    return not inst.rules.full_recharge and any(un.type.is_electric for un in rm.units)
+    return (inst.rules.instant_charging or not inst.rules.full_recharge) and any(
+        un.type.is_electric for un in rm.units
+    )
 
 
 def hgs_declines(rm: RoutingModel, relax: bool = False) -> str | None:

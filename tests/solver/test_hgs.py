@@ -14,7 +14,8 @@ import optimizer
 from optimizer.generate import generate
 from optimizer.model import Instance, TimeWindow, Vehicle, Zone
 from optimizer.solver.construct import RouteEvaluator, release
-from optimizer.solver.hgs import hgs_declines, hgs_routes
+from optimizer.solver.driver import SolveOptions
+from optimizer.solver.hgs import battery_relaxed, hgs_declines, hgs_routes, relaxed_solution
 from optimizer.solver.ortools_model import ModelOptions, build
 from tests.conftest import BENCHMARKS, benchmark_file
 
@@ -168,18 +169,80 @@ def test_electric_instances_are_declined() -> None:
     assert plan.meta["hgs_declined"] == "electric vehicles"
 
 
-def test_shipments_and_several_windows_are_declined() -> None:
+def test_several_windows_shipments_and_electric_days_are_modelled() -> None:
+    """A job with several windows is one PyVRP client per window in a required group; shipments
+    are PyVRP shipments; an electric day on the default rules is planned battery-blind (a seed);
+    only a shipment end with several windows is declined where PyVRP must be exact."""
     inst = optimizer.load(benchmark_file("solomon", "C101.vrp"))
     job = inst.jobs[0]
     two = replace(job, time_windows=(TimeWindow(0.0, 10.0), TimeWindow(20.0, 900.0)))
     several = replace(inst, jobs=(two, *inst.jobs[1:]))
-    assert hgs_declines(build(several, ModelOptions())) == "several time windows on a job"
+    rm = build(several, ModelOptions())
+    assert hgs_declines(rm) is None
+    routes = hgs_routes(rm, iterations=200, seed=0, deadline_s=time.monotonic() + 60)
+    assert routes is not None
+    served = sorted(n for seq in routes.values() for n in seq)
+    assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
+    for k, seq in routes.items():
+        assert RouteEvaluator(rm, k).evaluate(seq) is not None
+    release(rm)
+
     city = generate(12, seed=1)
-    assert hgs_declines(build(city, ModelOptions())) == "electric vehicles"
+    city_rm = build(city, ModelOptions())
+    assert hgs_declines(city_rm) is None and battery_relaxed(city_rm)
+
     diesel = _diesel_city(per_hour=0.0)
     generated = generate(40, seed=3)
-    with_shipments = replace(diesel, shipments=generated.shipments)
-    assert hgs_declines(build(with_shipments, ModelOptions())) == "shipments"
+    single = tuple(
+        s
+        for s in generated.shipments
+        if len(s.pickup.time_windows) <= 1 and len(s.delivery.time_windows) <= 1
+    )
+    assert single
+    with_shipments = replace(diesel, shipments=single)
+    ship_rm = build(with_shipments, ModelOptions())
+    assert hgs_declines(ship_rm) is None
+    routes = hgs_routes(ship_rm, iterations=300, seed=0, deadline_s=time.monotonic() + 60)
+    assert routes is not None
+    for k, seq in routes.items():
+        # Exact: every route (pickup before its delivery, on one vehicle) passes the evaluator.
+        assert RouteEvaluator(ship_rm, k).evaluate(seq) is not None
+    served = sorted(n for seq in routes.values() for n in seq)
+    assert served == sorted(n for ids in ship_rm.task_nodes.values() for n in ids)
+    release(ship_rm)
+    multi = [
+        s
+        for s in generated.shipments
+        if len(s.pickup.time_windows) > 1 or len(s.delivery.time_windows) > 1
+    ]
+    if multi:
+        mixed = replace(diesel, shipments=(*single, multi[0]))
+        assert hgs_declines(build(mixed, ModelOptions())) == "several time windows on a shipment"
+
+
+def test_a_day_where_batteries_suffice_never_costs_more_than_its_relaxation() -> None:
+    """The solve's own battery-blind PyVRP plan (same seed, same iteration budget), validated as
+    it is: where it is valid, the returned plan costs no more."""
+    inst = generate(40, seed=2)
+    limit = 6.0
+    opts = SolveOptions()
+    rm = build(inst, ModelOptions())
+    stats: dict[str, Any] = {}
+    routes = hgs_routes(
+        rm,
+        iterations=int(opts.hgs_iterations_per_second * opts.hgs_share * limit),
+        seed=1,
+        deadline_s=time.monotonic() + 600,
+        stats=stats,
+    )
+    assert routes is not None and not stats["hgs_capped"]
+    relaxed = optimizer.validate(inst, relaxed_solution(rm, routes, stats["hgs_departures"]))
+    assert relaxed.feasible, relaxed.summary()  # the batteries suffice on this day
+    plan = optimizer.solve(inst, time_limit_s=limit, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["hgs_battery_relaxed"] == 1
+    assert report.totals.cost["total"] <= relaxed.totals.cost["total"] + 1e-6
 
 
 def _cec_bks(name: str) -> float:
