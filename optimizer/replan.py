@@ -696,7 +696,13 @@ def _stitch(
                 routes.append(Route(vid, tuple(stops), u))
             continue
         prefix = list(st.route.stops[: st.committed + 1])
-        prefix[-1] = replace(prefix[-1], departure_min=st.departure_min)
+        # The rest of the day may leave its committed stop later than it could (the solver
+        # lets a route leave as late as its waiting allows): the vehicle then waits there.
+        leave = new.stops[0].departure_min if new is not None else None
+        prefix[-1] = replace(
+            prefix[-1],
+            departure_min=st.departure_min if leave is None else max(st.departure_min, leave),
+        )
         tail: list[Stop] = []
         if new is not None:
             for stop in new.stops[1:]:

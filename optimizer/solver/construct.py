@@ -1099,7 +1099,15 @@ def construct(
         pending = list(seq)
         unit: int | None = k
 
-        def take(u: int, run: list[int], res: tuple[int, list[int]]) -> None:
+        def take(u: int, run: list[int], res: tuple[int, list[int]] | None) -> None:
+            # A cut may part a shipment's pickup from its delivery: such halves are left to
+            # insertion, which places both ends (fewer stops only make a route shorter).
+            whole = [i for i in run if all(j in run for j in tasks[node_task[i]])]
+            if whole != run:
+                run = whole
+                res = ev(u).evaluate(run) if run else None
+            if res is None:
+                return
             routes[u], costs[u], plans[u] = run, res[0], res[1]
             free_units.remove(u)
             unserved.difference_update(node_task[i] for i in run)
