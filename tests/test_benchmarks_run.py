@@ -275,3 +275,17 @@ def test_pool_runs_of_several_seeds(tmp_path: Path, capsys: pytest.CaptureFixtur
     bench.write_csv([_row("i1", set_name="cec2020", gap_pct=1.0)], other)
     assert bench.main(["--pool", str(paths[0]), str(other)]) == 2
     assert "runs of one set" in capsys.readouterr().err
+
+
+def test_partial_recharge_set_reads_erdelic_best_known() -> None:
+    """``--set evrptw-pr``: Schneider's 100-customer files under partial recharge, compared with
+    Erdelić & Carić's values (keyed by file stem: C101 -> c101_21)."""
+    path = BENCHMARKS / "evrptw" / "pr_bks_erdelic2022.tsv"
+    if not path.is_file():
+        pytest.skip("pr_bks_erdelic2022.tsv not found")
+    bks = bench.read_pr_bks(path)
+    assert len(bks) >= 48
+    c101 = bks["c101_21"]
+    assert c101.vehicles == 12 and c101.distance == pytest.approx(1043.381809)
+    assert bench.read_pr_bks(path.with_name("missing.tsv")) == {}
+    assert "evrptw-pr" in bench.HIERARCHICAL

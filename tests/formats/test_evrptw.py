@@ -245,3 +245,24 @@ def test_load_solution_detects_verifier_text() -> None:
 
     sol = load_solution(benchmark_file("evrptw", "r205_21.sol.txt"))
     assert sol.instance == "r205_21" and len(sol.routes) == 6
+
+
+def test_partial_recharge_variant_reads_the_same_file() -> None:
+    """``evrptw-pr`` is Schneider's file under partial recharge: the same instance with the
+    full-recharge rule dropped, and a plan that charges less than a fill passes the validator
+    where the full-recharge rule refuses it (FULL_RECHARGE)."""
+    import optimizer
+
+    path = benchmark_file("evrptw", "c101C5.txt")
+    full = optimizer.load(path)
+    partial = optimizer.load(path, format="evrptw-pr")
+    assert full.rules.full_recharge and not partial.rules.full_recharge
+    assert partial.meta["format"] == "evrptw-pr"
+    assert partial.jobs == full.jobs and partial.stations == full.stations
+    assert partial.vehicle_types == full.vehicle_types
+    plan = optimizer.solve(partial, time_limit_s=3, seed=1)
+    assert optimizer.validate(partial, plan).feasible
+    charges = [s for r in plan.routes for s in r.stops if s.kind == "station"]
+    battery = full.vehicle_types[0].battery_kwh or 0.0
+    assert any((s.soc_departure_kwh or 0.0) < battery - 1e-6 for s in charges)
+    assert "FULL_RECHARGE" in optimizer.validate(full, plan).codes()

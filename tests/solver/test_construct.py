@@ -237,7 +237,7 @@ def test_constructed_plan_does_not_depend_on_the_hash_seed() -> None:
     assert plans[0] and plans[0] == plans[1]
 
 
-def _late_job_day(max_duration_min: float = 660.0) -> optimizer.Instance:
+def _late_job_day(max_duration_min: float | None = 660.0) -> optimizer.Instance:
     """The issue's reproducer: one electric truck, shift 05:30-20:30, at most 11 h, one job 40 km
     away (80 min at 30 km/h) with a 15:00-17:00 window and 30 min of service. Leaving at the
     shift start the truck waits until 15:00 and is back at 16:50, 11 h 20 after it left;
@@ -296,3 +296,17 @@ def test_a_route_leaves_late_to_keep_its_duration_limit() -> None:
     (route,) = report.solution.routes
     assert route.stops[0].departure_min == pytest.approx(900 - 80)
     assert route.stops[-1].arrival_min == pytest.approx(900 + 30 + 80)
+
+
+def test_a_priced_hour_makes_the_plan_leave_late_without_a_duration_limit() -> None:
+    """No duration limit, but 30 an hour: the plan states a departure at 13:40, not the shift
+    start, so that the validator prices the 190 minutes the route needs, not the morning's wait
+    at the depot (which a generated 150-task day paid for 1,150 CNY too much)."""
+    inst = _late_job_day(max_duration_min=None)
+    plan = optimizer.solve(inst, time_limit_s=2, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    (route,) = report.solution.routes
+    assert route.stops[0].departure_min == pytest.approx(900 - 80)
+    assert report.totals.duration_min == pytest.approx(190)
+    assert report.totals.cost["time"] == pytest.approx(190 / 60 * 30)
