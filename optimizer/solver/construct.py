@@ -47,6 +47,10 @@ MEMO_SIZE = 10_000
 _MISS = object()
 #: Stations tried between two stops, cheapest detour first (per label).
 STATION_OPTIONS = 6
+#: Of those, the stations (cheapest detour first) where partial charges are tried too: each
+#: partial level is a label, and on EVRP-NL's 80-customer routes (several charges each) trying
+#: them at all six stations left ruin and recreate 32 iterations in 7 s.
+PARTIAL_OPTIONS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +287,11 @@ class RouteEvaluator:
             if self.sites and all(site.cuts and not site.swap for site in self.sites)
             else 0
         )
+        #: Whether a departure after the shift start can shorten a route: only where something
+        #: makes the vehicle wait (a task's window, a station's opening hours).
+        self.floats = any(
+            w for w, nd in zip(self._windows, rm.nodes, strict=True) if nd.kind != "depot"
+        ) or any(site.windows for site in self.sites)
 
     # ------------------------------------------------------------------------------------------
     def _serve(self, node: int, arrival: int) -> int | None:
@@ -662,6 +671,11 @@ class RouteEvaluator:
         # labels rank by what the objective says; the departure's float is taken off at the end.
         tc, t_start = self.span_coef, self.t0
         partial = self.partial
+        # Where charges may be partial, one charge can be split over two visits at no cost in
+        # money or time (a station on the way out and back): a visit then costs the least unit,
+        # so that of equal plans the one with fewer stops wins (three trucks and one charger:
+        # six short charges queued where three long ones fitted).
+        visit = 1 if partial else 0
         for x, i in enumerate(targets):
             if i == -1:
                 loc, node = self.end_loc, None
@@ -739,14 +753,14 @@ class RouteEvaluator:
                         continue
                     new.append(
                         (
-                            cost0 + c_detour + tc * (start + service - t0),
+                            cost0 + c_detour + visit + tc * (start + service - t0),
                             start + service,
                             -e3,
                             lab,
                             site,
                         )
                     )
-                    if partial and not site.swap:
+                    if partial and not site.swap and tried < PARTIAL_OPTIONS:
                         self._partial_charges(
                             new,
                             lab,
@@ -774,7 +788,7 @@ class RouteEvaluator:
         chain: list[_Label] = []
         for lab in labels:
             cost, span = lab[0], lab[1] - t_start
-            if tc or (self.max_span is not None and span > self.max_span):
+            if self.floats and (tc or (self.max_span is not None and span > self.max_span)):
                 # Leaving later by the waiting the windows let it absorb: a shorter route, and
                 # cheaper where hours are priced (the validator times it from that departure).
                 delay = self._float(self._chain(lab), targets)
@@ -910,7 +924,7 @@ class RouteEvaluator:
                 continue
             new.append(
                 (
-                    cost0 + c_detour + tc * (start + service - t_prev),
+                    cost0 + c_detour + 1 + tc * (start + service - t_prev),
                     start + service,
                     -(level - to_b),
                     lab,

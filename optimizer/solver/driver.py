@@ -130,6 +130,12 @@ class SolveOptions:
     #: Share of the time limit that PyVRP's search is budgeted for (at the rate below); OR-Tools'
     #: search continues from its plan in the rest.
     hgs_share: float = 0.7
+    #: Where PyVRP plans a day battery-blind (:func:`.hgs.battery_relaxed`, charging taking time),
+    #: a first run of this share of the limit tells whether the batteries suffice for its plan.
+    #: If they do, the day is PyVRP's problem and it searches on for ``hgs_share`` of the limit
+    #: (its plan is then the floor, see ``meta.hgs_relaxation_kept``); if not, its routes seed
+    #: our own search at once, which then has the rest of the limit to charge them.
+    hgs_probe_share: float = 0.1
     #: PyVRP iterations per second of its share: a count, so the plan does not depend on the
     #: machine. Measured 370 to 950 per second on the 2-core machine under load (Solomon and CVRP
     #: X instances of 100 to 214 customers); 400 rarely reaches the wall-clock cap.
@@ -193,7 +199,8 @@ def solve(
             # PyVRP planned without batteries: our own search places the stations from its
             # plan, in the time that is left.
             seed_routes = hgs_start
-            work = replace(opts, time_limit_s=(1 - opts.hgs_share) * opts.time_limit_s)
+            pyvrp_share = float(hgs_meta.get("hgs_share", opts.hgs_share))
+            work = replace(opts, time_limit_s=max(0.0, 1 - pyvrp_share) * opts.time_limit_s)
         elif hgs_start is not None:
             rm, start_routes = hgs_start
             if opts.solution_budget is None:
@@ -290,10 +297,10 @@ def solve(
                 params.solution_limit = 1
                 params.time_limit.FromMilliseconds(60_000)
                 assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
-    if assignment is None:
+    if assignment is None and start_routes is None:
         assignment = rm.routing.SolveWithParameters(params)
-    if assignment is None:
-        raise InfeasibleError(_diagnose_no_plan(instance))
+        if assignment is None:
+            raise InfeasibleError(_diagnose_no_plan(instance))
     elapsed = time.monotonic() - started
     stopped_by = (
         "time"
@@ -303,8 +310,23 @@ def solve(
         or hgs_meta.get("hgs_capped")  # PyVRP start (see .hgs)
         else "solutions"
     )
-    sparse = _read_back(rm, assignment)
-    dropped = _dropped(rm, assignment)
+    if assignment is not None:
+        sparse = _read_back(rm, assignment)
+        dropped = _dropped(rm, assignment)
+    else:
+        sparse, dropped = Solution(instance.name, ()), list(rm.task_nodes)
+    if (assignment is None or (dropped and rm.mandatory)) and start_routes is not None:
+        # OR-Tools came back without our start (it ran out of time before accepting it, seen
+        # under load on a 150-task regional day): the start itself is a plan, read it directly.
+        direct = _start_plan(instance, rm, start_routes)
+        if direct is not None:
+            sparse, dropped = direct, list(direct.unserved)
+            timings["start_read_directly"] = 1
+        elif assignment is None:
+            assignment = rm.routing.SolveWithParameters(params)
+            if assignment is None:
+                raise InfeasibleError(_diagnose_no_plan(instance))
+            sparse, dropped = _read_back(rm, assignment), _dropped(rm, assignment)
     if dropped and rm.mandatory:
         raise InfeasibleError(
             {
@@ -451,6 +473,42 @@ def _drop_idle_stations(instance: Instance, plan: Solution, report: Report) -> R
     return report
 
 
+def _start_plan(
+    instance: Instance, rm: RoutingModel, routes: dict[int, list[int]]
+) -> Solution | None:
+    """The sparse plan of node sequences per unit (our own start, stations included, each
+    charge filling up) with every route leaving as late as its waiting allows, where the
+    validator accepts it; else None."""
+    from ..validator import validate
+
+    plan = []
+    served = {rm.nodes[n].ref for seq in routes.values() for n in seq}
+    unserved = tuple(t for t in rm.task_nodes if t not in served)
+    for k, seq in sorted(routes.items()):
+        if not seq:
+            continue
+        un = rm.units[k]
+        stops = [Stop("depot", un.vehicle.start_depot)]
+        for n in seq:
+            nd = rm.nodes[n]
+            stops.append(Stop("station" if nd.kind == "station" else nd.kind, nd.ref))  # type: ignore[arg-type]
+        stops.append(Stop("depot", un.vehicle.end))
+        plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
+    sparse = Solution(instance.name, tuple(plan), unserved=unserved)
+    first = validate(instance, sparse)
+    moved = []
+    for r, timed in zip(sparse.routes, first.solution.routes, strict=True):
+        leave = timed.stops[0].departure_min
+        delay = _departure_float(instance, timed)
+        stops = list(r.stops)
+        if leave is not None and delay > 1e-6:
+            stops[0] = replace(stops[0], departure_min=leave + delay)
+        moved.append(replace(r, stops=tuple(stops)))
+    sparse = replace(sparse, routes=tuple(moved))
+    # Overlaps at a charger are queued after read-back (``_queue_at_chargers``), as for any plan.
+    return sparse if validate(instance, sparse).codes() <= {"CHARGER_CAPACITY"} else None
+
+
 def _departure_float(instance: Instance, route: Route) -> float:
     """Minutes the scheduled ``route`` (times filled by the validator) could leave later and
     still keep every window and station opening: the waiting on the route, bounded by its
@@ -578,20 +636,42 @@ def _hgs_start(
         meta.update(hgs=0, hgs_declined=why)
         return None
     t0 = time.monotonic()
-    stats: dict[str, Any] = {}
-    routes = hgs_routes(
-        rm,
-        iterations=int(opts.hgs_iterations_per_second * opts.hgs_share * opts.time_limit_s),
-        seed=opts.seed,
-        # A safety cap, as for construction: OR-Tools needs a moment after this.
-        deadline_s=started + 0.9 * opts.time_limit_s,
-        stats=stats,
-    )
-    departures = stats.pop("hgs_departures", {})
-    meta.update(hgs=0, **stats)
+    relaxed_days = battery_relaxed(rm) and not rm.instance.rules.instant_charging
+    probe = relaxed_days and opts.hgs_probe_share > 0
+
+    def run(share: float) -> tuple[dict[int, list[int]] | None, dict[int, int]]:
+        stats: dict[str, Any] = {}
+        found = hgs_routes(
+            rm,
+            iterations=int(opts.hgs_iterations_per_second * share * opts.time_limit_s),
+            seed=opts.seed,
+            # A safety cap, as for construction: OR-Tools needs a moment after this.
+            deadline_s=started + 0.9 * opts.time_limit_s,
+            stats=stats,
+        )
+        departures = stats.pop("hgs_departures", {})
+        meta.update(**stats)
+        return found, departures
+
+    meta["hgs"] = 0
+    share = opts.hgs_probe_share if probe else opts.hgs_share
+    routes, departures = run(share)
     if routes and battery_relaxed(rm):
-        meta.update(hgs=1, hgs_battery_relaxed=1, hgs_s=round(time.monotonic() - t0, 3))
         relaxed = _relaxed_plan(rm, routes, departures)
+        if probe and relaxed is not None:
+            # The batteries suffice for the first plan: search on (the same seed walks the same
+            # way first, so the longer run ends no worse than the probe).
+            longer, later = run(opts.hgs_share)
+            if longer:
+                routes, departures = longer, later
+                relaxed = _relaxed_plan(rm, routes, departures) or relaxed
+            share = opts.hgs_probe_share + opts.hgs_share
+        meta.update(
+            hgs=1,
+            hgs_battery_relaxed=1,
+            hgs_s=round(time.monotonic() - t0, 3),
+            hgs_share=round(share, 3),
+        )
         if relaxed is not None:
             meta["_relaxed_plan"] = relaxed
         return routes

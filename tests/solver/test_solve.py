@@ -184,3 +184,22 @@ def test_long_routes_walk_twice_where_routes_cost() -> None:
         assert report.feasible, report.summary()
         assert report.totals.vehicles_used == vehicles
         assert distance - 0.006 <= report.totals.distance_km <= 1.01 * distance
+
+
+def test_our_start_is_the_plan_when_or_tools_does_not_come_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under load OR-Tools could run out of time before accepting our start; the solve then
+    reported every job unservable (a false "no plan" on a regional day). The start is a plan
+    itself: it is read directly and validated."""
+    from ortools.constraint_solver import pywrapcp
+
+    monkeypatch.setattr(
+        pywrapcp.RoutingModel, "SolveFromAssignmentWithParameters", lambda self, a, p: None
+    )
+    inst = optimizer.load(INSTANCES / "city-day-small.json")
+    plan = optimizer.solve(inst, time_limit_s=3, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert not plan.unserved
+    assert plan.meta["start_read_directly"] == 1
