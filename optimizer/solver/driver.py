@@ -348,11 +348,16 @@ def solve(
         )
     relaxed: Report | None = hgs_meta.pop("_relaxed_plan", None)  # PyVRP start (see .hgs)
     if relaxed is not None:
-        relaxed = _time_charging(instance, relaxed, opts, timings)
+        charging: dict[str, Any] = {}
+        relaxed = _time_charging(instance, relaxed, opts, charging)
         kept = relaxed.totals.cost.get("total", 0.0) < report.totals.cost.get("total", 0.0)
         hgs_meta["hgs_relaxation_kept"] = int(kept)
         if kept:
             report = relaxed
+            # The figures of the charges re-timed are the kept plan's.
+            timings.pop("charging_retimed_routes", None)
+            timings.pop("charging_saved", None)
+            timings.update(charging)
     meta = {
         "solver": "ortools-routing",
         "seed": opts.seed,
