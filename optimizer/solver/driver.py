@@ -101,8 +101,10 @@ class SolveOptions:
     #: The same without time windows where charging takes time and may stop short of full
     #: (EVRP-NL): most sequences are settled without a label pass, and at 200,000 ruin and
     #: recreate ended after a tenth of a 10 s limit, leaving the rest to OR-Tools' local search
-    #: (tc1c10s2cf2: 26.5 % above the best known); at 2,000,000 it ends at about half the limit
-    #: and reaches the best known there.
+    #: (tc1c10s2cf2: 26.5 % above the best known); at 2,000,000 it reaches the best known there,
+    #: ending at about half the limit on an idle 2-core machine. On 80-customer instances, and on
+    #: a loaded machine, the budget outlasts the limit and the wall-clock cap ends the walk
+    #: (``meta.lns_capped``, ``stopped_by: time``): the plan then depends on the machine.
     lns_work_per_second_partial_no_windows: float = 2_000_000.0
     #: Ruin-and-recreate walks from the same start, each with the whole budget above, where
     #: routes hold 20 tasks or more and cost something (fixed costs or fewest vehicles; see
