@@ -1043,6 +1043,7 @@ def construct(
     lns_work: int = 0,
     lns_walks: int = 1,
     deadline: float = math.inf,
+    compare_start: bool = False,
 ) -> Built:
     """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
     cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
@@ -1174,28 +1175,52 @@ def construct(
                 routes[k], costs[k], plans[k] = seq, cost, plan
                 unserved.discard(tid)
 
-    if initial:
-        node_task = {i: tid for tid, ids in tasks.items() for i in ids}
-        initial_units = set(initial)
-        for k, seq in sorted(initial.items()):
-            if k in free_units:
-                seed(k, seq)
-    fill()
-    built = Built(plans, routes, costs, sorted(unserved))
-    _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
-    for _ in range(3):
-        # Elimination frees units (a big truck whose few tasks moved elsewhere) that may serve
-        # what the first pass left over.
-        if not unserved:
-            break
-        routes, plans, costs = built.tasks, built.routes, built.cost
-        free_units[:] = [k for k in range(len(rm.units)) if k not in routes]
-        before = len(unserved)
+    node_task = {i: tid for tid, ids in tasks.items() for i in ids}
+    initial_units = set(initial or {})
+
+    def constructed(seeded: bool) -> Built:
+        """The constructed plan, from ``initial`` where ``seeded``, else by insertion alone."""
+        nonlocal routes, plans, costs
+        routes, plans, costs = {}, {}, {}
+        unserved.clear()
+        unserved.update(tasks)
+        free_units[:] = list(range(len(rm.units)))
+        if seeded and initial:
+            for k, seq in sorted(initial.items()):
+                if k in free_units:
+                    seed(k, seq)
         fill()
         built = Built(plans, routes, costs, sorted(unserved))
         _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
-        if len(unserved) == before:
-            break
+        for _ in range(3):
+            # Elimination frees units (a big truck whose few tasks moved elsewhere) that may
+            # serve what the first pass left over.
+            if not unserved:
+                break
+            routes, plans, costs = built.tasks, built.routes, built.cost
+            free_units[:] = [k for k in range(len(rm.units)) if k not in routes]
+            before = len(unserved)
+            fill()
+            built = Built(plans, routes, costs, sorted(unserved))
+            _eliminate_routes(rm, built, ev, tasks, insert_options, eval_budget)
+            if len(unserved) == before:
+                break
+        return built
+
+    built = constructed(bool(initial))
+    if initial and compare_start:
+        # A seed whose routes the batteries break is cut into many short runs: where insertion
+        # alone starts cheaper (fewer unserved tasks, then total cost), the search starts there.
+        from .lns import fixed_costs
+
+        fixed = fixed_costs(rm)
+        plain = constructed(False)
+        if (len(plain.unassigned), plain.total_cost(fixed)) < (
+            len(built.unassigned),
+            built.total_cost(fixed),
+        ):
+            built = plain
+            built.stats["seed_start_dropped"] = 1
     before_last: list[Built] = []
     # Under a money objective fewer routes are a means, not the end: the plan before route and
     # fleet minimisation is kept where it costs less (fixed costs included) than theirs.

@@ -230,6 +230,9 @@ def solve(
             lns_walks=work.long_route_walks if _routes_cost(instance) else 1,
             # A safety cap: OR-Tools needs a moment after this to accept the start.
             deadline=started + 0.9 * opts.time_limit_s,
+            # A battery-blind seed on a day where charging takes time may be cut into many short
+            # runs: insertion alone may start cheaper (CEC-2020's instant charging keeps it).
+            compare_start=not instance.rules.instant_charging,
         )
         timings.update(built.stats)
         timings.update(built.seconds)
