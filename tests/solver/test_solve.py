@@ -174,11 +174,17 @@ def test_long_routes_walk_twice_where_routes_cost() -> None:
     and at the best-known vehicle count, within 1 % of its best-known distance (645.16)."""
     inst = optimizer.load(benchmark_file("evrptw", "c201_21.txt"))
     distance, vehicles = _bks("c201_21")
-    two = optimizer.solve(inst, time_limit_s=5, seed=1)
-    one = optimizer.solve(inst, time_limit_s=5, seed=1, options=SolveOptions(long_route_walks=1))
+    # Half the default work per second, so that both walks end within the limit on a loaded
+    # machine too (at the default, the second walk met the wall-clock cap under load and the
+    # comparison below depended on the machine).
+    opts = SolveOptions(lns_work_per_second=350_000)
+    two = optimizer.solve(inst, time_limit_s=5, seed=1, options=opts)
+    one = optimizer.solve(inst, time_limit_s=5, seed=1, options=replace(opts, long_route_walks=1))
     assert two.meta["lns_walks"] == 2 and "lns_walks" not in one.meta
-    # The first walk is the single walk (a slow machine's wall-clock cap may cut the second).
-    assert two.meta["lns_iterations"] >= one.meta["lns_iterations"]
+    if not two.meta["lns_capped"] and not one.meta["lns_capped"]:
+        # The first walk is the single walk: the two walks together did more. (Where the cap
+        # cut a walk, as on a heavily loaded machine, only the plans below are compared.)
+        assert two.meta["lns_iterations"] >= one.meta["lns_iterations"]
     for plan in (two, one):
         report = optimizer.validate(inst, plan)
         assert report.feasible, report.summary()
