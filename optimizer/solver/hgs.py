@@ -67,8 +67,8 @@ def battery_relaxed(rm: RoutingModel) -> bool:
     where no task has a window and charging takes time (EVRP-NL): then only the route duration
     shapes the routes, and the hours spent charging, which the relaxation ignores, are a large
     part of it; there the relaxation's routes, repaired, made a worse start than our own
-    insertion (EVRP-NL, 80 instances at 10 s: 6.41 % against 5.73 % above the best known, with
-    PyVRP taking 70 % of the limit)."""
+    insertion (EVRP-NL, 80 instances at 10 s: 8.90 % against 4.55 % above the best known with
+    ruin and recreate at 2,000,000 steps a second, 6.41 % against 5.73 % at 200,000)."""
     inst = rm.instance
     if not any(un.type.is_electric for un in rm.units):
         return False
