@@ -21,17 +21,18 @@ PyVRP ranks plans as the model does.
 Declined (``None``), because PyVRP would model them only approximately:
 
 - electric vehicle types: batteries and charging stops, except as a relaxation
-  (:func:`battery_relaxed`: wherever Schneider's full-recharge rule does not hold): PyVRP's plan
-  without batteries then seeds our own search, which places the stations (PyVRP for the job
-  sequence, our exact charging on top) and inserts the shipments, which the relaxation leaves out;
-- paired shipments (pickup and delivery on one vehicle) in the exact case: kept for OR-Tools and
-  our own search;
+  (:func:`battery_relaxed`: instant charging, or a day with time windows off Schneider's
+  full-recharge rule): PyVRP's plan without batteries then seeds our own search, which places the
+  stations (PyVRP for the job sequence, our exact charging on top);
+- a shipment end with several time windows in the exact case (PyVRP's shipments have one window
+  per end; as a seed, the windows' hull);
 - an instance without jobs.
 
 Modelled: zone bans and a job's ``vehicles`` list (a banned job gets a prohibitive distance,
 PyVRP's "missing edge", in the profile of each vehicle entry it is banned for; the route evaluator
-rejects any plan that still uses it), and a job with several time windows (one client per window
-in a required, mutually exclusive client group).
+rejects any plan that still uses it), a job with several time windows (one client per window
+in a required, mutually exclusive client group), and shipments (PyVRP shipments: pickup before
+delivery on one route).
 
 Reproducibility: PyVRP is seeded and single-threaded; the search stops after a fixed number of
 iterations, with a wall-clock cap as a safety net only (``stats["hgs_capped"]`` says whether it
@@ -53,9 +54,8 @@ from .ortools_model import RoutingModel, _objective_weights, _scaled_penalty
 
 def battery_relaxed(rm: RoutingModel) -> bool:
     """Whether PyVRP plans ``rm``'s instance with the batteries left out, as a *seed* of job
-    sequences for our own search (which then places the stations exactly, re-inserts the jobs of
-    any route that no station placement makes feasible, and inserts the shipments, which the
-    relaxation leaves out).
+    sequences for our own search (which then places the stations exactly, and re-inserts the
+    tasks of any route that no station placement makes feasible).
 
     Where charging takes no time (``Rules.instant_charging``, the CEC-2020 rule) dropping the
     batteries drops the energy constraint and nothing else, apart from the detours to stations.
