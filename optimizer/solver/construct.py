@@ -785,7 +785,6 @@ class RouteEvaluator:
             prev_loc = loc
         best: _Label | None = None
         best_cost = 0
-        chain: list[_Label] = []
         for lab in labels:
             cost, span = lab[0], lab[1] - t_start
             if self.floats and (tc or (self.max_span is not None and span > self.max_span)):

@@ -17,11 +17,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import EXIT_INFEASIBLE, OptimizerError
 from ..model import Instance, TimeWindow
-from ..solution import Route, Solution, Stop, Totals
+from ..solution import Route, Solution, Stop, StopKind, Totals
 from . import scaling as S
 from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search_parameters
 
@@ -498,23 +498,14 @@ def _start_plan(
         if not seq:
             continue
         un = rm.units[k]
-        stops = [Stop("depot", un.vehicle.start_depot)]
-        for n in seq:
-            nd = rm.nodes[n]
-            stops.append(Stop("station" if nd.kind == "station" else nd.kind, nd.ref))  # type: ignore[arg-type]
-        stops.append(Stop("depot", un.vehicle.end))
+        stops = [
+            Stop("depot", un.vehicle.start_depot),
+            *(Stop(cast(StopKind, rm.nodes[n].kind), rm.nodes[n].ref) for n in seq),
+            Stop("depot", un.vehicle.end),
+        ]
         plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
-    sparse = Solution(instance.name, tuple(plan), unserved=unserved)
-    first = validate(instance, sparse)
-    moved = []
-    for r, timed in zip(sparse.routes, first.solution.routes, strict=True):
-        leave = timed.stops[0].departure_min
-        delay = _departure_float(instance, timed)
-        stops = list(r.stops)
-        if leave is not None and delay > 1e-6:
-            stops[0] = replace(stops[0], departure_min=leave + delay)
-        moved.append(replace(r, stops=tuple(stops)))
-    sparse = replace(sparse, routes=tuple(moved))
+    timed = validate(instance, Solution(instance.name, tuple(plan), unserved=unserved)).solution
+    sparse, _ = _floated(instance, timed)
     # Overlaps at a charger are queued after read-back (``_queue_at_chargers``), as for any plan.
     return sparse if validate(instance, sparse).codes() <= {"CHARGER_CAPACITY"} else None
 
@@ -559,9 +550,25 @@ def _float_departures(instance: Instance, report: Report) -> Report:
 
     if not report.feasible:
         return report
+    floated, moved = _floated(instance, report.solution)
+    if not moved:
+        return report
+    after = validate(instance, floated)
+    if (
+        after.feasible
+        and after.totals.cost.get("total", 0.0) <= report.totals.cost.get("total", 0.0) + 1e-9
+    ):
+        return after
+    return report
+
+
+def _floated(instance: Instance, timed: Solution) -> tuple[Solution, bool]:
+    """The sparse plan of ``timed`` (times filled by the validator) with each route's departure
+    moved later by :func:`_departure_float`, and whether any moved. Charger amounts are kept
+    (the validator would otherwise fill up); the totals are left to be recomputed."""
     routes = []
     moved = False
-    for r in report.solution.routes:
+    for r in timed.routes:
         delay = _departure_float(instance, r)
         first = r.stops[0]
         departure = first.departure_min
@@ -583,16 +590,8 @@ def _float_departures(instance: Instance, report: Report) -> Report:
         routes.append(
             replace(r, stops=(Stop(first.kind, first.ref, departure_min=departure), *sparse))
         )
-    if not moved:
-        return report
-    # The figures are recomputed: the report's totals belong to the earlier timing.
-    after = validate(instance, replace(report.solution, routes=tuple(routes), totals=Totals()))
-    if (
-        after.feasible
-        and after.totals.cost.get("total", 0.0) <= report.totals.cost.get("total", 0.0) + 1e-9
-    ):
-        return after
-    return report
+    # The totals belong to the earlier timing: the validator recomputes them.
+    return replace(timed, routes=tuple(routes), totals=Totals()), moved
 
 
 def _queue_at_chargers(instance: Instance, report: Report) -> Report:
@@ -646,8 +645,8 @@ def _hgs_start(
         meta.update(hgs=0, hgs_declined=why)
         return None
     t0 = time.monotonic()
-    relaxed_days = battery_relaxed(rm) and not rm.instance.rules.instant_charging
-    probe = relaxed_days and opts.hgs_probe_share > 0
+    relaxed_path = battery_relaxed(rm)
+    probe = relaxed_path and not rm.instance.rules.instant_charging and opts.hgs_probe_share > 0
 
     def run(share: float) -> tuple[dict[int, list[int]] | None, dict[int, int]]:
         stats: dict[str, Any] = {}
@@ -666,7 +665,7 @@ def _hgs_start(
     meta["hgs"] = 0
     share = opts.hgs_probe_share if probe else opts.hgs_share
     routes, departures = run(share)
-    if routes and battery_relaxed(rm):
+    if routes and relaxed_path:
         relaxed = _relaxed_plan(rm, routes, departures)
         if probe and relaxed is not None:
             # The batteries suffice for the first plan: search on (the same seed walks the same

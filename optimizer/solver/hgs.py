@@ -297,17 +297,17 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
                     name=j.id,
                 )
             )
+
+    def window(stop: Any) -> tuple[int, int]:
+        # The hull of a shipment end's windows (one window: exact), rounded inwards.
+        if not stop.time_windows:
+            return 0, horizon_s
+        early = max(0, S.up(stop.time_windows[0].start_min, S.TIME_PER_MIN))
+        late = min(horizon_s, S.down(stop.time_windows[-1].end_min, S.TIME_PER_MIN))
+        return early, max(early, late)
+
     pv_shipments = []
     for k, sh in enumerate(ships):
-
-        def window(stop: Any) -> tuple[int, int]:
-            # The hull of a shipment end's windows (one window: exact), rounded inwards.
-            if not stop.time_windows:
-                return 0, horizon_s
-            early = max(0, S.up(stop.time_windows[0].start_min, S.TIME_PER_MIN))
-            late = min(horizon_s, S.down(stop.time_windows[-1].end_min, S.TIME_PER_MIN))
-            return early, max(early, late)
-
         (pe, pl), (de, dl) = window(sh.pickup), window(sh.delivery)
         pv_shipments.append(
             Shipment(
