@@ -16,6 +16,7 @@ Conventions (see the glossary in README.md):
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -639,10 +640,16 @@ class Station:
         return (to_kwh - from_kwh) / self.power_kw * 60.0
 
 
+#: DE-9IM pattern of a line whose inside meets a polygon's inside (it drives through the zone).
+ZONE_ENTERED = "T********"
+
+
 @dataclass(frozen=True, eq=False)
 class Zone:
     """A polygon some vehicle types may not enter (for example a diesel-free city core). A job whose
-    location lies inside (or on the border of) the polygon may not be served by a banned type."""
+    location lies inside (or on the border of) the polygon may not be served by a banned type, and
+    with straight-line travel a banned type may not drive through it either
+    (:meth:`Instance.zones_entered`)."""
 
     id: str
     ring: tuple[tuple[float, float], ...]
@@ -673,6 +680,113 @@ class Zone:
         from shapely.geometry import Point
 
         return bool(self.polygon.covers(Point(point)))
+
+    def entered_by(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
+        """Whether the straight leg from ``a`` to ``b``, both outside the zone, passes through
+        its inside (see :meth:`crossed`; a leg with an end in the zone gives False)."""
+        return bool(self.crossed(np.array([a], dtype=float), np.array([b], dtype=float))[0])
+
+    def crossed(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """For the legs ``a[k] -> b[k]`` (arrays of shape m x 2): whether each passes through the
+        zone's inside with both its ends outside the zone (on the border counts as in, as for
+        :meth:`covers`). A leg with an end in the zone gives False: a stop there is the zone's
+        and is banned as such; a leg along the border or touching a corner does not enter.
+
+        Why not shapely alone: the solver asks this for every pair of places (25 million on a
+        5,000-job day), where a geometry per leg takes minutes and gigabytes. A leg between two
+        points outside a simple polygon enters its inside exactly when it crosses an edge at a
+        point inside both (orientation tests, vectorised); only a leg through a vertex, where
+        that test cannot tell, is handed to shapely's predicate (DE-9IM ``T********``).
+        """
+        import shapely
+
+        a = np.asarray(a, dtype=float).reshape(-1, 2)
+        b = np.asarray(b, dtype=float).reshape(-1, 2)
+        out = np.zeros(len(a), dtype=bool)
+        if not len(a):
+            return out
+        poly = self.polygon
+        x0, y0, x1, y1 = poly.bounds
+        near = (
+            (np.minimum(a[:, 0], b[:, 0]) <= x1)
+            & (np.maximum(a[:, 0], b[:, 0]) >= x0)
+            & (np.minimum(a[:, 1], b[:, 1]) <= y1)
+            & (np.maximum(a[:, 1], b[:, 1]) >= y0)
+            & np.any(a != b, axis=1)
+        )
+        idx = np.flatnonzero(near)
+        if not len(idx):
+            return out
+        idx = idx[
+            ~(
+                shapely.covers(poly, shapely.points(a[idx]))
+                | shapely.covers(poly, shapely.points(b[idx]))
+            )
+        ]
+        out[idx] = self._crosses(a[idx], b[idx])
+        return out
+
+    def _crosses(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:meth:`crossed` for legs already known to have both ends outside the zone."""
+        import shapely
+
+        ax, ay, bx, by = a[:, 0], a[:, 1], b[:, 0], b[:, 1]
+        hit = np.zeros(len(a), dtype=bool)
+        vertex = np.zeros(len(a), dtype=bool)
+        ring = np.asarray(self.polygon.exterior.coords, dtype=float)
+        for (px, py), (qx, qy) in itertools.pairwise(ring):
+            d1 = (qx - px) * (ay - py) - (qy - py) * (ax - px)
+            d2 = (qx - px) * (by - py) - (qy - py) * (bx - px)
+            d3 = (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+            d4 = (bx - ax) * (qy - ay) - (by - ay) * (qx - ax)
+            hit |= (d1 * d2 < 0) & (d3 * d4 < 0)
+            vertex |= (
+                (d3 == 0)
+                & (np.minimum(ax, bx) <= px)
+                & (px <= np.maximum(ax, bx))
+                & (np.minimum(ay, by) <= py)
+                & (py <= np.maximum(ay, by))
+            )
+        odd = np.flatnonzero(vertex & ~hit)
+        if len(odd):
+            lines = shapely.linestrings(np.stack([a[odd], b[odd]], axis=1))
+            hit[odd] = shapely.relate_pattern(lines, self.polygon, ZONE_ENTERED)
+        return hit
+
+    def entered(self, xy: np.ndarray) -> np.ndarray:
+        """Which legs between the points ``xy`` (shape n x 2) pass through the zone with both
+        ends outside it, as an n x n bool matrix: :meth:`crossed` for every pair, by blocks of
+        rows so that memory stays in proportion to the matrix."""
+        import shapely
+
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        n = len(xy)
+        out = np.zeros((n, n), dtype=bool)
+        if n < 2:
+            return out
+        inside = shapely.covers(self.polygon, shapely.points(xy))
+        x0, y0, x1, y1 = self.polygon.bounds
+        outside = np.flatnonzero(~inside)
+        block = max(1, 2_000_000 // max(1, n))
+        for lo in range(0, len(outside), block):
+            rows = outside[lo : lo + block]
+            i = np.repeat(rows, len(outside))
+            j = np.tile(outside, len(rows))
+            keep = i < j
+            i, j = i[keep], j[keep]
+            a, b = xy[i], xy[j]
+            near = (
+                (np.minimum(a[:, 0], b[:, 0]) <= x1)
+                & (np.maximum(a[:, 0], b[:, 0]) >= x0)
+                & (np.minimum(a[:, 1], b[:, 1]) <= y1)
+                & (np.maximum(a[:, 1], b[:, 1]) >= y0)
+                & np.any(a != b, axis=1)
+            )
+            i, j = i[near], j[near]
+            hit = self._crosses(xy[i], xy[j])
+            out[i[hit], j[hit]] = True
+            out[j[hit], i[hit]] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -903,3 +1017,48 @@ class Instance:
         if coords is None:
             return False
         return any(self.zone_by_id[z].covers(coords) for z in vehicle_type.banned_zones)
+
+    @property
+    def straight_legs(self) -> bool:
+        """Whether a leg is the straight line between its ends' coordinates (``euclidean`` or
+        ``haversine`` travel): then a zone ban applies to the line driven, as well as to stops.
+        A matrix (a road router's, or a road graph's, where a type's closed roads already keep it
+        out) says nothing of the path, so there the ban applies to stops only."""
+        return self.travel.metric in ("euclidean", "haversine") and self.travel.distance_km is None
+
+    def zones_entered(self, vehicle_type: VehicleType, a: int, b: int) -> list[str]:
+        """The zones banned to ``vehicle_type`` that the leg from location ``a`` to ``b`` drives
+        through (see :attr:`straight_legs`). A leg with an end inside such a zone is not counted:
+        a stop there is banned already (:meth:`banned`), and a depot there is the vehicle's home,
+        which it must leave and reach."""
+        if not vehicle_type.banned_zones or not self.straight_legs:
+            return []
+        ca, cb = self.locations[a].coordinates, self.locations[b].coordinates
+        if ca is None or cb is None:
+            return []
+        return [z for z in vehicle_type.banned_zones if self.zone_by_id[z].entered_by(ca, cb)]
+
+    def leg_bans(self, vehicle_type: VehicleType) -> np.ndarray | None:
+        """Location x location bool matrix of the legs ``vehicle_type`` may not drive because they
+        pass through a zone banned to it (:meth:`zones_entered`, for every pair); None where the
+        type drives every leg. Remembered per type: the solver asks for it in every phase."""
+        if not vehicle_type.banned_zones or not self.straight_legs:
+            return None
+        cache: dict[str, np.ndarray | None] = self.__dict__.setdefault("_leg_bans", {})
+        if vehicle_type.id in cache:
+            return cache[vehicle_type.id]
+        xy = np.array(
+            [
+                loc.coordinates if loc.coordinates is not None else (np.nan, np.nan)
+                for loc in self.locations
+            ],
+            dtype=float,
+        ).reshape(len(self.locations), 2)
+        ban = np.zeros((len(xy), len(xy)), dtype=bool)
+        for zid in vehicle_type.banned_zones:
+            ban |= self.zone_by_id[zid].entered(xy)
+        found = ban if ban.any() else None
+        if found is not None:
+            found.setflags(write=False)
+        cache[vehicle_type.id] = found
+        return found

@@ -16,7 +16,9 @@ vehicle entry in four stages; a task fails when no entry passes all four, and it
 stage at which the last candidate entries dropped out:
 
 1. **too heavy**: weight (and volume, where the type has a volume capacity) above the type's capacity.
-2. **banned**: a stop lies in a zone the type is banned from (:meth:`Instance.banned`).
+2. **banned**: a stop lies in a zone the type is banned from (:meth:`Instance.banned`), or, with
+   straight-line travel, every way from the depot to the task or back runs through such a zone
+   (:meth:`Instance.leg_bans`; any places the type may stop at serve as waypoints).
 3. **out of range** (electric types only; others have no range limit here): energy is consumed at
    the *lower* of the empty and full rates, every station fills the battery, and time is ignored.
    Levels: leaving the start depot with ``initial_soc * battery_kwh``, leaving a station with
@@ -230,6 +232,46 @@ def station_graph(inst: Instance, vehicle: Vehicle) -> nx.DiGraph:
     return g
 
 
+def _driven(inst: Instance, vehicle: Vehicle, vt: VehicleType, tasks: _Tasks) -> np.ndarray:
+    """Per task, whether ``vehicle`` can get from its start depot to the task's first stop and
+    from its last stop to its end depot over legs its type may drive (``Instance.leg_bans``),
+    by way of any places it may stop at (task stops outside its banned zones, usable stations).
+    A relaxation: every other constraint is ignored."""
+    ban = inst.leg_bans(vt)
+    assert ban is not None
+    start = inst.depot_by_id[vehicle.start_depot].location
+    end = inst.depot_by_id[vehicle.end].location
+    places = {start, end, *(s.location for s in usable_stations(inst, vehicle))}
+    places |= {
+        int(loc)
+        for loc in {*tasks.first.tolist(), *tasks.last.tolist()}
+        if not inst.banned(vt, int(loc))
+    }
+    ix = np.array(sorted(places), dtype=np.int64)
+    where = {int(loc): i for i, loc in enumerate(ix)}
+    ok = ~ban[np.ix_(ix, ix)]
+
+    def spread(source: int, edges: np.ndarray) -> np.ndarray:
+        seen = np.zeros(len(ix), dtype=bool)
+        seen[source] = True
+        frontier = seen.copy()
+        while frontier.any():
+            nxt = edges[frontier].any(axis=0) & ~seen
+            seen |= nxt
+            frontier = nxt
+        return seen
+
+    out_of = spread(where[start], ok)
+    back = spread(where[end], ok.T)
+    return np.array(
+        [
+            int(a) in where and int(b) in where and out_of[where[int(a)]] and back[where[int(b)]]
+            for a, b in zip(tasks.first, tasks.last, strict=True)
+        ],
+        dtype=bool,
+    )
+
+
 def _range_margin(inst: Instance, vehicle: Vehicle, tasks: _Tasks) -> np.ndarray:
     """Per task, the energy left above the reserve at the end depot in the optimistic relaxation
     (negative: out of range by that many kWh). ``-inf`` when the vehicle cannot even leave."""
@@ -370,6 +412,15 @@ def analyse(inst: Instance) -> ReachInfo:
                 dtype=bool,
             )
         allowed[k] = zone_cache[vt.id]
+    # Stage 2, the legs: with straight-line travel, a leg through a banned zone is not driven;
+    # a task none of whose stops a vehicle can reach from its depot, or leave for its end
+    # depot, over legs it may drive (through any places it may stop at) is out of its reach.
+    driven = np.ones((n_v, n_t), dtype=bool)
+    for k, (v, vt) in enumerate(zip(inst.vehicles, types, strict=True)):
+        if inst.leg_bans(vt) is not None and n_t:
+            driven[k] = _driven(inst, v, vt, tasks)
+    allowed_stops = allowed
+    allowed = allowed & driven
     # Stage 3: range (electric entries only).
     margin = np.full((n_v, n_t), np.inf)
     for k, (v, vt) in enumerate(zip(inst.vehicles, types, strict=True)):
@@ -388,7 +439,19 @@ def analyse(inst: Instance) -> ReachInfo:
     out: list[Unreachable] = []
     for t in np.nonzero(~can.any(axis=0))[0]:
         out.append(
-            _explain(inst, tasks, int(t), types, fits, allowed, in_range, margin, late, late_why)
+            _explain(
+                inst,
+                tasks,
+                int(t),
+                types,
+                fits,
+                allowed_stops,
+                allowed,
+                in_range,
+                margin,
+                late,
+                late_why,
+            )
         )
     return ReachInfo(
         task_ids=tasks.ids,
@@ -404,6 +467,7 @@ def _explain(
     t: int,
     types: list[VehicleType],
     fits: np.ndarray,
+    allowed_stops: np.ndarray,
     allowed: np.ndarray,
     in_range: np.ndarray,
     margin: np.ndarray,
@@ -424,6 +488,16 @@ def _explain(
         else:
             why = f"too heavy: no vehicle type carries both {w:g} kg and {vol:g} m3"
         return Unreachable(tid, "too_heavy", why)
+    if (cand & allowed_stops[:, t]).any() and not (cand & allowed[:, t]).any():
+        ks = np.nonzero(cand & allowed_stops[:, t])[0]
+        names = sorted({types[k].id for k in ks})
+        zones = sorted({z for k in ks for z in types[k].banned_zones})
+        return Unreachable(
+            tid,
+            "banned",
+            f"banned: every way to it from the depot, or back, runs through zone "
+            f"{', '.join(zones)}, closed to every type that can carry it ({', '.join(names)})",
+        )
     cand2 = cand & allowed[:, t]
     if not cand2.any():
         names = sorted({types[k].id for k in np.nonzero(cand)[0]})

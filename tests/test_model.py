@@ -147,3 +147,65 @@ def test_zone_ban() -> None:
             vehicle_types=(VehicleType("dsl", "diesel", 100.0, banned_zones=("nope",)),),
             vehicles=(Vehicle("v", "dsl", "d"),),
         )
+
+
+def test_zone_entered_by_a_straight_leg() -> None:
+    zone = Zone("core", ((2.0, 3.0), (4.0, 3.0), (4.0, 5.0), (2.0, 5.0)))
+    assert zone.entered_by((0.0, 4.0), (6.0, 4.0))  # straight through
+    assert zone.entered_by((1.0, 2.0), (5.0, 6.0))  # corner to corner: only vertices touched
+    assert not zone.entered_by((0.0, 3.0), (6.0, 3.0))  # along its border
+    assert not zone.entered_by((0.0, 1.0), (4.0, 3.0))  # touching a corner
+    assert not zone.entered_by((0.0, 0.0), (6.0, 0.0))  # clear of it
+    assert not zone.entered_by((3.0, 0.0), (3.0, 4.0))  # ends inside: a stop there, not a leg
+    # The matrix (the solver's) against shapely's DE-9IM predicate as the oracle, pair by pair,
+    # with points on the square's lines and corners among random ones.
+    import shapely
+    from shapely.geometry import LineString
+
+    rng = np.random.default_rng(7)
+    grid = [[x, y] for x in (0.0, 1.0, 2.0, 4.0, 6.0) for y in (1.0, 3.0, 5.0, 7.0)]
+    xy = np.vstack([rng.uniform(0.0, 6.0, size=(60, 2)), grid])
+    m = zone.entered(xy)
+    expected = [
+        not zone.covers(tuple(a))
+        and not zone.covers(tuple(b))
+        and tuple(a) != tuple(b)
+        and bool(shapely.relate_pattern(LineString([a, b]), zone.polygon, "T********"))
+        for a in xy
+        for b in xy
+    ]
+    assert m.reshape(-1).tolist() == expected
+    assert 0 < m.sum() < m.size
+
+
+def test_leg_bans_only_for_straight_legs_between_places_outside() -> None:
+    # D (0, 4) and E (6, 4) lie either side of the square; A (3, 4) inside it; F (0, 0) below.
+    zone = Zone("core", ((2.0, 3.0), (4.0, 3.0), (4.0, 5.0), (2.0, 5.0)))
+    locs = tuple(
+        Location(k, c)
+        for k, c in (("D", (0.0, 4.0)), ("E", (6.0, 4.0)), ("A", (3.0, 4.0)), ("F", (0.0, 0.0)))
+    )
+    dsl = VehicleType("dsl", "diesel", 100.0, 0.3, banned_zones=("core",))
+    inst = _instance(
+        locations=locs, zones=(zone,), vehicle_types=(dsl,), vehicles=(Vehicle("v", "dsl", "d"),)
+    )
+    assert inst.straight_legs
+    assert inst.zones_entered(dsl, 0, 1) == ["core"] and inst.zones_entered(dsl, 1, 0) == ["core"]
+    # A leg into A is not "driving through": A itself is banned (a stop there), which says more.
+    assert inst.zones_entered(dsl, 0, 2) == [] and inst.banned(dsl, 2)
+    assert inst.zones_entered(dsl, 3, 1) == []  # F (0, 0) to E (6, 4) passes below the square
+    bans = inst.leg_bans(dsl)
+    assert bans is not None
+    assert np.argwhere(bans).tolist() == [[0, 1], [1, 0]]
+    # A type without bans drives every leg; a matrix says nothing of the path driven.
+    assert inst.leg_bans(VehicleType("ev", "bev", 100.0, 1.0, battery_kwh=50.0)) is None
+    dist = inst.distance_km
+    as_matrix = _instance(
+        locations=locs,
+        zones=(zone,),
+        vehicle_types=(dsl,),
+        vehicles=(Vehicle("v", "dsl", "d"),),
+        travel=Travel("matrix", distance_km=dist),
+    )
+    assert not as_matrix.straight_legs
+    assert as_matrix.leg_bans(dsl) is None and as_matrix.zones_entered(dsl, 0, 1) == []

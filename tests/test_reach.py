@@ -8,6 +8,7 @@ round trip depot -> job -> depot reaches 45 km at best.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -207,7 +208,9 @@ def test_too_heavy_and_too_bulky() -> None:
 
 def test_banned_when_only_the_diesel_truck_can_carry_it() -> None:
     # 20 t: only the diesel truck (30 t) can carry it, and the job lies in the core (x 3..8).
-    jobs = [("in-core", 5.0, {"weight_kg": 20_000.0}), ("outside", 10.0, {"weight_kg": 20_000.0})]
+    # "outside" lies the other way from the depot (beyond the core, every way there runs through
+    # it: see test_a_task_reached_only_through_a_banned_zone).
+    jobs = [("in-core", 5.0, {"weight_kg": 20_000.0}), ("outside", -10.0, {"weight_kg": 20_000.0})]
     out = unreachable_jobs(make(jobs, types=(BEV, DIESEL), zone=(3.0, 8.0)))
     assert set(out) == {"in-core"}
     assert out["in-core"].startswith("banned: lies in zone core")
@@ -220,6 +223,11 @@ def test_a_station_in_a_banned_zone_is_not_used() -> None:
     banned_bev = VehicleType(**{**_fields(BEV), "banned_zones": ("core",)})
     stations = [("cs", 30.0, {"power_kw": 50.0})]
     inst = make([("j", 70.0, {})], stations=stations, types=(banned_bev,), zone=(29.0, 31.0))
+    # The same distances as a matrix: the leg to j no longer says it crosses the zone (on the
+    # x axis it does), so only the station's own ban is left to show.
+    inst = replace(
+        inst, travel=Travel("matrix", distance_km=inst.distance_km, duration_min=inst.duration_min)
+    )
     assert "out of range" in unreachable_jobs(inst)["j"]
 
 
@@ -328,3 +336,33 @@ def test_format_clock() -> None:
     assert format_clock(1199.6) == "20:00"
     assert format_clock(1500) == "25:00"
     assert format_clock(-30) == "-00:30"
+
+
+def test_a_task_reached_only_through_a_banned_zone() -> None:
+    # D (0, 0), A (10, 0) behind the square (4, -1)-(6, 1); N (5, 3) above it. Straight legs.
+    locs = (Location("D", (0.0, 0.0)), Location("A", (10.0, 0.0)), Location("N", (5.0, 3.0)))
+    dsl = VehicleType("dsl", "diesel", 1000.0, 0.3, banned_zones=("core",))
+    square = Zone("core", ((4.0, -1.0), (6.0, -1.0), (6.0, 1.0), (4.0, 1.0)))
+    alone = Instance(
+        "legs",
+        locs,
+        (Depot("d", 0),),
+        (dsl,),
+        (Vehicle("v", "dsl", "d"),),
+        jobs=(Job("A", 1, "delivery", 1.0),),
+        zones=(square,),
+    )
+    why = unreachable_jobs(alone)["A"]
+    assert why.startswith("banned: every way to it") and "core" in why and "dsl" in why
+    # N is a place the truck may stop at, and D -> N -> A -> N -> D avoids the square: the
+    # relaxation lets N serve as a waypoint, so A is no longer certainly unreachable.
+    with_n = Instance(
+        "legs",
+        locs,
+        (Depot("d", 0),),
+        (dsl,),
+        (Vehicle("v", "dsl", "d"),),
+        jobs=(Job("A", 1, "delivery", 1.0), Job("N", 2, "delivery", 1.0)),
+        zones=(square,),
+    )
+    assert unreachable_jobs(with_n) == {}

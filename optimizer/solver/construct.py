@@ -28,7 +28,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from ..model import Instance
+from ..model import Instance, VehicleType
 from . import scaling as S
 from .insertion import Insertion, counted, inserted
 from .ortools_model import (
@@ -123,6 +123,14 @@ class RouteEvaluator:
             else self.Cd
         )
         self.E = _energy_matrix(rm, t.full_rate_per_km) if self.electric else None
+        if inst.leg_bans(t) is not None:
+            # Legs through a zone banned to the type (straight-line travel) take "forever" and
+            # cost as much: no schedule survives one, and insertion ranks them last. (A route that
+            # could go round by a station is missed where the direct leg is banned; the model's
+            # time dimension bans the same legs, so every phase agrees.)
+            self.T = _banned_legs(rm, t, "t", self.T)
+            self.Cd = _banned_legs(rm, t, "c", self.Cd)
+            self.C = _banned_legs(rm, t, "p", self.C)
         shift = inst.shift_of(un.vehicle)
         sd = inst.depot_by_id[un.vehicle.start_depot]
         ed = inst.depot_by_id[un.vehicle.end]
@@ -951,7 +959,7 @@ def _pareto(labels: list[_Label]) -> list[_Label]:
 
 #: Matrices as nested lists: indexing a list is several times faster than a numpy scalar lookup in
 #: the evaluator's inner loop.
-_CACHE: dict[tuple[int, str, float], list[list[int]]] = {}
+_CACHE: dict[tuple[int, str, float | str], list[list[int]]] = {}
 
 
 def _time_matrix(rm: RoutingModel, speed_factor: float) -> list[list[int]]:
@@ -977,6 +985,21 @@ def _priced_matrix(
         cost = S.matrix_nearest(rm.instance.distance_km * per_km, per)
         minutes = S.matrix_up(rm.instance.duration_min / speed_factor, S.TIME_PER_MIN)
         _CACHE[key] = (cost + span_coef * minutes).tolist()
+    return _CACHE[key]
+
+
+def _banned_legs(
+    rm: RoutingModel, t: VehicleType, what: str, base: list[list[int]]
+) -> list[list[int]]:
+    """``base`` with :data:`S.INFINITE` on the legs type ``t`` may not drive
+    (``Instance.leg_bans``), remembered per model, type and matrix."""
+    key = (id(rm), f"ban-{what}", t.id)  # the type fixes the base matrix
+    if key not in _CACHE:
+        ban = rm.instance.leg_bans(t)
+        assert ban is not None
+        m = np.array(base, dtype=np.int64)
+        m[ban] = S.INFINITE
+        _CACHE[key] = m.tolist()
     return _CACHE[key]
 
 

@@ -28,9 +28,10 @@ Declined (``None``), because PyVRP would model them only approximately:
   per end; as a seed, the windows' hull);
 - an instance without jobs.
 
-Modelled: zone bans and a job's ``vehicles`` list (a banned job gets a prohibitive distance,
-PyVRP's "missing edge", in the profile of each vehicle entry it is banned for; the route evaluator
-rejects any plan that still uses it), a job with several time windows (one client per window
+Modelled: zone bans (stops, and with straight-line travel the legs through a banned zone) and a
+job's ``vehicles`` list (a banned job or leg gets a prohibitive distance, PyVRP's "missing edge",
+in the profile of each vehicle entry it is banned for; the route evaluator rejects any plan that
+still uses it), a job with several time windows (one client per window
 in a required, mutually exclusive client group), and shipments (PyVRP shipments: pickup before
 delivery on one route).
 
@@ -329,7 +330,7 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
 
     # One routing profile per (cost per km, speed factor, banned jobs): its "distance" is the
     # model's scaled arc cost, its duration the model's scaled driving time.
-    profiles: dict[tuple[float, float, tuple[int, ...]], int] = {}
+    profiles: dict[tuple[float, float, tuple[int, ...], str], int] = {}
     distances: list[Any] = []  # PyVRP's stubs type matrices oddly (np.ndarray[int])
     durations: list[Any] = []
     vehicle_types = []
@@ -356,7 +357,8 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
             for end, stop in enumerate((sh.pickup, sh.delivery))
             if inst.banned(t, stop.location) or (sh.vehicles and v.id not in sh.vehicles)
         )
-        key = (per_km, t.speed_factor, banned)
+        legs = inst.leg_bans(t)
+        key = (per_km, t.speed_factor, banned, t.id if legs is not None else "")
         if key not in profiles:
             profiles[key] = len(distances)
             d = S.matrix_nearest(dist * per_km, per)
@@ -364,6 +366,9 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
                 cols = list(banned)
                 d[:, cols] = MAX_VALUE
                 d[cols, :] = MAX_VALUE
+            if legs is not None:
+                # Legs through a zone banned to the type (straight-line travel): missing edges.
+                d[legs[np.ix_(locs, locs)]] = MAX_VALUE
             np.fill_diagonal(d, 0)
             tm = S.matrix_up(dur / t.speed_factor, S.TIME_PER_MIN)
             np.fill_diagonal(tm, 0)

@@ -272,19 +272,25 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         [d.opening.end_min for d in inst.depots] + [inst.shift_of(v).end_min for v in inst.vehicles]
     )
     horizon_s = S.down(horizon, S.TIME_PER_MIN)
-    time_cb: dict[float, int] = {}
-    time_mats: dict[float, np.ndarray] = {}
+    time_cb: dict[tuple[float, str], int] = {}
+    time_mats: dict[tuple[float, str], np.ndarray] = {}
     time_transits = []
     for un in units:
         sf = un.type.speed_factor
-        if sf not in time_cb:
+        ban = inst.leg_bans(un.type)
+        tkey = (sf, un.type.id if ban is not None else "")
+        if tkey not in time_cb:
             m = S.matrix_up(dur_min / sf, S.TIME_PER_MIN) + S.matrix_up(
                 service[:, None] * np.ones((1, n)), S.TIME_PER_MIN
             )
             np.fill_diagonal(m, 0)
-            time_mats[sf] = m
-            time_cb[sf] = routing.RegisterTransitMatrix(m.tolist())
-        time_transits.append(time_cb[sf])
+            if ban is not None:
+                # A leg through a zone banned to the type (straight-line travel) outlasts the
+                # horizon: the time dimension forbids it for this type's vehicles only.
+                m[ban[np.ix_(locs, locs)]] = horizon_s + 1
+            time_mats[tkey] = m
+            time_cb[tkey] = routing.RegisterTransitMatrix(m.tolist())
+        time_transits.append(time_cb[tkey])
     routing.AddDimensionWithVehicleTransits(time_transits, horizon_s, horizon_s, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
     for i, nd in enumerate(nodes):

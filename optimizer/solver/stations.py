@@ -47,6 +47,9 @@ def dominators(instance: Instance) -> dict[str, tuple[str, ...]]:
     fleet = sum(v.count for v in instance.vehicles)
     types = instance.vehicle_types
     out: dict[str, tuple[str, ...]] = {}
+    if any(t.is_electric and instance.leg_bans(t) is not None for t in types):
+        # A stand-in's legs may cross a zone the original's do not: none is safe to drop.
+        return {s.id: () for s in instance.stations}
     for s in instance.stations:
         found = []
         for s2 in instance.stations:

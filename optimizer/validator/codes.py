@@ -96,7 +96,8 @@ CODES: dict[str, str] = {
     SHIFT: "leaves before the shift / depot opening, or returns after the shift / depot closing",
     MAX_DURATION: "the route lasts longer than the maximum duration",
     STATION_HOURS: "charging does not fit inside one opening window of the station",
-    ZONE: "a vehicle type banned from a zone stops inside it",
+    ZONE: "a vehicle type banned from a zone stops inside it or (straight-line travel) drives "
+    "through it",
     CHARGER_CAPACITY: "more vehicles charge at a station at one instant than it has chargers",
     VEHICLE_NOT_ALLOWED: "a job or shipment served by a vehicle its vehicles list does not allow",
     BATTERY: "state of charge on arrival below the reserve (or below zero)",

@@ -441,6 +441,17 @@ class _Checker:
             distance += d
             energy += used_energy
             legs.append(Leg(s, loc, location, d, drive, load_kg, used_energy))
+            entered = inst.zones_entered(t, loc, location) if t.banned_zones else []
+            if entered:
+                where = f"{stop.kind} {stop.ref!r}" if stop else f"depot {end_depot.id!r}"
+                self.add(
+                    C.ZONE,
+                    f"{label} (type {t.id!r}) drives through zone(s) "
+                    f"{', '.join(map(repr, entered))}, where the type is banned, on its way from "
+                    f"{inst.locations[loc].id!r} to {where} (straight-line travel)",
+                    r,
+                    s,
+                )
             loc = location
             arrival = t_dep + drive
             if (

@@ -353,6 +353,26 @@ def test_zone(tiny: Instance) -> None:
     assert "'core'" in v.message
 
 
+def test_zone_driven_through(tiny: Instance) -> None:
+    # The truck takes S1: SP (60, 40) -> SD (0, 40) runs along y = 40, through the core square
+    # (20, 30)-(40, 50), though neither end lies in it.
+    sol = with_stops(
+        SPARSE, TRUCK, [depot(), Stop("pickup", "S1"), Stop("delivery", "S1"), depot()]
+    )
+    sol = with_stops(sol, EV, [depot(), job("J1"), depot()])
+    sol = replace(sol, unserved=("J2", "J3", "J5"))
+    report = validate(tiny, sol)
+    v = one(report, ZONE, TRUCK, 2)
+    assert "drives through" in v.message and "'core'" in v.message
+    assert [(x.route, x.stop) for x in found(report, ZONE)] == [(TRUCK, 2)]
+    # Given as a matrix, distances say nothing of the path: stops are checked, legs are not.
+    as_matrix = replace(
+        tiny,
+        travel=Travel("matrix", distance_km=tiny.distance_km, duration_min=tiny.duration_min),
+    )
+    assert ZONE not in validate(as_matrix, sol).codes()
+
+
 def test_shift_early_start(tiny: Instance) -> None:
     report = validate(tiny, with_stop(SPARSE, TRUCK, 0, departure_min=350.0))
     assert report.codes() == {SHIFT}
