@@ -17,7 +17,7 @@ from optimizer.solver.construct import RouteEvaluator, release
 from optimizer.solver.driver import SolveOptions
 from optimizer.solver.hgs import battery_relaxed, hgs_declines, hgs_routes, relaxed_solution
 from optimizer.solver.ortools_model import ModelOptions, build
-from tests.conftest import BENCHMARKS, benchmark_file
+from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
 
 pytest.importorskip("pyvrp")
 
@@ -243,6 +243,22 @@ def test_a_day_where_batteries_suffice_never_costs_more_than_its_relaxation() ->
     assert report.feasible, report.summary()
     assert plan.meta["hgs_battery_relaxed"] == 1
     assert report.totals.cost["total"] <= relaxed.totals.cost["total"] + 1e-6
+    # No route of the probe ran short: PyVRP searched on (probe and longer run).
+    assert plan.meta["hgs_probe_short_routes"].startswith("0/")
+    assert plan.meta["hgs_share"] == pytest.approx(opts.hgs_probe_share + opts.hgs_share)
+
+
+def test_a_day_the_batteries_shape_is_left_to_our_search() -> None:
+    """city-day-small: the one route of the battery-blind plan runs short of energy, so charging
+    shapes the day; PyVRP's probe seeds our search at once, which places the charge."""
+    inst = optimizer.load(INSTANCES / "city-day-small.json")
+    opts = SolveOptions()
+    plan = optimizer.solve(inst, time_limit_s=5, seed=1)
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["hgs_probe_short_routes"] == "1/1"
+    assert plan.meta["hgs_share"] == pytest.approx(opts.hgs_probe_share)
+    assert "hgs_relaxation_kept" not in plan.meta
 
 
 def _cec_bks(name: str) -> float:
