@@ -37,11 +37,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import EXIT_INFEASIBLE, InputError, Issue, OptimizerError, Problems
 from .model import Depot, Instance, Job, Location, Shipment, TimeWindow, Vehicle
 from .solution import Route, Solution, Stop
+
+if TYPE_CHECKING:
+    from .solver import SolveOptions
 
 #: Default price of one moved promise, in km at the fleet's dearest cost per km: a dispatcher
 #: re-briefs a driver and re-sorts a load for a moved order, worth a short detour, not a long one.
@@ -382,6 +385,7 @@ def replan(
     time_limit_s: float = 10.0,
     seed: int = 0,
     reassignment_penalty: float | None = None,
+    options: SolveOptions | None = None,
 ) -> ReplanResult:
     """Replan the rest of the day from ``plan``'s state at ``at_min`` (see the module doc).
 
@@ -389,6 +393,8 @@ def replan(
     :func:`default_reassignment_penalty`. Raises ``InputError`` for an invalid old plan or events
     that contradict the state (cancelling what is done), :class:`ReplanError` or the solver's
     ``InfeasibleError`` (with a per-task diagnosis) when the rest of the day cannot be served.
+    ``options`` are the solver's (:class:`~optimizer.solver.SolveOptions`; ``time_limit_s`` and
+    ``seed`` given here win), for work budgets that do not depend on the machine.
     """
     from .solver import solve
     from .validator import validate
@@ -455,7 +461,7 @@ def replan(
     derived = _derived_instance(
         instance, events, states, at_min, started, promised, onboard, picked_up, penalty
     )
-    rest = solve(derived, time_limit_s, seed)
+    rest = solve(derived, time_limit_s, seed, options=options)
     rest = replace(rest, meta={**dict(rest.meta), "unservable": sorted(derived.meta["unservable"])})
     updated = _updated_instance(instance, events)
     full = _stitch(instance, filled, rest, states)
