@@ -46,12 +46,13 @@ def report(
         typer.Option("--png", help="Write the figure (routes, state of charge) here."),
     ] = None,
     baseline_time_limit: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--baseline-time-limit",
-            help="Seconds to solve the all-diesel baseline (0: no baseline).",
+            help="Seconds to re-solve the all-diesel fleet, the secondary baseline (default: the "
+            "plan's own time limit, so two reports agree; 10 when the plan has none; 0: skip).",
         ),
-    ] = 10.0,
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option("--seed", "-s", help="Seed of the baseline solve (default: the plan's)."),
@@ -62,14 +63,16 @@ def report(
         typer.Option("--solution-format", help="native or evrptw-sol (default: detected)."),
     ] = None,
 ) -> None:
-    """Carbon report of a plan (ISO 14083 / GLEC): per route, per shipment, totals by carrier and
-    scope, and the same jobs served by an all-diesel fleet (solved). Exit 0, 1 when the plan breaks
-    rules (the report is still written), 2 on bad input."""
+    """Carbon report of a plan (ISO 14083 / GLEC): per route, per shipment and per shipper, totals
+    by carrier and scope, electricity by both scope 2 methods, and two all-diesel baselines: the
+    same routes on diesel (primary, exact) and the fleet re-solved on diesel (secondary). Exit 0,
+    1 when the plan breaks rules (the report is still written), 2 on bad input."""
     from .formats import load, load_solution
     from .report import prepare, write_html, write_json, write_png
     from .report.text import render
 
-    _non_negative("--baseline-time-limit", baseline_time_limit)
+    if baseline_time_limit is not None:
+        _non_negative("--baseline-time-limit", baseline_time_limit)
     check_output_folders({"--json": json_out, "--html": html_out, "--png": png_out})
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
@@ -78,9 +81,7 @@ def report(
             f"warning: {plan}: the plan is for instance {sol.instance!r}, not {inst.name!r}",
             err=True,
         )
-    plan_seed = sol.meta.get("seed")
-    use_seed = seed if seed is not None else (plan_seed if isinstance(plan_seed, int) else 0)
-    inputs, data = prepare(inst, sol, baseline_time_limit, use_seed)
+    inputs, data = prepare(inst, sol, baseline_time_limit, seed)
     render(data)
     png: bytes | None = None
     if png_out is not None:
