@@ -115,15 +115,24 @@ def pareto(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the frontier as JSON here.")
     ] = None,
+    plans_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--plans-dir",
+            help="Write each frontier plan here as a native plan file (frontier-1.json, ...), "
+            "totalled at the instance's carbon price: each passes optimizer validate.",
+        ),
+    ] = None,
     format: FormatOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
     ] = False,
 ) -> None:
     """Plans along the cost-versus-carbon frontier: sweep the carbon price (then refine gaps,
-    drop the dirtiest vehicles, re-seed the ends) and keep the distinct non-dominated plans, each
-    validated. At most 3 x POINTS solves (--max-solves) of TIME-LIMIT seconds each. Exit 0, 2
-    on bad input."""
+    bound CO2e (epsilon constraint), drop the dirtiest vehicles, re-seed the ends) and keep the
+    distinct non-dominated plans, each validated; the exported plans carry totals at the
+    instance's carbon price (they pass optimizer validate), the price found at in their meta.
+    At most 3 x POINTS solves (--max-solves) of TIME-LIMIT seconds each. Exit 0, 2 on bad input."""
     from rich.console import Console
     from rich.table import Table
 
@@ -134,6 +143,8 @@ def pareto(
         raise InputError(Issue("--points", "must be an integer >= 1", points))
     _non_negative("--time-limit", time_limit)
     check_output_folders({"--json": json_out, "--png": png_out})
+    if plans_dir is not None and not plans_dir.is_dir():
+        raise InputError(Issue("--plans-dir", "names a folder that does not exist", str(plans_dir)))
     if max_solves is not None and max_solves < 1:
         raise InputError(Issue("--max-solves", "must be an integer >= 1", max_solves))
     inst = load(instance, format)
@@ -188,7 +199,8 @@ def pareto(
     console.print(table)
     console.print(
         "carbon price: the price the plan was solved at (a reassigned plan: that of the plan it "
-        "came from); abatement: the money per tonne of CO2e avoided over the plan above it.",
+        "came from; exported plans are totalled at the instance's own price); abatement: the "
+        "money per tonne of CO2e avoided over the plan above it.",
         highlight=False,
     )
     if png_out is not None:
@@ -199,6 +211,13 @@ def pareto(
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_dict(), indent=1) + "\n", "utf-8")
         typer.echo(f"wrote {json_out}", err=True)
+    if plans_dir is not None:
+        from .formats import save_solution
+
+        for k, p in enumerate(result.frontier, start=1):
+            path = plans_dir / f"frontier-{k}.json"
+            save_solution(p.solution, path)
+            typer.echo(f"wrote {path}", err=True)
 
 
 def register(app: typer.Typer, clean_errors: Callable[[Any], Any]) -> None:
