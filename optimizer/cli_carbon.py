@@ -45,6 +45,14 @@ def report(
         Path | None,
         typer.Option("--png", help="Write the figure (routes, state of charge) here."),
     ] = None,
+    ileap_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--ileap",
+            help="Write the shipment footprints here in the iLEAP data model (Smart Freight "
+            "Centre): TCEs and TOCs, numbers as decimal strings.",
+        ),
+    ] = None,
     baseline_time_limit: Annotated[
         float | None,
         typer.Option(
@@ -73,7 +81,9 @@ def report(
 
     if baseline_time_limit is not None:
         _non_negative("--baseline-time-limit", baseline_time_limit)
-    check_output_folders({"--json": json_out, "--html": html_out, "--png": png_out})
+    check_output_folders(
+        {"--json": json_out, "--html": html_out, "--png": png_out, "--ileap": ileap_out}
+    )
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
     if sol.instance and sol.instance != inst.name:
@@ -93,6 +103,12 @@ def report(
     if json_out is not None:
         write_json(data, json_out)
         typer.echo(f"wrote {json_out}", err=True)
+    if ileap_out is not None:
+        from .carbon.ileap import ileap_export
+
+        doc = ileap_export(inputs.account, inst.type_by_id)
+        ileap_out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        typer.echo(f"wrote {ileap_out}", err=True)
     raise typer.Exit(EXIT_OK if data["plan"]["feasible"] else EXIT_INFEASIBLE)
 
 

@@ -57,7 +57,9 @@ class Baseline:
 
     @property
     def reproducible(self) -> bool:
-        """Whether the solver's work budget, not the wall clock, ended the search."""
+        """Whether the solver's work budget, not the wall clock, ended the search: then two solves
+        give the same plan anywhere. ``False`` means *not guaranteed* (the solver also says
+        ``time`` when a search used its whole limit without being cut short)."""
         return self.solution.meta.get("stopped_by") != "time"
 
     def to_dict(self) -> dict[str, Any]:

@@ -322,7 +322,7 @@ def render_html(data: dict[str, Any], png: bytes | None) -> str:
         if rb is not None:
             parts.append(
                 f"<p>Secondary: {escape(rb['method'])}: {rb['time_limit_s']:g} s, seed "
-                f"{rb['seed']}, {'reproducible' if rb['reproducible'] else 'NOT reproducible'}.</p>"
+                f"{rb['seed']}, {'reproducible' if rb['reproducible'] else 'reproducibility not guaranteed (wall clock)'}.</p>"
             )
             rows.append(
                 [

@@ -216,7 +216,11 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
         )
     if em["baseline_resolved_wtw_kg"] is not None:
         b = em["baseline_resolved"]
-        how = "reproducible" if b["reproducible"] else "NOT reproducible: the wall clock ended it"
+        how = (
+            "reproducible: the work budget ended the search"
+            if b["reproducible"]
+            else "reproducibility not guaranteed: the wall clock ended the search"
+        )
         lines.append(
             f"secondary baseline (all-diesel fleet re-solved, {b['time_limit_s']:g} s, seed "
             f"{b['seed']}, {how}): {_f(em['baseline_resolved_wtw_kg'], 2)} kg WTW, "

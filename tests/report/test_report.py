@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,19 @@ def test_cli_report_checks_output_folders_first(files: tuple[Path, Path], tmp_pa
     result = runner.invoke(app, ["report", str(inst), str(plan), "--html", str(bad)])
     assert result.exit_code == 2
     assert "--html" in result.output and repr(str(missing.resolve())) in result.output
+
+
+def test_two_reports_of_one_plan_give_the_same_baselines() -> None:
+    # The plan says how it was solved; the secondary baseline takes its limit and seed from there.
+    plan = replace(make_plan(), meta={"time_limit_s": 1.0, "seed": 3})
+    _, first = prepare(make_instance(), plan)
+    _, second = prepare(make_instance(), plan)
+    a, b = first["emissions"], second["emissions"]
+    assert a["baseline_resolved"]["time_limit_s"] == 1.0 and a["baseline_resolved"]["seed"] == 3
+    # The primary one is arithmetic on the plan: identical to the bit.
+    assert a["baseline_diesel_wtw_kg"] == b["baseline_diesel_wtw_kg"] == pytest.approx(704.70)
+    assert [s["baseline_diesel_wtw_kg"] for s in a["by_shipment"]] == [
+        s["baseline_diesel_wtw_kg"] for s in b["by_shipment"]
+    ]
+    if a["baseline_resolved"]["reproducible"] and b["baseline_resolved"]["reproducible"]:
+        assert a["baseline_resolved_wtw_kg"] == b["baseline_resolved_wtw_kg"]
