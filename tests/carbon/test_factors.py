@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from optimizer.carbon import (
     DEFAULT_FACTORS,
@@ -17,11 +19,12 @@ from optimizer.carbon import (
     grid_factor,
 )
 from optimizer.carbon.factors import DIESEL_CLASSES, diesel_class
+from optimizer.cli import app
 from optimizer.errors import InputError
-from optimizer.formats.native import instance_from_dict, instance_to_dict
+from optimizer.formats.native import instance_from_dict, instance_to_dict, solution_to_dict
 from optimizer.model import CARRIERS, Station, VehicleType
 
-from .worked_example import make_instance
+from .worked_example import make_instance, make_plan
 
 
 def test_every_carrier_has_a_sourced_factor() -> None:
@@ -148,3 +151,15 @@ def test_factors_in_force_follow_the_instance() -> None:
     region = replace(inst.depots[0], grid_co2e_kg_per_kwh=None, grid_region="south")
     rows = {r["applies_to"]: r for r in factors_in_force(replace(inst, depots=(region,)))}
     assert rows["depot D"]["year"] == 2023 and "grid region south" in rows["depot D"]["source"]
+
+
+def test_cli_exits_2_on_wtw_below_ttw(tmp_path: Path) -> None:
+    data = instance_to_dict(make_instance())
+    data["vehicle_types"][0]["ttw_co2e_kg_per_unit"] = 3.5  # above the default WTW 3.24
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data), "utf-8")
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(solution_to_dict(make_plan())), "utf-8")
+    result = CliRunner().invoke(app, ["report", str(inst), str(plan)])
+    assert result.exit_code == 2
+    assert "vehicle_types[0].ttw_co2e_kg_per_unit" in result.output and "3.5" in result.output
