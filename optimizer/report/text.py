@@ -244,6 +244,36 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def factors_table(data: dict[str, Any]) -> Table:
+    """Every factor in force with its source and year (ISO 14083 asks a report to state them)."""
+    table = Table(title="Factors in force (source, year, status)", title_justify="left")
+    for name in ("applies to", "figures", "GWP set", "year", "status", "source"):
+        table.add_column(name, justify="left", overflow="fold")
+    keys = (
+        "ttw",
+        "wtw",
+        "generation",
+        "market_based_generation",
+        "residual_generation",
+        "renewable_wtw",
+        "l_per_km_empty",
+        "l_per_km_full",
+    )
+    for f in data["emissions"]["method"].get("factors", []):
+        figures = ", ".join(
+            f"{k.replace('_', ' ')} {f[k]:.4g}" for k in keys if f.get(k) is not None
+        )
+        table.add_row(
+            f["applies_to"],
+            f"{figures} {f['unit']}",
+            str(f.get("gwp_set") or "-"),
+            str(f.get("year") or "-"),
+            f["status"],
+            f["source"],
+        )
+    return table
+
+
 def render(data: dict[str, Any], console: Console | None = None) -> None:
     """Print the report: routes, shipments, carriers, then the summary lines."""
     out = console or Console(width=160)
@@ -259,5 +289,6 @@ def render(data: dict[str, Any], console: Console | None = None) -> None:
     if any(name != "(not stated)" for name in data["emissions"]["by_partner"]):
         out.print(shippers_table(data, "by_partner"))
     out.print(totals_table(data))
+    out.print(factors_table(data))
     for line in summary_lines(data):
         out.print(line, highlight=False)

@@ -109,6 +109,8 @@ def test_console_tables(prepared: tuple[ReportInputs, dict]) -> None:
     assert "ev#0" in text and "CH +100 kWh" in text and "437.5 kWh" in text
     assert "CO2e WTW 647.14 kg" in text and "primary baseline" in text
     assert "secondary baseline" in text and "Shippers" in text
+    # Every factor with its source and year: the diesel tractor's EN 16258 figures of 2012.
+    assert "Factors in force" in text and "EN 16258" in text and "2012" in text
 
 
 def test_report_without_baseline() -> None:
