@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 from jsonschema import Draft202012Validator
 
-from ..carbon.factors import DEFAULT_CHARGING_EFFICIENCY
+from ..carbon.factors import DEFAULT_CHARGING_EFFICIENCY, GRID_FACTORS
 from ..errors import FormatError, InputError, Issue
 from ..model import (
     CurveSegment,
@@ -208,6 +208,12 @@ def instance_from_dict(
         ),
     )
     grid_region = data.get("grid_region")
+    if grid_region is not None and grid_region not in GRID_FACTORS:
+        # Named once here rather than once per depot and station that would inherit it.
+        issues.append(
+            Issue("grid_region", f"must be one of {', '.join(GRID_FACTORS)}", grid_region)
+        )
+        grid_region = None
     depots = []
     for k, r in enumerate(data["depots"]):
         p = f"depots[{k}]"

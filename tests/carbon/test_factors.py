@@ -134,6 +134,9 @@ def test_instance_grid_region_applies_to_places_without_their_own() -> None:
     assert inst.stations[0].grid_co2e_kg_per_kwh == 0.5 and inst.stations[0].grid_region is None
     again = instance_from_dict(instance_to_dict(inst))
     assert again.depots[0].grid_co2e_kg_per_kwh == 0.4727
+    data["grid_region"] = "atlantis"
+    with pytest.raises(InputError, match=r"^grid_region: must be one of .*got 'atlantis'"):
+        instance_from_dict(data)
 
 
 def test_factors_in_force_follow_the_instance() -> None:
