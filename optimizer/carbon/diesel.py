@@ -11,8 +11,9 @@ as a second figure: it also credits the routes a diesel fleet would have driven 
 
 The diesel equivalent of a vehicle type (:func:`diesel_type`) keeps its id, capacities, speed,
 costs, duty limits and zone bans; only the energy changes, to the diesel litres per km of
-:func:`~optimizer.carbon.factors.diesel_rates` (the type's own override, else its payload class
-of :data:`~optimizer.carbon.factors.DIESEL_CLASSES`), at the default diesel factors and the
+:func:`~optimizer.carbon.factors.diesel_rates` (the type's own override, else a diesel type of
+the instance in the same payload class, else the class default of
+:data:`~optimizer.carbon.factors.DIESEL_CLASSES`), at the default diesel factors and the
 instance's diesel price. A diesel type is its own equivalent. On the same routes the charging
 stops are dropped (a diesel vehicle does not drive to a charger) and every other stop is kept in
 order, mid-route depot visits included; loads, distances and litres are the validator's.
@@ -21,6 +22,7 @@ order, mid-route depot visits included; loads, distances and litres are the vali
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,11 +48,15 @@ def diesel_price(instance: Instance) -> float:
     return prices[0] if prices else DEFAULT_DIESEL_PRICE_PER_L
 
 
-def diesel_type(t: VehicleType, diesel_price_per_l: float) -> VehicleType:
-    """The diesel equivalent of one vehicle type (a diesel type is returned unchanged)."""
+def diesel_type(
+    t: VehicleType, diesel_price_per_l: float, fleet: Sequence[VehicleType] = ()
+) -> VehicleType:
+    """The diesel equivalent of one vehicle type (a diesel type is returned unchanged); ``fleet``
+    is the instance's types, whose diesel ones set the figure of their class (see
+    :func:`~optimizer.carbon.factors.diesel_rates`)."""
     if t.carrier == "diesel":
         return t
-    empty, full, _, _, _ = diesel_rates(t)
+    empty, full, _, _, _ = diesel_rates(t, fleet)
     return VehicleType(
         id=t.id,
         carrier="diesel",
@@ -74,7 +80,9 @@ def diesel_equivalent(instance: Instance) -> Instance:
     return replace(
         instance,
         name=f"{instance.name} (all-diesel baseline)",
-        vehicle_types=tuple(diesel_type(t, price) for t in instance.vehicle_types),
+        vehicle_types=tuple(
+            diesel_type(t, price, instance.vehicle_types) for t in instance.vehicle_types
+        ),
         stations=(),
         meta={**instance.meta, "baseline": "all-diesel", "baseline_of": instance.name},
     )

@@ -15,6 +15,7 @@ estimate, a default the user should override when they know better.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -550,7 +551,7 @@ def factors_in_force(instance: Instance) -> list[dict[str, Any]]:
             }
         )
     for t in instance.vehicle_types:
-        empty, full, source, year, status = diesel_rates(t)
+        empty, full, source, year, status = diesel_rates(t, instance.vehicle_types)
         rows.append(
             {
                 "applies_to": f"diesel equivalent of vehicle type {t.id} (baselines)",
@@ -566,9 +567,19 @@ def factors_in_force(instance: Instance) -> list[dict[str, Any]]:
     return rows
 
 
-def diesel_rates(t: VehicleType) -> tuple[float, float, str, int | None, str]:
+def diesel_rates(
+    t: VehicleType, fleet: Sequence[VehicleType] = ()
+) -> tuple[float, float, str, int | None, str]:
     """Diesel litres per km (empty, full) of the diesel equivalent of a vehicle type, with source,
-    year and status: a diesel type's own figures; else the type's override; else its class's."""
+    year and status, first rule that applies:
+
+    1. a diesel type is its own equivalent;
+    2. the type's override (``baseline_diesel_l_per_km_empty`` / ``_full``);
+    3. a diesel type of ``fleet`` (the instance's types) in the same payload class, the closest in
+       payload: the fleet's own diesel truck is the figure an auditor checks first, and a battery
+       light truck must not be compared with a diesel that burns more than the one beside it;
+    4. the class default of :data:`DIESEL_CLASSES`.
+    """
     if t.carrier == "diesel":
         return t.consumption_per_km_empty, t.full_rate_per_km, "the type itself", None, "instance"
     if t.baseline_diesel_l_per_km_empty is not None:
@@ -579,6 +590,16 @@ def diesel_rates(t: VehicleType) -> tuple[float, float, str, int | None, str]:
         )
         return t.baseline_diesel_l_per_km_empty, full, "instance", None, "instance"
     c = diesel_class(t.capacity_kg)
+    peers = [u for u in fleet if u.carrier == "diesel" and diesel_class(u.capacity_kg) == c]
+    if peers:
+        u = min(peers, key=lambda u: (abs(u.capacity_kg - t.capacity_kg), u.id))
+        return (
+            u.consumption_per_km_empty,
+            u.full_rate_per_km,
+            f"the instance's diesel type {u.id} (same class: {c.name})",
+            None,
+            "instance",
+        )
     return (
         c.l_per_km_empty,
         c.l_per_km_full,

@@ -38,15 +38,16 @@ factors, whose generation part is taken by the 2023 national ratio 0.5306 / 0.62
 287.5 - 245.8461 = 41.6539, i.e. 104.9239 (sum 647.14).
 
 Primary baseline (the same routes on diesel): the diesel tractor is its own equivalent (359.64 kg,
-J1 and J2 reduce nothing). The battery tractor (20 t payload: class tractor-trailer, 0.24 L/km
-empty, 0.38 full, +0.007 L/km per t) drives D -> J3 -> SP -> SD -> D without the charger (CH lies
-on the way, still 400 km): 50 km with 10 t at 0.31 = 15.5 L, 50 km empty at 0.24 = 12 L, 100 km
-with 10 t = 31 L, 200 km empty = 48 L: 106.5 L, WTW 106.5 * 3.24 = 345.06 kg, TTW 284.355 kg.
-J3 1/3 = 115.02 kg (reduction 19.1867), S1 2/3 = 230.04 kg (reduction 38.3733).
-Plan baseline 704.70 kg, reduction 57.56 kg.
+J1 and J2 reduce nothing). The battery tractor (20 t payload: class tractor-trailer, where the
+instance has its own diesel tractor, 0.25 L/km empty, 0.35 full, +0.005 L/km per t) drives
+D -> J3 -> SP -> SD -> D without the charger (CH lies on the way, still 400 km): 50 km with 10 t at
+0.30 = 15 L, 50 km empty at 0.25 = 12.5 L, 100 km with 10 t = 30 L, 200 km empty = 50 L: 107.5 L,
+WTW 107.5 * 3.24 = 348.3 kg, TTW 287.025 kg.
+J3 1/3 = 116.1 kg (reduction 20.2667), S1 2/3 = 232.2 kg (reduction 40.5333).
+Plan baseline 707.94 kg, reduction 60.8 kg.
 Money (fixed + distance + time + energy): diesel trip 500 + 200 + 0 + 111 * 7 = 1477; battery
 trip 500 + 200 + (125 * 0.3 + 375 * 0.2 = 112.5) = 812.5; plan 2289.5. Baseline: 1477 + 500 +
-200 + 106.5 * 7 (the instance's diesel price) = 2922.5. Cut cost 2289.5 - 2922.5 = -633.
+200 + 107.5 * 7 (the instance's diesel price) = 2929.5. Cut cost 2289.5 - 2929.5 = -640.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from optimizer.carbon import (
     fuel_factor,
     grid_factor,
 )
-from optimizer.carbon.factors import DIESEL_CLASSES, diesel_class
+from optimizer.carbon.factors import DIESEL_CLASSES, diesel_class, diesel_rates
 from optimizer.cli import app
 from optimizer.errors import InputError
 from optimizer.formats.native import instance_from_dict, instance_to_dict, solution_to_dict
@@ -147,9 +147,15 @@ def test_factors_in_force_follow_the_instance() -> None:
     assert "EN 16258" in diesel["source"] and "AR4" in diesel["gwp_set"]
     assert rows["depot D"]["wtw"] == 0.6 and rows["depot D"]["status"] == "instance"
     assert "green share 0.2 states no instrument" in rows["station CH"]["source"]
+    # The battery tractor's diesel equivalent: the instance's own diesel tractor (same class).
     equiv = rows["diesel equivalent of vehicle type tractor-bev (baselines)"]
-    assert (equiv["l_per_km_empty"], equiv["l_per_km_full"]) == (0.24, 0.38)
-    assert "tractor-trailer" in equiv["source"] and equiv["year"] == 2025
+    assert (equiv["l_per_km_empty"], equiv["l_per_km_full"]) == (0.25, 0.35)
+    assert "diesel type tractor-diesel" in equiv["source"]
+    # Without a diesel type of its class: the class default, with its source and year.
+    (_, bev) = inst.vehicle_types
+    empty, full, source, year, status = diesel_rates(bev)
+    assert (empty, full, year, status) == (0.24, 0.38, 2025, "E")
+    assert "tractor-trailer" in source and "33 L/100 km" in source
     # Every default row states its year.
     region = replace(inst.depots[0], grid_co2e_kg_per_kwh=None, grid_region="south")
     rows = {r["applies_to"]: r for r in factors_in_force(replace(inst, depots=(region,)))}

@@ -1,7 +1,7 @@
 """Reports: the JSON keys, the PNG and HTML files, the console tables and the CLI's errors.
 
 The plan is the carbon worked example (``tests/carbon/worked_example.py``): 647.14 kg CO2e WTW;
-its primary baseline (the same routes on diesel) 704.70 kg (``tests/carbon/test_reductions.py``).
+its primary baseline (the same routes on diesel) 707.94 kg (``tests/carbon/test_reductions.py``).
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def test_json_has_the_promised_keys(prepared: tuple[ReportInputs, dict], tmp_pat
     assert {s["id"] for s in em["by_shipment"]} == {"J1", "J2", "J3", "S1"}
     # Primary baseline: the same routes on diesel, no solver.
     assert em["baseline"]["kind"] == "primary" and em["baseline"]["reproducible"]
-    assert em["baseline_diesel_wtw_kg"] == pytest.approx(704.70)
-    assert em["reduction_kg"] == pytest.approx(57.56)
+    assert em["baseline_diesel_wtw_kg"] == pytest.approx(707.94)
+    assert em["reduction_kg"] == pytest.approx(60.8)
     total = sum(s["reduction_kg"] for s in em["by_shipment"])
     assert abs(total - em["reduction_kg"]) <= 1e-9
     # Secondary: re-solved; two diesel tractors over at least 800 km need 0.24 L/km x 800 x 3.24.
@@ -67,7 +67,7 @@ def test_json_has_the_promised_keys(prepared: tuple[ReportInputs, dict], tmp_pat
     assert {"location_based_kg", "market_based_kg"} <= set(em["electricity"])
     assert {"new_energy_share_of_km", "green_electricity_share_of_kwh"} <= set(em["operating"])
     row = em["by_shipper"]["(not stated)"]
-    assert row["reduction_kg"] == pytest.approx(57.56)
+    assert row["reduction_kg"] == pytest.approx(60.8)
     assert row["reduction_vs_resolved_kg"] == pytest.approx(em["reduction_vs_resolved_kg"])
     assert loaded["format"] == "optimizer-report" and loaded["plan"]["feasible"]
     ev = next(r for r in loaded["routes"] if r["vehicle"] == "ev#0")
@@ -118,7 +118,7 @@ def test_report_without_baseline() -> None:
     assert data["emissions"]["baseline_resolved_wtw_kg"] is None
     assert "skipped" in data["emissions"]["baseline_resolved_error"]
     # The primary baseline needs no solve: always there.
-    assert data["emissions"]["baseline_diesel_wtw_kg"] == pytest.approx(704.70)
+    assert data["emissions"]["baseline_diesel_wtw_kg"] == pytest.approx(707.94)
 
 
 def test_cli_report_writes_every_file(files: tuple[Path, Path], tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_two_reports_of_one_plan_give_the_same_baselines() -> None:
     a, b = first["emissions"], second["emissions"]
     assert a["baseline_resolved"]["time_limit_s"] == 1.0 and a["baseline_resolved"]["seed"] == 3
     # The primary one is arithmetic on the plan: identical to the bit.
-    assert a["baseline_diesel_wtw_kg"] == b["baseline_diesel_wtw_kg"] == pytest.approx(704.70)
+    assert a["baseline_diesel_wtw_kg"] == b["baseline_diesel_wtw_kg"] == pytest.approx(707.94)
     assert [s["baseline_diesel_wtw_kg"] for s in a["by_shipment"]] == [
         s["baseline_diesel_wtw_kg"] for s in b["by_shipment"]
     ]
