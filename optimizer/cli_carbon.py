@@ -45,13 +45,22 @@ def report(
         Path | None,
         typer.Option("--png", help="Write the figure (routes, state of charge) here."),
     ] = None,
+    ileap_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--ileap",
+            help="Write the shipment footprints here in the iLEAP data model (Smart Freight "
+            "Centre): TCEs and TOCs, numbers as decimal strings.",
+        ),
+    ] = None,
     baseline_time_limit: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--baseline-time-limit",
-            help="Seconds to solve the all-diesel baseline (0: no baseline).",
+            help="Seconds to re-solve the all-diesel fleet, the secondary baseline (default: the "
+            "plan's own time limit, so two reports agree; 10 when the plan has none; 0: skip).",
         ),
-    ] = 10.0,
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option("--seed", "-s", help="Seed of the baseline solve (default: the plan's)."),
@@ -62,15 +71,19 @@ def report(
         typer.Option("--solution-format", help="native or evrptw-sol (default: detected)."),
     ] = None,
 ) -> None:
-    """Carbon report of a plan (ISO 14083 / GLEC): per route, per shipment, totals by carrier and
-    scope, and the same jobs served by an all-diesel fleet (solved). Exit 0, 1 when the plan breaks
-    rules (the report is still written), 2 on bad input."""
+    """Carbon report of a plan (ISO 14083 / GLEC): per route, per shipment and per shipper, totals
+    by carrier and scope, electricity by both scope 2 methods, and two all-diesel baselines: the
+    same routes on diesel (primary, exact) and the fleet re-solved on diesel (secondary). Exit 0,
+    1 when the plan breaks rules (the report is still written), 2 on bad input."""
     from .formats import load, load_solution
     from .report import prepare, write_html, write_json, write_png
     from .report.text import render
 
-    _non_negative("--baseline-time-limit", baseline_time_limit)
-    check_output_folders({"--json": json_out, "--html": html_out, "--png": png_out})
+    if baseline_time_limit is not None:
+        _non_negative("--baseline-time-limit", baseline_time_limit)
+    check_output_folders(
+        {"--json": json_out, "--html": html_out, "--png": png_out, "--ileap": ileap_out}
+    )
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
     if sol.instance and sol.instance != inst.name:
@@ -78,9 +91,7 @@ def report(
             f"warning: {plan}: the plan is for instance {sol.instance!r}, not {inst.name!r}",
             err=True,
         )
-    plan_seed = sol.meta.get("seed")
-    use_seed = seed if seed is not None else (plan_seed if isinstance(plan_seed, int) else 0)
-    inputs, data = prepare(inst, sol, baseline_time_limit, use_seed)
+    inputs, data = prepare(inst, sol, baseline_time_limit, seed)
     render(data)
     png: bytes | None = None
     if png_out is not None:
@@ -92,6 +103,12 @@ def report(
     if json_out is not None:
         write_json(data, json_out)
         typer.echo(f"wrote {json_out}", err=True)
+    if ileap_out is not None:
+        from .carbon.ileap import ileap_export
+
+        doc = ileap_export(inputs.account, inst.type_by_id)
+        ileap_out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        typer.echo(f"wrote {ileap_out}", err=True)
     raise typer.Exit(EXIT_OK if data["plan"]["feasible"] else EXIT_INFEASIBLE)
 
 
@@ -114,15 +131,24 @@ def pareto(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the frontier as JSON here.")
     ] = None,
+    plans_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--plans-dir",
+            help="Write each frontier plan here as a native plan file (frontier-1.json, ...), "
+            "totalled at the instance's carbon price: each passes optimizer validate.",
+        ),
+    ] = None,
     format: FormatOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
     ] = False,
 ) -> None:
     """Plans along the cost-versus-carbon frontier: sweep the carbon price (then refine gaps,
-    drop the dirtiest vehicles, re-seed the ends) and keep the distinct non-dominated plans, each
-    validated. At most 3 x POINTS solves (--max-solves) of TIME-LIMIT seconds each. Exit 0, 2
-    on bad input."""
+    bound CO2e (epsilon constraint), drop the dirtiest vehicles, re-seed the ends) and keep the
+    distinct non-dominated plans, each validated; the exported plans carry totals at the
+    instance's carbon price (they pass optimizer validate), the price found at in their meta.
+    At most 3 x POINTS solves (--max-solves) of TIME-LIMIT seconds each. Exit 0, 2 on bad input."""
     from rich.console import Console
     from rich.table import Table
 
@@ -133,6 +159,8 @@ def pareto(
         raise InputError(Issue("--points", "must be an integer >= 1", points))
     _non_negative("--time-limit", time_limit)
     check_output_folders({"--json": json_out, "--png": png_out})
+    if plans_dir is not None and not plans_dir.is_dir():
+        raise InputError(Issue("--plans-dir", "names a folder that does not exist", str(plans_dir)))
     if max_solves is not None and max_solves < 1:
         raise InputError(Issue("--max-solves", "must be an integer >= 1", max_solves))
     inst = load(instance, format)
@@ -187,7 +215,8 @@ def pareto(
     console.print(table)
     console.print(
         "carbon price: the price the plan was solved at (a reassigned plan: that of the plan it "
-        "came from); abatement: the money per tonne of CO2e avoided over the plan above it.",
+        "came from; exported plans are totalled at the instance's own price); abatement: the "
+        "money per tonne of CO2e avoided over the plan above it.",
         highlight=False,
     )
     if png_out is not None:
@@ -198,6 +227,13 @@ def pareto(
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_dict(), indent=1) + "\n", "utf-8")
         typer.echo(f"wrote {json_out}", err=True)
+    if plans_dir is not None:
+        from .formats import save_solution
+
+        for k, p in enumerate(result.frontier, start=1):
+            path = plans_dir / f"frontier-{k}.json"
+            save_solution(p.solution, path)
+            typer.echo(f"wrote {path}", err=True)
 
 
 def register(app: typer.Typer, clean_errors: Callable[[Any], Any]) -> None:

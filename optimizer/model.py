@@ -88,6 +88,11 @@ def _non_empty_id(p: Problems, value: Any) -> None:
     p.check(isinstance(value, str) and value != "", "id", "must be a non-empty string", value)
 
 
+def _party(p: Problems, value: Any, path: str) -> None:
+    if value is not None:
+        p.check(isinstance(value, str) and value != "", path, "must be a non-empty string", value)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
     """A closed interval of clock time, in minutes from the start of the planning day."""
@@ -261,6 +266,27 @@ class Travel:
         return dist, dur
 
 
+def _grid_place(p: Problems, place: Any) -> None:
+    """Check a charging place's grid fields and resolve its ``grid_region`` into its factor.
+
+    Why resolved here: the validator and the solver read one location-based factor per place
+    (``grid_co2e_kg_per_kwh``); naming the region once in the input gives the depot and the
+    chargers of one city the same factor of the same year.
+    """
+    from .carbon.factors import GREEN_INSTRUMENTS, GRID_FACTORS
+
+    _fraction(p, place.green_share, "green_share")
+    if place.green_instrument is not None:
+        _one_of(p, place.green_instrument, GREEN_INSTRUMENTS, "green_instrument")
+    if place.grid_region is not None:
+        if place.grid_region not in GRID_FACTORS:
+            _one_of(p, place.grid_region, tuple(GRID_FACTORS), "grid_region")
+        elif place.grid_co2e_kg_per_kwh is None:
+            object.__setattr__(
+                place, "grid_co2e_kg_per_kwh", GRID_FACTORS[place.grid_region].wtw_kg_per_kwh
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class Depot:
     """Where vehicles start and end. ``energy_price_per_kwh`` prices the overnight recharge of the
@@ -273,12 +299,20 @@ class Depot:
     energy_price_per_kwh: float = 0.0
     grid_co2e_kg_per_kwh: float | None = None
     charging_efficiency: float = 1.0
+    #: The grid region of ``optimizer.carbon.GRID_FACTORS`` the depot draws from; sets
+    #: ``grid_co2e_kg_per_kwh`` to the region's factor when that is not given.
+    grid_region: str | None = None
+    #: Share of the depot's electricity bought green, counted (market-based only) when
+    #: ``green_instrument`` says how (see ``optimizer.carbon.factors.GREEN_INSTRUMENTS``).
+    green_share: float = 0.0
+    green_instrument: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
         _non_empty_id(p, self.id)
         _non_negative(p, self.energy_price_per_kwh, "energy_price_per_kwh")
         _non_negative(p, self.grid_co2e_kg_per_kwh, "grid_co2e_kg_per_kwh")
+        _grid_place(p, self)
         if _finite(p, self.charging_efficiency, "charging_efficiency"):
             p.check(
                 0 < self.charging_efficiency <= 1,
@@ -307,10 +341,16 @@ class Job:
     #: The vehicle entry this job was promised to; serving it with another costs
     #: ``Objective.reassignment_penalty`` (replanning keeps promises unless moving pays).
     preferred_vehicle: str | None = None
+    #: Who the goods are moved for (the carbon report's ``by_shipper``), and the subcontracted
+    #: carrier that moves them, if any (``by_partner``). Free text; ``None``: not stated.
+    shipper: str | None = None
+    partner: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
         _non_empty_id(p, self.id)
+        _party(p, self.shipper, "shipper")
+        _party(p, self.partner, "partner")
         _one_of(p, self.kind, get_args(JobKind), "kind")
         _non_negative(p, self.weight_kg, "weight_kg")
         _non_negative(p, self.volume_m3, "volume_m3")
@@ -347,10 +387,15 @@ class Shipment:
     vehicles: tuple[str, ...] = ()
     #: As ``Job.preferred_vehicle``.
     preferred_vehicle: str | None = None
+    #: As ``Job.shipper`` and ``Job.partner``.
+    shipper: str | None = None
+    partner: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
         _non_empty_id(p, self.id)
+        _party(p, self.shipper, "shipper")
+        _party(p, self.partner, "partner")
         _non_negative(p, self.weight_kg, "weight_kg")
         _non_negative(p, self.volume_m3, "volume_m3")
         p.raise_if_any()
@@ -383,6 +428,12 @@ class VehicleType:
     max_duration_min: float | None = None
     wtw_co2e_kg_per_unit: float | None = None
     ttw_co2e_kg_per_unit: float | None = None
+    #: Biogenic CO2 per unit of fuel (bio-methanol, bio-LNG, HVO): reported apart, outside CO2e.
+    biogenic_co2_kg_per_unit: float | None = None
+    #: Diesel litres per km of this type's diesel equivalent in the baselines (default: its payload
+    #: class, ``optimizer.carbon.factors.DIESEL_CLASSES``); ignored for diesel types.
+    baseline_diesel_l_per_km_empty: float | None = None
+    baseline_diesel_l_per_km_full: float | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
@@ -406,6 +457,26 @@ class VehicleType:
             _positive(p, self.max_duration_min, "max_duration_min")
         _non_negative(p, self.wtw_co2e_kg_per_unit, "wtw_co2e_kg_per_unit")
         _non_negative(p, self.ttw_co2e_kg_per_unit, "ttw_co2e_kg_per_unit")
+        _non_negative(p, self.biogenic_co2_kg_per_unit, "biogenic_co2_kg_per_unit")
+        _non_negative(p, self.baseline_diesel_l_per_km_empty, "baseline_diesel_l_per_km_empty")
+        _non_negative(p, self.baseline_diesel_l_per_km_full, "baseline_diesel_l_per_km_full")
+        if (
+            self.baseline_diesel_l_per_km_full is not None
+            and self.baseline_diesel_l_per_km_empty is None
+        ):
+            p.add(
+                "baseline_diesel_l_per_km_empty",
+                "is required when baseline_diesel_l_per_km_full is given",
+                has_value=False,
+            )
+        if not p and self.carrier in CARRIERS:
+            from .carbon.factors import fuel_factor_issue
+
+            issue = fuel_factor_issue(
+                self.carrier, self.wtw_co2e_kg_per_unit, self.ttw_co2e_kg_per_unit
+            )
+            if issue is not None:
+                p.add(issue.path, issue.message, issue.value)
         if self.carrier in ELECTRIC_CARRIERS:
             if self.battery_kwh is None:
                 p.add("battery_kwh", f"is required for carrier '{self.carrier}'", has_value=False)
@@ -539,10 +610,14 @@ class Station:
     grid_co2e_kg_per_kwh: float | None = None
     green_share: float = 0.0
     charging_efficiency: float = 1.0
+    #: As ``Depot.grid_region`` and ``Depot.green_instrument``.
+    grid_region: str | None = None
+    green_instrument: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
         _non_empty_id(p, self.id)
+        _grid_place(p, self)
         _one_of(p, self.kind, get_args(StationKind), "kind")
         p.check(
             isinstance(self.chargers, int)
@@ -576,7 +651,6 @@ class Station:
         _non_negative(p, self.fee_per_kwh, "fee_per_kwh")
         _non_negative(p, self.swap_min, "swap_min")
         _non_negative(p, self.grid_co2e_kg_per_kwh, "grid_co2e_kg_per_kwh")
-        _fraction(p, self.green_share, "green_share")
         if _finite(p, self.charging_efficiency, "charging_efficiency"):
             p.check(
                 0 < self.charging_efficiency <= 1,

@@ -2,10 +2,15 @@
 
 - :mod:`.factors`: the default emission factors with source, year and status, and the factors in
   force for an instance (defaults or the instance's overrides).
-- :mod:`.accounting`: ``account(instance, solution)``, emissions per trip, shipment, carrier and
-  scope, from the validator's recomputation of the plan.
-- :mod:`.baseline`: the same jobs served by an all-diesel fleet, solved (imports the solver).
+- :mod:`.accounting`: ``account(instance, solution)``, emissions per trip, shipment, shipper,
+  carrier and scope, both scope 2 methods, reductions against the primary baseline, from the
+  validator's recomputation of the plan.
+- :mod:`.diesel`: diesel equivalents of a fleet and the primary baseline (the plan's own routes on
+  diesel; no solver).
+- :mod:`.baseline`: the secondary baseline, the same jobs re-solved for an all-diesel fleet
+  (imports the solver).
 - :mod:`.pareto`: plans along the cost-versus-carbon frontier (imports the solver).
+- :mod:`.ileap`: shipment footprints in the iLEAP data model, for partners.
 
 Why only the factors are imported here: the validator imports this package for its factors, and
 the validator must not (even indirectly) import the solver, which the baseline and the frontier

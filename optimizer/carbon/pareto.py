@@ -11,9 +11,10 @@ points, the lucky plans dominating the rest. Three things help (see :func:`sweep
 
 - every plan found counts, at every price: a plan's money and CO2e do not depend on the price it
   was found at, and a plan of a smaller fleet is a plan of the whole fleet;
-- further solves where the frontier has its widest gap (the tie price of its two ends), with the
-  dirtiest vehicle entry taken away (an epsilon constraint through the fleet), and at both ends
-  again, each with a fresh seed;
+- further solves where the frontier has its widest gap (the tie price of its two ends), under an
+  epsilon constraint on CO2e (halfway across the widest CO2e gap, relaxed into the price, see
+  :func:`_epsilon_target`), with the dirtiest vehicle entry taken away (a bound through the
+  fleet), and at both ends again, each with a fresh seed;
 - **vehicle reassignment**: the routes of each plan found driven by other vehicles (one or two
   routes at a time; a diesel tractor drops the charging stops, an electric one fills up where it
   charges). This is exactly the trade-off a fleet manager faces (the diesel tractor costs less per
@@ -22,7 +23,10 @@ points, the lucky plans dominating the rest. Three things help (see :func:`sweep
 
 Money is the plan's cost without the carbon component (fixed + distance + time + energy +
 penalties): what the operator pays; CO2e is the validator's well-to-wheel figure. Every point is
-validated; only the distinct non-dominated ones are kept.
+validated, on the instance as given: the exported plans carry totals at the instance's own carbon
+price (so ``optimizer validate`` accepts them), and the price each was found at stays in its
+``meta`` (``pareto_found_at_carbon_price_per_t_co2e``). Only the distinct non-dominated points
+are kept.
 """
 
 from __future__ import annotations
@@ -196,6 +200,35 @@ def _widest_gap(
     return None if best is None else (best[1], best[2])
 
 
+def _epsilon_target(front: Sequence[ParetoPoint], done: set[float]) -> tuple[float, float] | None:
+    """The next epsilon constraint: the CO2e bound halfway across the frontier's widest CO2e gap
+    not bounded yet, and the price to start at (the gap's tie price; 1.5 times the dearest
+    plan's price when the frontier has one point: below the cleanest plan found so far).
+
+    Why a CO2e bound beside the price sweep: the sweep's prices are fixed before anything is known
+    about the instance, a bound aims at the CO2e level where the frontier has no plan yet (the
+    epsilon-constraint method, Haimes, Lasdon & Wismer 1971). The solver takes no constraint on
+    CO2e, so the bound is relaxed into the objective (its Lagrange multiplier is the carbon
+    price, raised until a plan meets the bound): exact optimisation would then find supported
+    points only, a heuristic search with fresh seeds also lands between them.
+    """
+    if not front:
+        return None
+    if len(front) == 1:
+        p = front[0]
+        eps = round(0.97 * p.co2e_wtw_kg, 3)
+        return None if eps in done else (eps, max(1.5 * p.carbon_price_per_t_co2e, 200.0))
+    best: tuple[float, float, float] | None = None
+    for a, b in itertools.pairwise(front):
+        eps = round((a.co2e_wtw_kg + b.co2e_wtw_kg) / 2.0, 3)
+        width = a.co2e_wtw_kg - b.co2e_wtw_kg
+        if eps in done or width <= 0:
+            continue
+        if best is None or width > best[0]:
+            best = (width, eps, max(_tie_price(a, b), 1.0))
+    return None if best is None else (best[1], best[2])
+
+
 def _intensity_kg_per_km(instance: Instance, type_id: str) -> float:
     """Rough WTW kg CO2e per km of a vehicle type at half load (electric: at the depots' factor and
     efficiency): only to rank the fleet from dirtiest to cleanest."""
@@ -213,7 +246,7 @@ def _intensity_kg_per_km(instance: Instance, type_id: str) -> float:
 
 
 def fleet_variants(instance: Instance) -> list[tuple[str, Instance]]:
-    """The epsilon-constraint move: the instance without one vehicle entry, dirtiest entry first.
+    """The fleet-bound move: the instance without one vehicle entry, dirtiest entry first.
 
     Why the fleet and not a CO2e bound: the solver has no constraint on CO2e, but taking the
     dirtiest vehicles away bounds the plan's emissions in the same spirit and sends the search to
@@ -298,9 +331,10 @@ def sweep(
        ``3 * points``; with ``prices``: their number) solves were made, one more solve by each move
        in turn, each with a fresh seed (``seed + 1``, ``+ 2``, ...): *gap* (the price at which the
        plans around the widest gap of the frontier tie: the dichotomic method of Aneja & Nair,
-       1979), *epsilon* (the fleet without its dirtiest remaining entry, :func:`fleet_variants`,
-       at the instance's price; a fleet that cannot serve every job is skipped), *clean end* (the
-       highest price), *cheap end* (price zero).
+       1979), *epsilon* (CO2e at most halfway across the frontier's widest CO2e gap, up to three
+       solves at rising prices, :func:`_epsilon_target`), *fleet* (the fleet without its dirtiest
+       remaining entry, :func:`fleet_variants`, at the instance's price; a fleet that cannot serve
+       every job is skipped), *clean end* (the highest price), *cheap end* (price zero).
     3. After each solve (and ``reassign``), the routes of the new plan and of every new frontier
        plan driven by other vehicles (:func:`reassignments`), each validated, up to
        :data:`REASSIGN_BUDGET` checks in all.
@@ -345,20 +379,30 @@ def sweep(
     attempts = [0]
 
     def point(plan: Solution, price: float, run_seed: int, how: str) -> ParetoPoint | None:
-        # Validated against the whole fleet at the price: every figure is the validator's.
-        whole = replace(
-            instance, objective=replace(instance.objective, carbon_price_per_t_co2e=price)
-        )
-        report = validate(whole, replace(plan, totals=Totals()))
+        # Validated against the whole fleet at the *instance's* carbon price: the plan as exported
+        # then carries totals that `optimizer validate` recomputes on the instance file; the price
+        # it was found at is kept in its metadata (money and CO2e do not depend on the price).
+        report = validate(instance, replace(plan, totals=Totals()))
         if not report.feasible:
             return None
+        sol = report.solution
+        sol = replace(
+            sol,
+            meta={
+                **dict(sol.meta),
+                "pareto_found_at_carbon_price_per_t_co2e": price,
+                "pareto_found_by": how,
+                "pareto_seed": run_seed,
+                "totals_at_carbon_price_per_t_co2e": instance.objective.carbon_price_per_t_co2e,
+            },
+        )
         return ParetoPoint(
             carbon_price_per_t_co2e=price,
-            money_cost=_money(report.solution),
+            money_cost=_money(sol),
             co2e_wtw_kg=report.totals.co2e_wtw_kg or 0.0,
             vehicles_by_type=_vehicles_by_type(instance, plan),
             distance_km=report.totals.distance_km or 0.0,
-            solution=report.solution,
+            solution=sol,
             feasible=True,
             seed=run_seed,
             found_by=how,
@@ -403,9 +447,10 @@ def sweep(
         refined: set[tuple[int, int]] = set()
         smaller = fleet_variants(instance)
         top = max(first) if first else 0.0
+        bounds: set[float] = set()
         move = 0
         while attempts[0] < cap and len(frontier(solved + variants)) < points:
-            kind = ("gap", "epsilon", "clean end", "cheap end")[move % 4]
+            kind = ("gap", "epsilon", "fleet", "clean end", "cheap end")[move % 5]
             move += 1
             run_seed = seed + attempts[0] - len(first) + 1
             if kind == "gap":
@@ -415,6 +460,22 @@ def sweep(
                 refined.add(gap[0])
                 run(instance, round(gap[1], 2), run_seed, "gap")
             elif kind == "epsilon":
+                target = _epsilon_target(frontier(solved + variants), bounds)
+                if target is None:
+                    continue
+                eps, price = target
+                bounds.add(eps)
+                # The epsilon constraint CO2e <= eps, relaxed into the objective: solve at a price,
+                # raise it fourfold while the plan emits more than eps (two more solves at most).
+                for _ in range(3):
+                    if attempts[0] >= cap:
+                        break
+                    run(instance, round(price, 2), run_seed, f"epsilon co2e <= {eps:.1f} kg")
+                    if solved[-1].co2e_wtw_kg <= eps:
+                        break
+                    price *= 4.0
+                    run_seed += 1
+            elif kind == "fleet":
                 if not smaller:
                     continue
                 label, fleet = smaller.pop(0)

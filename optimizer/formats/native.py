@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 from jsonschema import Draft202012Validator
 
+from ..carbon.factors import DEFAULT_CHARGING_EFFICIENCY, GRID_FACTORS
 from ..errors import FormatError, InputError, Issue
 from ..model import (
     CurveSegment,
@@ -206,6 +207,13 @@ def instance_from_dict(
             duration_min=_matrix(t, "duration_min", issues),
         ),
     )
+    grid_region = data.get("grid_region")
+    if grid_region is not None and grid_region not in GRID_FACTORS:
+        # Named once here rather than once per depot and station that would inherit it.
+        issues.append(
+            Issue("grid_region", f"must be one of {', '.join(GRID_FACTORS)}", grid_region)
+        )
+        grid_region = None
     depots = []
     for k, r in enumerate(data["depots"]):
         p = f"depots[{k}]"
@@ -222,7 +230,8 @@ def instance_from_dict(
                     opening or TimeWindow(0.0, 1440.0),
                     float(r.get("energy_price_per_kwh", 0.0)),
                     _opt(r.get("grid_co2e_kg_per_kwh")),
-                    float(r.get("charging_efficiency", 1.0)),
+                    float(r.get("charging_efficiency", DEFAULT_CHARGING_EFFICIENCY)),
+                    **_grid_fields(r, grid_region),
                 ),
             )
         )
@@ -244,6 +253,8 @@ def instance_from_dict(
                     float(r.get("service_min", 0.0)),
                     tuple(r.get("vehicles", ())),
                     r.get("preferred_vehicle"),
+                    r.get("shipper"),
+                    r.get("partner"),
                 ),
             )
         )
@@ -274,6 +285,8 @@ def instance_from_dict(
                         float(r.get("volume_m3", 0.0)),
                         tuple(r.get("vehicles", ())),
                         r.get("preferred_vehicle"),
+                        r.get("shipper"),
+                        r.get("partner"),
                     ),
                 )
             )
@@ -299,6 +312,9 @@ def instance_from_dict(
                 max_duration_min=_opt(r.get("max_duration_min")),
                 wtw_co2e_kg_per_unit=_opt(r.get("wtw_co2e_kg_per_unit")),
                 ttw_co2e_kg_per_unit=_opt(r.get("ttw_co2e_kg_per_unit")),
+                biogenic_co2_kg_per_unit=_opt(r.get("biogenic_co2_kg_per_unit")),
+                baseline_diesel_l_per_km_empty=_opt(r.get("baseline_diesel_l_per_km_empty")),
+                baseline_diesel_l_per_km_full=_opt(r.get("baseline_diesel_l_per_km_full")),
             ),
         )
         for k, r in enumerate(data["vehicle_types"])
@@ -376,8 +392,10 @@ def instance_from_dict(
                     fee_per_kwh=float(r.get("fee_per_kwh", 0.0)),
                     swap_min=float(r.get("swap_min", 0.0)),
                     grid_co2e_kg_per_kwh=_opt(r.get("grid_co2e_kg_per_kwh")),
-                    green_share=float(r.get("green_share", 0.0)),
-                    charging_efficiency=float(r.get("charging_efficiency", 1.0)),
+                    charging_efficiency=float(
+                        r.get("charging_efficiency", DEFAULT_CHARGING_EFFICIENCY)
+                    ),
+                    **_grid_fields(r, grid_region),
                 ),
             )
         )
@@ -462,6 +480,19 @@ def _built(items: list[T | None]) -> tuple[T, ...]:
     return tuple(x for x in items if x is not None)
 
 
+def _grid_fields(r: dict[str, Any], grid_region: str | None) -> dict[str, Any]:
+    """A charging place's grid fields; the instance's ``grid_region`` applies to every place that
+    names neither a region nor a factor of its own (one region, one year, for a city's chargers)."""
+    region = r.get("grid_region")
+    if region is None and r.get("grid_co2e_kg_per_kwh") is None:
+        region = grid_region
+    return {
+        "grid_region": region,
+        "green_share": float(r.get("green_share", 0.0)),
+        "green_instrument": r.get("green_instrument"),
+    }
+
+
 def _opt(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -526,6 +557,9 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "energy_price_per_kwh": d.energy_price_per_kwh,
                 "grid_co2e_kg_per_kwh": d.grid_co2e_kg_per_kwh,
                 "charging_efficiency": d.charging_efficiency,
+                "grid_region": d.grid_region,
+                "green_share": d.green_share,
+                "green_instrument": d.green_instrument,
             }
             for d in inst.depots
         ],
@@ -540,6 +574,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "service_min": j.service_min,
                 "vehicles": list(j.vehicles),
                 "preferred_vehicle": j.preferred_vehicle,
+                "shipper": j.shipper,
+                "partner": j.partner,
             }
             for j in inst.jobs
         ],
@@ -558,6 +594,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 },
                 "vehicles": list(s.vehicles),
                 "preferred_vehicle": s.preferred_vehicle,
+                "shipper": s.shipper,
+                "partner": s.partner,
             }
             for s in inst.shipments
         ],
@@ -580,6 +618,9 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "max_duration_min": t.max_duration_min,
                 "wtw_co2e_kg_per_unit": t.wtw_co2e_kg_per_unit,
                 "ttw_co2e_kg_per_unit": t.ttw_co2e_kg_per_unit,
+                "biogenic_co2_kg_per_unit": t.biogenic_co2_kg_per_unit,
+                "baseline_diesel_l_per_km_empty": t.baseline_diesel_l_per_km_empty,
+                "baseline_diesel_l_per_km_full": t.baseline_diesel_l_per_km_full,
             }
             for t in inst.vehicle_types
         ],
@@ -614,6 +655,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "grid_co2e_kg_per_kwh": s.grid_co2e_kg_per_kwh,
                 "green_share": s.green_share,
                 "charging_efficiency": s.charging_efficiency,
+                "grid_region": s.grid_region,
+                "green_instrument": s.green_instrument,
             }
             for s in inst.stations
         ],

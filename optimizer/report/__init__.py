@@ -1,8 +1,8 @@
 """Reports of a plan: console tables, JSON, a self-contained HTML page and a PNG figure.
 
 ``prepare(instance, solution, baseline_time_limit_s=..., seed=...)`` validates the plan, accounts
-its emissions (:mod:`optimizer.carbon.accounting`), solves the all-diesel baseline
-(:mod:`optimizer.carbon.baseline`) and returns the inputs and the report dictionary that every
+its emissions and its primary baseline (:mod:`optimizer.carbon.accounting`), solves the secondary
+all-diesel baseline (:mod:`optimizer.carbon.baseline`) and returns the inputs and the report dictionary that every
 writer reads (:mod:`.data`); :mod:`.text`, :mod:`.page` and :mod:`.plot` only format it.
 """
 
@@ -25,14 +25,26 @@ from .data import ReportInputs, build
 def prepare(
     instance: Instance,
     solution: Solution,
-    baseline_time_limit_s: float = 10.0,
-    seed: int = 0,
+    baseline_time_limit_s: float | None = None,
+    seed: int | None = None,
 ) -> tuple[ReportInputs, dict[str, Any]]:
-    """Validate and account ``solution``, solve the diesel baseline, build the report dictionary.
+    """Validate and account ``solution`` (with its primary baseline: the same routes on diesel),
+    solve the secondary all-diesel baseline, build the report dictionary.
 
-    ``baseline_time_limit_s`` 0 skips the baseline. A baseline the solver cannot find (a job no
-    diesel vehicle may serve) does not stop the report: ``emissions.baseline_error`` says why.
+    The secondary baseline is solved with ``baseline_time_limit_s`` and ``seed``, by default the
+    plan's own (``meta.time_limit_s``, ``meta.seed``; 10 s and seed 0 for a plan without them), so
+    that two reports of one plan solve the same work budget with the same seed. 0 skips it. A
+    baseline the solver cannot find (a job no diesel vehicle may serve) does not stop the report:
+    ``emissions.baseline_resolved_error`` says why.
     """
+    meta = solution.meta
+    if baseline_time_limit_s is None:
+        limit = meta.get("time_limit_s")
+        ok = isinstance(limit, int | float) and not isinstance(limit, bool) and limit > 0
+        baseline_time_limit_s = float(limit) if ok and limit is not None else 10.0
+    if seed is None:
+        plan_seed = meta.get("seed")
+        seed = plan_seed if isinstance(plan_seed, int) and not isinstance(plan_seed, bool) else 0
     if not (math.isfinite(baseline_time_limit_s) and baseline_time_limit_s >= 0):
         raise InputError(
             Issue("baseline_time_limit_s", "must be a number >= 0", baseline_time_limit_s)

@@ -80,30 +80,45 @@ def _route_rows(inputs: ReportInputs) -> list[dict[str, Any]]:
 
 
 def build(inputs: ReportInputs) -> dict[str, Any]:
-    """The report dictionary; ``emissions`` carries the ISO 14083 figures and the baseline.
+    """The report dictionary; ``emissions`` carries the ISO 14083 figures and both baselines.
 
     Keys a consumer can rely on: ``emissions.wtw_kg``, ``emissions.ttw_kg``, ``emissions.wtt_kg``,
-    ``emissions.by_shipment`` (one TCE per job or shipment), ``emissions.by_trip``,
-    ``emissions.by_carrier``, ``emissions.scopes``, ``emissions.baseline_diesel_wtw_kg`` (``None``
-    when no baseline was solved), ``emissions.reduction_kg`` and ``emissions.reduction_pct``.
+    ``emissions.by_shipment`` (one TCE per job or shipment, with ``baseline_diesel_wtw_kg`` and
+    ``reduction_kg``), ``emissions.by_shipper`` and ``by_partner``, ``emissions.by_trip``,
+    ``emissions.by_carrier``, ``emissions.scopes``, ``emissions.electricity``,
+    ``emissions.operating``; ``emissions.baseline_diesel_wtw_kg``, ``reduction_kg`` and
+    ``reduction_pct`` against the **primary** baseline (the same routes on diesel, described in
+    ``emissions.baseline``); ``emissions.baseline_resolved_wtw_kg`` and
+    ``reduction_vs_resolved_kg`` / ``_pct`` against the **secondary** one (re-solved, described in
+    ``emissions.baseline_resolved``; ``None`` when not solved, ``baseline_resolved_error`` says why).
     """
     inst = inputs.instance
     rep = inputs.validation
     acc = inputs.account
     totals = rep.totals
     emissions = acc.to_dict()
+    emissions["baseline"] = acc.baseline.to_dict() if acc.baseline is not None else None
     base = inputs.baseline
     base_kg = base.wtw_kg if base is not None else None
-    emissions["baseline_diesel_wtw_kg"] = base_kg
-    emissions["baseline"] = base.to_dict() if base is not None else None
-    emissions["baseline_error"] = inputs.baseline_error
+    emissions["baseline_resolved_wtw_kg"] = base_kg
+    emissions["baseline_resolved"] = base.to_dict() if base is not None else None
+    emissions["baseline_resolved_error"] = inputs.baseline_error
     if base_kg is not None:
-        emissions["reduction_kg"] = base_kg - acc.wtw_kg
-        emissions["reduction_pct"] = (
+        emissions["reduction_vs_resolved_kg"] = base_kg - acc.wtw_kg
+        emissions["reduction_vs_resolved_pct"] = (
             100.0 * (base_kg - acc.wtw_kg) / base_kg if base_kg > 0 else None
         )
     else:
-        emissions["reduction_kg"] = emissions["reduction_pct"] = None
+        emissions["reduction_vs_resolved_kg"] = emissions["reduction_vs_resolved_pct"] = None
+    if base is not None:
+        # The re-solved plan serves the same jobs, each carrying its shipper and partner.
+        for key, view in (("shipper", "by_shipper"), ("partner", "by_partner")):
+            resolved = base.account.groups_by(key)
+            for name, row in emissions[view].items():
+                other = resolved.get(name)
+                kg = other["co2e_wtw_kg"] if other is not None else 0.0
+                row["baseline_resolved_wtw_kg"] = kg
+                row["reduction_vs_resolved_kg"] = kg - row["co2e_wtw_kg"]
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,

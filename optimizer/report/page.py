@@ -44,6 +44,25 @@ def _n(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:,.{digits}f}"
 
 
+#: The figures of a factor row (``method.factors``) worth a column, in print order.
+_FACTOR_FIGURES = (
+    "ttw",
+    "wtw",
+    "generation",
+    "market_based_generation",
+    "residual_generation",
+    "renewable_wtw",
+    "l_per_km_empty",
+    "l_per_km_full",
+)
+
+
+def _factor_figures(row: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{k.replace('_', ' ')} {row[k]:.4g}" for k in _FACTOR_FIGURES if row.get(k) is not None
+    )
+
+
 def _clock(minutes: float | None) -> str:
     if minutes is None:
         return "–"
@@ -97,7 +116,9 @@ def render_html(data: dict[str, Any], png: bytes | None) -> str:
     ]
     if em["baseline_diesel_wtw_kg"] is not None:
         pct = em["reduction_pct"]
-        cards.append(_card("all-diesel baseline", f"{_n(em['baseline_diesel_wtw_kg'])} kg"))
+        cards.append(
+            _card("diesel, same routes (primary)", f"{_n(em['baseline_diesel_wtw_kg'])} kg")
+        )
         cards.append(
             _card(
                 "reduction vs diesel",
@@ -243,47 +264,101 @@ def render_html(data: dict[str, Any], png: bytes | None) -> str:
             ["scope (carrier's view)", "kg CO2e"],
             [
                 ["scope 1: fuel burned in the vehicles (TTW)", _n(sc["scope1_kg"], 2)],
-                ["scope 2: purchased electricity (life-cycle factor)", _n(sc["scope2_kg"], 2)],
-                ["scope 3 cat. 3: upstream of fuels (WTT)", _n(sc["scope3_kg"], 2)],
+                [
+                    "scope 2: purchased electricity (location-based, generation)",
+                    _n(sc["scope2_kg"], 2),
+                ],
+                [
+                    "scope 2 market-based (reported apart, not in the total)",
+                    _n(em["electricity"]["market_based_kg"], 2),
+                ],
+                ["scope 3 cat. 3: upstream of fuels and electricity", _n(sc["scope3_kg"], 2)],
             ],
         )
     )
 
+    op = em["operating"]
+    parts.append(
+        _table(
+            ["operating figure", "value"],
+            [
+                ["new-energy vehicles' share of km", _n(100 * (op["new_energy_share_of_km"] or 0))],
+                [
+                    "new-energy vehicles' share of t·km",
+                    _n(100 * (op["new_energy_share_of_tkm"] or 0)),
+                ],
+                [
+                    "green electricity (with an instrument), % of kWh charged",
+                    _n(100 * (op["green_electricity_share_of_kwh"] or 0)),
+                ],
+            ],
+        )
+    )
     if em["baseline"] is not None:
         b = em["baseline"]
-        parts.append("<h2>All-diesel baseline</h2>")
-        parts.append(
-            f"<p>{escape(b['method'])}; solved in {b['time_limit_s']:g} s with seed {b['seed']}.</p>"
-        )
+        rb = em["baseline_resolved"]
+        parts.append("<h2>All-diesel baselines</h2>")
+        parts.append(f"<p>Primary: {escape(b['method'])}.</p>")
+        rows = [
+            [
+                "this plan",
+                str(plan["vehicles_used"]),
+                _n(plan["distance_km"]),
+                ", ".join(
+                    f"{escape(k)} {_n(v)} {FUEL_UNIT.get(k, '')}" for k, v in plan["energy"].items()
+                ),
+                _n(em["wtw_kg"]),
+                "",
+            ],
+            [
+                "primary: same routes on diesel",
+                str(plan["vehicles_used"]),
+                _n(b["distance_km"]),
+                f"diesel {_n(b['diesel_l'])} L",
+                _n(b["co2e_wtw_kg"]),
+                f"{_n(em['reduction_kg'])} kg ({_n(em['reduction_pct'])} %)",
+            ],
+        ]
+        if rb is not None:
+            parts.append(
+                f"<p>Secondary: {escape(rb['method'])}: {rb['time_limit_s']:g} s, seed "
+                f"{rb['seed']}, {'reproducible' if rb['reproducible'] else 'reproducibility not guaranteed (wall clock)'}.</p>"
+            )
+            rows.append(
+                [
+                    "secondary: re-solved on diesel",
+                    str(rb["vehicles_used"]),
+                    _n(rb["distance_km"]),
+                    f"diesel {_n(rb['diesel_l'])} L",
+                    _n(rb["co2e_wtw_kg"]),
+                    f"{_n(em['reduction_vs_resolved_kg'])} kg "
+                    f"({_n(em['reduction_vs_resolved_pct'])} %)",
+                ]
+            )
+        elif em.get("baseline_resolved_error"):
+            parts.append(
+                f'<p class="warn">Secondary baseline not available: '
+                f"{escape(em['baseline_resolved_error'])}</p>"
+            )
+        parts.append(_table(["plan", "vehicles", "km", "energy", "CO2e WTW kg", "reduction"], rows))
+        parts.append("<h2>Shippers</h2>")
         parts.append(
             _table(
-                ["plan", "vehicles", "km", "cost " + cur, "energy", "CO2e WTW kg"],
+                ["shipper", "t·km", "CO2e WTW kg", "diesel kg", "cut kg", "cut share", "cut cost"],
                 [
                     [
-                        "this plan",
-                        str(plan["vehicles_used"]),
-                        _n(plan["distance_km"]),
-                        _n(plan["cost"].get("total"), 0),
-                        ", ".join(
-                            f"{escape(k)} {_n(v)} {FUEL_UNIT.get(k, '')}"
-                            for k, v in plan["energy"].items()
-                        ),
-                        _n(em["wtw_kg"]),
-                    ],
-                    [
-                        "all-diesel",
-                        str(b["vehicles_used"]),
-                        _n(b["distance_km"]),
-                        _n(b["cost"].get("total"), 0),
-                        f"diesel {_n(b['diesel_l'])} L",
-                        _n(b["co2e_wtw_kg"]),
-                    ],
+                        escape(name),
+                        _n(r["tkm"]),
+                        _n(r["co2e_wtw_kg"]),
+                        _n(r.get("baseline_diesel_wtw_kg")),
+                        _n(r.get("reduction_kg")),
+                        _n(r.get("reduction_share"), 3),
+                        _n(r.get("cut_cost")),
+                    ]
+                    for name, r in em["by_shipper"].items()
                 ],
             )
         )
-    elif em.get("baseline_error"):
-        parts.append("<h2>All-diesel baseline</h2>")
-        parts.append(f'<p class="warn">Not available: {escape(em["baseline_error"])}</p>')
 
     m = em["method"]
     parts.append("<h2>Method and factors</h2>")
@@ -301,6 +376,8 @@ def render_html(data: dict[str, Any], png: bytes | None) -> str:
                 "allocation_parameter",
                 "distance_type",
                 "scopes",
+                "baseline",
+                "cut_cost_rule",
             )
             if k in m
         )
@@ -308,15 +385,16 @@ def render_html(data: dict[str, Any], png: bytes | None) -> str:
     )
     parts.append(
         _table(
-            ["applies to", "carrier", "unit", "TTW", "WTW", "source", "status"],
+            ["applies to", "carrier", "unit", "figures", "GWP set", "source", "year", "status"],
             [
                 [
                     escape(f["applies_to"]),
                     escape(f["carrier"]),
                     escape(f["unit"]),
-                    _n(f["ttw"], 4),
-                    _n(f["wtw"], 4),
+                    escape(_factor_figures(f)),
+                    escape(str(f.get("gwp_set", "–"))),
                     f"<span class='small'>{escape(f['source'])}</span>",
+                    escape(str(f.get("year") or "–")),
                     escape(f["status"]),
                 ]
                 for f in m.get("factors", [])

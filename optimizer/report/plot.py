@@ -362,7 +362,7 @@ def render_png(inputs: ReportInputs, data: dict[str, Any], dpi: int = 110) -> by
     pct = em.get("reduction_pct")
     if em.get("baseline_diesel_wtw_kg") is not None and pct is not None:
         title += (
-            f"; all-diesel baseline {em['baseline_diesel_wtw_kg']:,.0f} kg "
+            f"; same routes on diesel {em['baseline_diesel_wtw_kg']:,.0f} kg "
             f"({abs(pct):.1f} % {'less' if pct >= 0 else 'more'} with this plan)"
         )
     fig.suptitle(title, fontsize=13, fontweight="bold")

@@ -81,6 +81,9 @@ def shipments_table(data: dict[str, Any]) -> Table:
         ("CO2e kg WTW", "right"),
         ("CO2e kg TTW", "right"),
         ("g/t·km", "right"),
+        ("diesel kg", "right"),
+        ("cut kg", "right"),
+        ("shipper", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for s in data["emissions"]["by_shipment"]:
@@ -95,6 +98,51 @@ def shipments_table(data: dict[str, Any]) -> Table:
             _f(s["co2e_wtw_kg"], 2),
             _f(s["co2e_ttw_kg"], 2),
             _f(s["intensity_wtw_g_per_tkm"], 0),
+            _f(s["baseline_diesel_wtw_kg"], 2),
+            _f(s["reduction_kg"], 2),
+            s["shipper"] or "",
+        )
+    return table
+
+
+def shippers_table(data: dict[str, Any], key: str = "by_shipper") -> Table:
+    """The shared footprint per shipper (or partner): emissions, both baselines, the cut and its
+    cost share."""
+    em = data["emissions"]
+    cur = data["currency"]
+    what = "Shippers" if key == "by_shipper" else "Partners"
+    table = Table(
+        title=f"{what}: the shared footprint (reductions against the primary baseline; cut cost "
+        "shared by reduction)",
+        title_justify="left",
+    )
+    for name in (
+        what[:-1].lower(),
+        "shipments",
+        "t·km",
+        "CO2e kg WTW",
+        "g/t·km",
+        "diesel kg (same routes)",
+        "cut kg",
+        "cut %",
+        "diesel kg (re-solved)",
+        "cut kg (re-solved)",
+        f"cut cost {cur}",
+    ):
+        table.add_column(name, justify="left" if name == what[:-1].lower() else "right")
+    for name, r in em[key].items():
+        table.add_row(
+            name,
+            str(r["shipments"]),
+            _f(r["tkm"]),
+            _f(r["co2e_wtw_kg"], 2),
+            _f(r["intensity_wtw_g_per_tkm"], 0),
+            _f(r.get("baseline_diesel_wtw_kg"), 2),
+            _f(r.get("reduction_kg"), 2),
+            _f(r.get("reduction_pct"), 1),
+            _f(r.get("baseline_resolved_wtw_kg"), 2),
+            _f(r.get("reduction_vs_resolved_kg"), 2),
+            _f(r.get("cut_cost"), 2),
         )
     return table
 
@@ -140,29 +188,90 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
         f"cost {_f(plan['cost'].get('total'), 2)} {cur}",
         f"CO2e WTW {_f(em['wtw_kg'], 2)} kg = TTW {_f(em['ttw_kg'], 2)} + WTT {_f(em['wtt_kg'], 2)}; "
         f"{_f(em['tkm'])} t·km, {_f(em['intensity_wtw_g_per_tkm'], 0)} g CO2e/t·km",
-        f"scopes: 1 (fuel burned) {_f(sc['scope1_kg'], 2)} kg, 2 (electricity) "
-        f"{_f(sc['scope2_kg'], 2)} kg, 3 (fuel upstream) {_f(sc['scope3_kg'], 2)} kg",
+        f"scopes: 1 (fuel burned) {_f(sc['scope1_kg'], 2)} kg, 2 (electricity, location-based "
+        f"generation) {_f(sc['scope2_kg'], 2)} kg, 3 (upstream of fuels and electricity) "
+        f"{_f(sc['scope3_kg'], 2)} kg",
     ]
+    el = em["electricity"]
+    if el["grid_kwh"] > 0:
+        lines.append(
+            f"electricity: {_f(el['grid_kwh'])} kWh from the grid; scope 2 location-based "
+            f"{_f(el['location_based_kg'], 2)} kg, market-based {_f(el['market_based_kg'], 2)} kg; "
+            f"green (with an instrument) {_f(100 * (el['green_share_of_kwh'] or 0), 1)} % of kWh"
+        )
+    op = em["operating"]
+    if op["new_energy_share_of_km"] is not None:
+        lines.append(
+            f"new-energy vehicles: {_f(100 * op['new_energy_share_of_km'], 1)} % of km, "
+            f"{_f(100 * (op['new_energy_share_of_tkm'] or 0), 1)} % of t·km"
+        )
+    if em["biogenic_co2_kg"]:
+        lines.append(f"biogenic CO2 (not in CO2e): {_f(em['biogenic_co2_kg'], 2)} kg")
     if em["baseline_diesel_wtw_kg"] is not None:
         b = em["baseline"]
         lines.append(
-            f"all-diesel baseline (solved, {b['time_limit_s']:g} s, seed {b['seed']}): "
-            f"{_f(em['baseline_diesel_wtw_kg'], 2)} kg WTW, {b['vehicles_used']} vehicles, "
-            f"{_f(b['distance_km'])} km, {_f(b['diesel_l'])} L, cost {_f(b['cost'].get('total'), 2)} {cur}"
+            f"primary baseline (same routes, each vehicle's diesel equivalent; exact): "
+            f"{_f(em['baseline_diesel_wtw_kg'], 2)} kg WTW, {_f(b['diesel_l'])} L; reduction "
+            f"{_f(em['reduction_kg'], 2)} kg ({_f(em['reduction_pct'], 1)} %)"
+        )
+    if em["baseline_resolved_wtw_kg"] is not None:
+        b = em["baseline_resolved"]
+        how = (
+            "reproducible: the work budget ended the search"
+            if b["reproducible"]
+            else "reproducibility not guaranteed: the wall clock ended the search"
         )
         lines.append(
-            f"reduction against the baseline: {_f(em['reduction_kg'], 2)} kg "
-            f"({_f(em['reduction_pct'], 1)} %)"
+            f"secondary baseline (all-diesel fleet re-solved, {b['time_limit_s']:g} s, seed "
+            f"{b['seed']}, {how}): {_f(em['baseline_resolved_wtw_kg'], 2)} kg WTW, "
+            f"{b['vehicles_used']} vehicles, {_f(b['distance_km'])} km, {_f(b['diesel_l'])} L, "
+            f"cost {_f(b['cost'].get('total'), 2)} {cur}; reduction "
+            f"{_f(em['reduction_vs_resolved_kg'], 2)} kg ({_f(em['reduction_vs_resolved_pct'], 1)} %)"
         )
-    elif em.get("baseline_error"):
-        lines.append(f"all-diesel baseline: not available ({em['baseline_error']})")
+    elif em.get("baseline_resolved_error"):
+        lines.append(f"secondary baseline: not available ({em['baseline_resolved_error']})")
+    if em["cut_cost"] is not None:
+        lines.append(
+            f"cost of the cut (plan minus primary baseline, money): {_f(em['cut_cost'], 2)} {cur}, "
+            "shared by shipper in proportion to reduction"
+        )
     if em["unserved"]:
         lines.append(f"unserved (no emissions counted): {', '.join(em['unserved'])}")
     lines.append(
         f"method: {em['method']['standard']}; {em['method']['allocation']}; "
-        f"{em['method']['distance_type']}; {em['method']['gwp_set']}; hubs not included"
+        f"{em['method']['distance_type']}; GWP set per factor; hubs not included"
     )
     return lines
+
+
+def factors_table(data: dict[str, Any]) -> Table:
+    """Every factor in force with its source and year (ISO 14083 asks a report to state them)."""
+    table = Table(title="Factors in force (source, year, status)", title_justify="left")
+    for name in ("applies to", "figures", "GWP set", "year", "status", "source"):
+        table.add_column(name, justify="left", overflow="fold")
+    keys = (
+        "ttw",
+        "wtw",
+        "generation",
+        "market_based_generation",
+        "residual_generation",
+        "renewable_wtw",
+        "l_per_km_empty",
+        "l_per_km_full",
+    )
+    for f in data["emissions"]["method"].get("factors", []):
+        figures = ", ".join(
+            f"{k.replace('_', ' ')} {f[k]:.4g}" for k in keys if f.get(k) is not None
+        )
+        table.add_row(
+            f["applies_to"],
+            f"{figures} {f['unit']}",
+            str(f.get("gwp_set") or "-"),
+            str(f.get("year") or "-"),
+            f["status"],
+            f["source"],
+        )
+    return table
 
 
 def render(data: dict[str, Any], console: Console | None = None) -> None:
@@ -176,6 +285,10 @@ def render(data: dict[str, Any], console: Console | None = None) -> None:
         )
     out.print(routes_table(data))
     out.print(shipments_table(data))
+    out.print(shippers_table(data))
+    if any(name != "(not stated)" for name in data["emissions"]["by_partner"]):
+        out.print(shippers_table(data, "by_partner"))
     out.print(totals_table(data))
+    out.print(factors_table(data))
     for line in summary_lines(data):
         out.print(line, highlight=False)

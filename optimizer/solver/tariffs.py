@@ -352,7 +352,7 @@ def _charge_money(station: Station, start: float, kwh: float, carbon_per_kg: flo
     ``start``: grid energy at the tariff then in force plus the per-kWh fee, the visit fee, and
     the energy's priced carbon."""
     grid = kwh / station.charging_efficiency
-    factor = electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh, station.green_share)
+    factor = electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh)
     return (
         grid * (station.price_at(start) + station.fee_per_kwh + factor * carbon_per_kg)
         + station.fee_per_visit

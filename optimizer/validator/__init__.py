@@ -100,7 +100,8 @@ lie in 0..count-1 and each drives at most one route (VEHICLE_UNIT: the vehicle-c
 
 ``co2e_wtw_kg``: fuels: fuel used * the WTW factor (``optimizer.carbon.fuel_factor``); electric:
 the grid kWh (charged / efficiency) at each station's factor
-(``electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh, station.green_share)``) plus the depot
+(``electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh)``, location-based: a green share does
+not lower it) plus the depot
 refill's grid kWh at the end depot's factor.
 
 *Reported figures*: every total that is not None (each cost component and energy entry present;

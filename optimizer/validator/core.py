@@ -122,8 +122,9 @@ def _station_start(
 
 
 def _station_factor(station: Station) -> float:
-    """Well-to-wheel kg CO2e per grid kWh at ``station`` (its own factor and green share)."""
-    return electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh, station.green_share)
+    """Location-based well-to-wheel kg CO2e per grid kWh at ``station`` (its region's or its own
+    factor; a green share counts only in the market-based figure of the carbon report)."""
+    return electricity_wtw_kg_per_kwh(station.grid_co2e_kg_per_kwh)
 
 
 class _Checker:

@@ -93,7 +93,8 @@ class Charge:
 
     ``battery_kwh`` went into the battery; ``grid_kwh`` = battery_kwh / charging efficiency was
     drawn from the grid at the charger (ISO 14083 / GLEC count charging losses in the transport);
-    ``co2e_kg_per_kwh`` is the well-to-wheel factor of that place (its own factor and green share).
+    ``co2e_kg_per_kwh`` is the location-based well-to-wheel factor of that place (its region's or
+    its own; a green share counts only in the carbon report's market-based figure).
     ``stop`` is the station stop's index, ``None`` for the depot refill.
     """
 

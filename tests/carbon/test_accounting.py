@@ -23,15 +23,31 @@ D -> J3 -> SP -> CH (+100 kWh) -> SD -> D, leaves with J3's 10 t:
     CH->SD  50 km with 10 t: 1.25        -> 62.5 kWh, 262.5 left; delivers S1
     SD->D  200 km empty:     1.00        -> 200  kWh, 62.5 left (>= 40)
     437.5 kWh from the battery.
-    Grid side: at CH 100 / 0.8 = 125 kWh at 0.2 * 0.0336 + 0.8 * 0.5 = 0.40672 kg/kWh = 50.84 kg;
+    Grid side: at CH 100 / 0.8 = 125 kWh at 0.5 kg/kWh (location-based: CH's 20 % green share
+    states no instrument and never lowers the location-based factor) = 62.5 kg;
     depot refill (400 - 62.5) = 337.5 / 0.9 = 375 kWh at 0.6 = 225 kg. 500 grid kWh.
-    WTW 275.84 kg, TTW 0, WTT 275.84 kg.
+    WTW 287.5 kg, TTW 0, WTT 287.5 kg.
     t·km: J3 10 t * SFD(D, J3) 50 km = 500; S1 10 t * SFD(SP, SD) 100 km = 1000; 1500.
-    J3 gets 1/3 = 91.9467 kg, S1 2/3 = 183.8933 kg; intensity 275.84 / 1500 = 183.89 g/t·km.
+    J3 gets 1/3 = 95.8333 kg, S1 2/3 = 191.6667 kg; intensity 287.5 / 1500 = 191.67 g/t·km.
     Load factor: 10*50 + 10*50 + 10*50 = 1500 / (20 * 400) = 0.1875; empty 50 + 200 = 250 km.
 
-Plan: WTW 359.64 + 275.84 = 635.48 kg; TTW 296.37; WTT 63.27 + 275.84 = 339.11.
-Scopes: 1 = diesel TTW 296.37; 2 = electricity 275.84; 3 = diesel WTT 63.27 (sum 635.48).
+Plan: WTW 359.64 + 287.5 = 647.14 kg; TTW 296.37; WTT 63.27 + 287.5 = 350.77.
+Scopes: 1 = diesel TTW 296.37; 2 = electricity at generation: the instance gives life-cycle
+factors, whose generation part is taken by the 2023 national ratio 0.5306 / 0.6205, so
+287.5 * 0.5306 / 0.6205 = 245.8461 kg; 3 = diesel WTT 63.27 + electricity upstream
+287.5 - 245.8461 = 41.6539, i.e. 104.9239 (sum 647.14).
+
+Primary baseline (the same routes on diesel): the diesel tractor is its own equivalent (359.64 kg,
+J1 and J2 reduce nothing). The battery tractor (20 t payload: class tractor-trailer, where the
+instance has its own diesel tractor, 0.25 L/km empty, 0.35 full, +0.005 L/km per t) drives
+D -> J3 -> SP -> SD -> D without the charger (CH lies on the way, still 400 km): 50 km with 10 t at
+0.30 = 15 L, 50 km empty at 0.25 = 12.5 L, 100 km with 10 t = 30 L, 200 km empty = 50 L: 107.5 L,
+WTW 107.5 * 3.24 = 348.3 kg, TTW 287.025 kg.
+J3 1/3 = 116.1 kg (reduction 20.2667), S1 2/3 = 232.2 kg (reduction 40.5333).
+Plan baseline 707.94 kg, reduction 60.8 kg.
+Money (fixed + distance + time + energy): diesel trip 500 + 200 + 0 + 111 * 7 = 1477; battery
+trip 500 + 200 + (125 * 0.3 + 375 * 0.2 = 112.5) = 812.5; plan 2289.5. Baseline: 1477 + 500 +
+200 + 107.5 * 7 (the instance's diesel price) = 2929.5. Cut cost 2289.5 - 2929.5 = -640.
 """
 
 from __future__ import annotations
@@ -99,16 +115,16 @@ def test_battery_trip_totals(acc: CarbonAccount) -> None:
     assert trip.grid_kwh == pytest.approx(500.0)
     station, depot = trip.charges
     assert (station.place, station.grid_kwh) == ("CH", pytest.approx(125.0))
-    assert station.co2e_kg_per_kwh == pytest.approx(0.40672)
-    assert station.co2e_wtw_kg == pytest.approx(50.84)
+    assert station.co2e_kg_per_kwh == pytest.approx(0.5)
+    assert station.co2e_wtw_kg == pytest.approx(62.5)
     assert (depot.place, depot.grid_kwh, depot.co2e_wtw_kg) == (
         "D",
         pytest.approx(375.0),
         pytest.approx(225.0),
     )
     assert trip.ttw_kg == 0.0
-    assert trip.wtw_kg == pytest.approx(275.84)
-    assert trip.wtt_kg == pytest.approx(275.84)
+    assert trip.wtw_kg == pytest.approx(287.5)
+    assert trip.wtt_kg == pytest.approx(287.5)
     assert trip.tkm == pytest.approx(1500.0)
     assert trip.load_factor == pytest.approx(0.1875)
     assert trip.empty_km == pytest.approx(250.0)
@@ -127,13 +143,13 @@ def test_allocation_per_shipment(acc: CarbonAccount) -> None:
     assert j1.wtt_kg == pytest.approx(28.7591, abs=1e-4)
     assert j2.wtw_kg == pytest.approx(196.1673, abs=1e-4)
     assert j2.ttw_kg == pytest.approx(161.6564, abs=1e-4)
-    assert j3.wtw_kg == pytest.approx(91.9467, abs=1e-4)
-    assert s1.wtw_kg == pytest.approx(183.8933, abs=1e-4)
+    assert j3.wtw_kg == pytest.approx(95.8333, abs=1e-4)
+    assert s1.wtw_kg == pytest.approx(191.6667, abs=1e-4)
     assert s1.ttw_kg == 0.0
     # Every shipment of a trip has the trip's intensity.
     assert j1.intensity_wtw_g_per_tkm == pytest.approx(163.4727, abs=1e-4)
     assert j2.intensity_wtw_g_per_tkm == pytest.approx(163.4727, abs=1e-4)
-    assert s1.intensity_wtw_g_per_tkm == pytest.approx(183.8933, abs=1e-4)
+    assert s1.intensity_wtw_g_per_tkm == pytest.approx(191.6667, abs=1e-4)
 
 
 def test_conservation_shipments_add_up_to_trips(acc: CarbonAccount) -> None:
@@ -142,9 +158,9 @@ def test_conservation_shipments_add_up_to_trips(acc: CarbonAccount) -> None:
             total = math.fsum(getattr(s, name) for s in trip.shipments)
             assert abs(total - getattr(trip, name)) <= 1e-9
     assert abs(math.fsum(s.wtw_kg for s in acc.shipments) - acc.wtw_kg) <= 1e-9
-    assert acc.wtw_kg == pytest.approx(635.48)
+    assert acc.wtw_kg == pytest.approx(647.14)
     assert acc.ttw_kg == pytest.approx(296.37)
-    assert acc.wtt_kg == pytest.approx(339.11)
+    assert acc.wtt_kg == pytest.approx(350.77)
     assert abs(acc.wtw_kg - (acc.ttw_kg + acc.wtt_kg)) <= 1e-9
 
 
@@ -153,23 +169,24 @@ def test_split_by_carrier_and_scopes(acc: CarbonAccount) -> None:
     assert set(by) == {"bev", "diesel"}
     assert by["diesel"].energy == pytest.approx(111.0) and by["diesel"].unit == "L"
     assert by["bev"].energy == pytest.approx(437.5) and by["bev"].grid_kwh == pytest.approx(500)
-    assert by["bev"].wtw_kg == pytest.approx(275.84)
+    assert by["bev"].wtw_kg == pytest.approx(287.5)
     scopes = acc.scopes
     assert scopes["scope1_kg"] == pytest.approx(296.37)
-    assert scopes["scope2_kg"] == pytest.approx(275.84)
-    assert scopes["scope3_kg"] == pytest.approx(63.27)
+    assert scopes["scope2_kg"] == pytest.approx(245.8461, abs=1e-4)
+    assert scopes["scope3_kg"] == pytest.approx(104.9239, abs=1e-4)
     assert math.fsum(scopes.values()) == pytest.approx(acc.wtw_kg, abs=1e-9)
 
 
 def test_to_dict_carries_the_iso_vocabulary(acc: CarbonAccount) -> None:
     d = acc.to_dict()
-    assert d["wtw_kg"] == pytest.approx(635.48)
+    assert d["wtw_kg"] == pytest.approx(647.14)
     assert {s["id"] for s in d["by_shipment"]} == {"J1", "J2", "J3", "S1"}
     assert d["by_shipment"][0]["distance_type"] == "sfd"
     assert d["method"]["allocation_parameter"] == "mass (t)"
     assert "hubs not included" in d["method"]["boundary"]
     sources = {f["applies_to"]: f for f in d["method"]["factors"]}
-    assert sources["station CH"]["wtw"] == pytest.approx(0.40672)
+    assert sources["station CH"]["wtw"] == pytest.approx(0.5)
+    assert "no instrument" in sources["station CH"]["source"]
     assert sources["station CH"]["status"] == "instance"
     assert sources["vehicle type tractor-diesel"]["wtw"] == 3.24
 

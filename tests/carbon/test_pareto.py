@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from optimizer.carbon.pareto import (
     ParetoPoint,
     ParetoResult,
+    _epsilon_target,
     abatement_costs,
     default_prices,
     frontier,
@@ -73,13 +74,14 @@ def test_sweep_on_city_day_small_returns_valid_distinct_points() -> None:
     keys = {(round(p.money_cost, 2), round(p.co2e_wtw_kg, 2)) for p in result.frontier}
     assert len(keys) == len(result.frontier)
     for p in result.frontier:
-        priced = replace(
-            inst,
-            objective=replace(inst.objective, carbon_price_per_t_co2e=p.carbon_price_per_t_co2e),
-        )
-        report = validate(priced, p.solution)
-        assert report.feasible and p.feasible
+        # Exported as it is: totals at the instance's own price (80 CNY/t), found-at price in meta.
+        report = validate(inst, p.solution)
+        assert report.feasible and p.feasible, report.summary()
         assert report.totals.co2e_wtw_kg == pytest.approx(p.co2e_wtw_kg)
+        assert p.solution.totals.cost["carbon"] == pytest.approx(p.co2e_wtw_kg / 1000 * 80.0)
+        meta = p.solution.meta
+        assert meta["pareto_found_at_carbon_price_per_t_co2e"] == p.carbon_price_per_t_co2e
+        assert meta["totals_at_carbon_price_per_t_co2e"] == 80.0
         assert sum(p.vehicles_by_type.values()) == report.totals.vehicles_used
     for a in result.frontier:
         for b in result.points:
@@ -102,14 +104,21 @@ def test_sweep_refuses_an_objective_without_carbon() -> None:
         sweep(inst, points=2, time_limit_s=0.5)
 
 
-def test_cli_pareto_writes_png_and_json(tmp_path: Path) -> None:
+def test_cli_pareto_writes_png_json_and_plans_that_validate(tmp_path: Path) -> None:
     png, js = tmp_path / "front.png", tmp_path / "front.json"
     args = ["pareto", str(SMALL), "--points", "2", "--max-solves", "2", "-t", "1", "-s", "1", "-q"]
-    result = CliRunner().invoke(app, [*args, "--png", str(png), "--json", str(js)])
+    result = CliRunner().invoke(
+        app, [*args, "--png", str(png), "--json", str(js), "--plans-dir", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert "frontier" in result.output.lower()
     data = json.loads(js.read_text("utf-8"))
     assert data["frontier"] and all(p["feasible"] for p in data["frontier"])
+    plans = sorted(tmp_path.glob("frontier-*.json"))
+    assert len(plans) == len(data["frontier"])
+    for plan in plans:
+        checked = CliRunner().invoke(app, ["validate", str(SMALL), str(plan)])
+        assert checked.exit_code == 0, checked.output
     with Image.open(io.BytesIO(png.read_bytes())) as im:
         assert im.size[0] >= 800 and im.size[1] >= 500
 
@@ -126,6 +135,14 @@ def test_abatement_cost_is_the_tie_price() -> None:
     assert abatement_costs(front) == [None, pytest.approx(2000.0), pytest.approx(3000.0)]
     data = ParetoResult("x", front, front, 1.0, 0, "CNY").to_dict()
     assert data["frontier"][1]["marginal_abatement_cost_per_t_co2e"] == pytest.approx(2000.0)
+
+
+def test_epsilon_target_halves_the_widest_co2e_gap() -> None:
+    front = frontier([_point(1000, 500), _point(1100, 300), _point(1300, 250)])
+    # Widest CO2e gap 500 -> 300: bound 400 kg, starting at the tie price 1000 * 100 / 200 = 500.
+    assert _epsilon_target(front, set()) == (400.0, pytest.approx(500.0))
+    assert _epsilon_target(front, {400.0}) == (275.0, pytest.approx(4000.0))
+    assert _epsilon_target(front, {400.0, 275.0}) is None
 
 
 def test_near_equal_emissions_count_once() -> None:

@@ -52,6 +52,9 @@ FULL: dict[str, Any] = {
             "energy_price_per_kwh": 0.12,
             "grid_co2e_kg_per_kwh": 0.55,
             "charging_efficiency": 0.92,
+            "grid_region": None,
+            "green_share": 0.0,
+            "green_instrument": None,
         }
     ],
     "jobs": [
@@ -65,6 +68,8 @@ FULL: dict[str, Any] = {
             "service_min": 15.0,
             "vehicles": [],
             "preferred_vehicle": None,
+            "shipper": "retailer",
+            "partner": None,
         },
         {
             "id": "j2",
@@ -76,6 +81,8 @@ FULL: dict[str, Any] = {
             "service_min": 10.0,
             "vehicles": ["T"],
             "preferred_vehicle": "T",
+            "shipper": None,
+            "partner": None,
         },
     ],
     "shipments": [
@@ -91,6 +98,8 @@ FULL: dict[str, Any] = {
             },
             "vehicles": [],
             "preferred_vehicle": None,
+            "shipper": "maker",
+            "partner": "haulier",
         }
     ],
     "vehicle_types": [
@@ -112,6 +121,9 @@ FULL: dict[str, Any] = {
             "max_duration_min": 600.0,
             "wtw_co2e_kg_per_unit": None,
             "ttw_co2e_kg_per_unit": None,
+            "biogenic_co2_kg_per_unit": None,
+            "baseline_diesel_l_per_km_empty": None,
+            "baseline_diesel_l_per_km_full": None,
         },
         {
             "id": "etruck",
@@ -131,6 +143,9 @@ FULL: dict[str, Any] = {
             "max_duration_min": None,
             "wtw_co2e_kg_per_unit": None,
             "ttw_co2e_kg_per_unit": None,
+            "biogenic_co2_kg_per_unit": None,
+            "baseline_diesel_l_per_km_empty": None,
+            "baseline_diesel_l_per_km_full": None,
         },
         {
             "id": "swapper",
@@ -150,6 +165,9 @@ FULL: dict[str, Any] = {
             "max_duration_min": None,
             "wtw_co2e_kg_per_unit": 0.4,
             "ttw_co2e_kg_per_unit": 0.0,
+            "biogenic_co2_kg_per_unit": None,
+            "baseline_diesel_l_per_km_empty": None,
+            "baseline_diesel_l_per_km_full": None,
         },
     ],
     "vehicles": [
@@ -200,9 +218,11 @@ FULL: dict[str, Any] = {
             "fee_per_visit": 5.0,
             "fee_per_kwh": 0.7,
             "swap_min": 0.0,
-            "grid_co2e_kg_per_kwh": None,
+            "grid_co2e_kg_per_kwh": 0.4727,
             "green_share": 0.3,
             "charging_efficiency": 0.92,
+            "grid_region": "south",
+            "green_instrument": "green-certificate",
         },
         {
             "id": "swap1",
@@ -219,6 +239,8 @@ FULL: dict[str, Any] = {
             "grid_co2e_kg_per_kwh": 0.6,
             "green_share": 0.0,
             "charging_efficiency": 0.9,
+            "grid_region": None,
+            "green_instrument": None,
         },
     ],
     "zones": [{"id": "core", "polygon": [[2.0, 3.0], [4.0, 3.0], [4.0, 5.0], [2.0, 5.0]]}],
@@ -265,7 +287,11 @@ def test_defaults_are_written_explicitly_and_are_a_fixed_point() -> None:
         "service_min": 0.0,
         "vehicles": [],
         "preferred_vehicle": None,
+        "shipper": None,
+        "partner": None,
     }
+    # Charging places without an efficiency get 0.92 (notes §1.7).
+    assert once["depots"][0]["charging_efficiency"] == 0.92
 
 
 def test_matrix_travel_round_trips() -> None:

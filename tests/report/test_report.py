@@ -1,12 +1,14 @@
 """Reports: the JSON keys, the PNG and HTML files, the console tables and the CLI's errors.
 
-The plan is the carbon worked example (``tests/carbon/worked_example.py``): 635.48 kg CO2e WTW.
+The plan is the carbon worked example (``tests/carbon/worked_example.py``): 647.14 kg CO2e WTW;
+its primary baseline (the same routes on diesel) 707.94 kg (``tests/carbon/test_reductions.py``).
 """
 
 from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -45,13 +47,28 @@ def test_json_has_the_promised_keys(prepared: tuple[ReportInputs, dict], tmp_pat
     write_json(data, out)
     loaded = json.loads(out.read_text("utf-8"))
     em = loaded["emissions"]
-    assert em["wtw_kg"] == pytest.approx(635.48)
+    assert em["wtw_kg"] == pytest.approx(647.14)
     assert em["ttw_kg"] == pytest.approx(296.37)
     assert {s["id"] for s in em["by_shipment"]} == {"J1", "J2", "J3", "S1"}
-    assert em["baseline_diesel_wtw_kg"] == pytest.approx(em["baseline"]["co2e_wtw_kg"])
-    assert em["baseline_diesel_wtw_kg"] >= 648.0 - 1e-6
-    assert em["reduction_kg"] == pytest.approx(em["baseline_diesel_wtw_kg"] - em["wtw_kg"])
+    # Primary baseline: the same routes on diesel, no solver.
+    assert em["baseline"]["kind"] == "primary" and em["baseline"]["reproducible"]
+    assert em["baseline_diesel_wtw_kg"] == pytest.approx(707.94)
+    assert em["reduction_kg"] == pytest.approx(60.8)
+    total = sum(s["reduction_kg"] for s in em["by_shipment"])
+    assert abs(total - em["reduction_kg"]) <= 1e-9
+    # Secondary: re-solved; two diesel tractors over at least 800 km need 0.24 L/km x 800 x 3.24.
+    assert em["baseline_resolved"]["kind"] == "secondary"
+    assert em["baseline_resolved_wtw_kg"] == pytest.approx(em["baseline_resolved"]["co2e_wtw_kg"])
+    assert em["baseline_resolved_wtw_kg"] >= 0.24 * 800 * 3.24 - 1e-6
+    assert em["reduction_vs_resolved_kg"] == pytest.approx(
+        em["baseline_resolved_wtw_kg"] - em["wtw_kg"]
+    )
     assert set(em["scopes"]) == {"scope1_kg", "scope2_kg", "scope3_kg"}
+    assert {"location_based_kg", "market_based_kg"} <= set(em["electricity"])
+    assert {"new_energy_share_of_km", "green_electricity_share_of_kwh"} <= set(em["operating"])
+    row = em["by_shipper"]["(not stated)"]
+    assert row["reduction_kg"] == pytest.approx(60.8)
+    assert row["reduction_vs_resolved_kg"] == pytest.approx(em["reduction_vs_resolved_kg"])
     assert loaded["format"] == "optimizer-report" and loaded["plan"]["feasible"]
     ev = next(r for r in loaded["routes"] if r["vehicle"] == "ev#0")
     assert ev["charging_stops"][0]["station"] == "CH"
@@ -81,7 +98,7 @@ def test_html_is_self_contained(prepared: tuple[ReportInputs, dict], tmp_path: P
     assert html.startswith("<!DOCTYPE html>")
     assert "<style>" in html and 'src="data:image/png;base64,' in html
     assert "http://" not in html and "https://" not in html and "<link" not in html
-    assert "635.5 kg" in html and "All-diesel baseline" in html
+    assert "647.1 kg" in html and "All-diesel baselines" in html and "Shippers" in html
 
 
 def test_console_tables(prepared: tuple[ReportInputs, dict]) -> None:
@@ -90,13 +107,18 @@ def test_console_tables(prepared: tuple[ReportInputs, dict]) -> None:
     render(data, console)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "ev#0" in text and "CH +100 kWh" in text and "437.5 kWh" in text
-    assert "CO2e WTW 635.48 kg" in text and "all-diesel baseline" in text
+    assert "CO2e WTW 647.14 kg" in text and "primary baseline" in text
+    assert "secondary baseline" in text and "Shippers" in text
+    # Every factor with its source and year: the diesel tractor's EN 16258 figures of 2012.
+    assert "Factors in force" in text and "EN 16258" in text and "2012" in text
 
 
 def test_report_without_baseline() -> None:
     _, data = prepare(make_instance(), make_plan(), baseline_time_limit_s=0)
-    assert data["emissions"]["baseline_diesel_wtw_kg"] is None
-    assert "skipped" in data["emissions"]["baseline_error"]
+    assert data["emissions"]["baseline_resolved_wtw_kg"] is None
+    assert "skipped" in data["emissions"]["baseline_resolved_error"]
+    # The primary baseline needs no solve: always there.
+    assert data["emissions"]["baseline_diesel_wtw_kg"] == pytest.approx(707.94)
 
 
 def test_cli_report_writes_every_file(files: tuple[Path, Path], tmp_path: Path) -> None:
@@ -120,7 +142,7 @@ def test_cli_report_writes_every_file(files: tuple[Path, Path], tmp_path: Path) 
     )
     assert result.exit_code == 0, result.output
     assert "Routes" in result.output and "Shipments" in result.output
-    assert json.loads(j.read_text("utf-8"))["emissions"]["wtw_kg"] == pytest.approx(635.48)
+    assert json.loads(j.read_text("utf-8"))["emissions"]["wtw_kg"] == pytest.approx(647.14)
     assert h.stat().st_size > 10_000 and p.stat().st_size > 10_000
 
 
@@ -153,3 +175,19 @@ def test_cli_report_checks_output_folders_first(files: tuple[Path, Path], tmp_pa
     result = runner.invoke(app, ["report", str(inst), str(plan), "--html", str(bad)])
     assert result.exit_code == 2
     assert "--html" in result.output and repr(str(missing.resolve())) in result.output
+
+
+def test_two_reports_of_one_plan_give_the_same_baselines() -> None:
+    # The plan says how it was solved; the secondary baseline takes its limit and seed from there.
+    plan = replace(make_plan(), meta={"time_limit_s": 1.0, "seed": 3})
+    _, first = prepare(make_instance(), plan)
+    _, second = prepare(make_instance(), plan)
+    a, b = first["emissions"], second["emissions"]
+    assert a["baseline_resolved"]["time_limit_s"] == 1.0 and a["baseline_resolved"]["seed"] == 3
+    # The primary one is arithmetic on the plan: identical to the bit.
+    assert a["baseline_diesel_wtw_kg"] == b["baseline_diesel_wtw_kg"] == pytest.approx(707.94)
+    assert [s["baseline_diesel_wtw_kg"] for s in a["by_shipment"]] == [
+        s["baseline_diesel_wtw_kg"] for s in b["by_shipment"]
+    ]
+    if a["baseline_resolved"]["reproducible"] and b["baseline_resolved"]["reproducible"]:
+        assert a["baseline_resolved_wtw_kg"] == b["baseline_resolved_wtw_kg"]

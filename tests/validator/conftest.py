@@ -186,12 +186,12 @@ EXPECTED_TOTALS = Totals(
         "distance": 172.0,
         "time": 395.0,
         "energy": 115.775,
-        "carbon": 23.1467,
+        "carbon": 24.6005,
         "penalty": 1000.0,
-        "total": 2005.9217,
+        "total": 2007.3755,
     },
     energy={"diesel": 31.5, "bev": 128.0, "swap": 80.0},
-    co2e_wtw_kg=231.467,
+    co2e_wtw_kg=246.005,
 )
 
 

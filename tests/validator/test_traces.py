@@ -24,7 +24,7 @@ def test_one_trace_per_route_and_totals_unchanged(tiny: Instance, plan: Solution
     assert report.traces[EV_IDLE].charges == ()
     # The traces add up to the totals the validator reports.
     used = [t for t in report.traces if t.used]
-    assert math.fsum(t.co2e_wtw_kg for t in used) == pytest.approx(231.467)
+    assert math.fsum(t.co2e_wtw_kg for t in used) == pytest.approx(246.005)
     assert math.fsum(t.distance_km for t in used) == pytest.approx(560.0)
 
 
@@ -45,11 +45,12 @@ def test_electric_charges_at_station_and_depot(tiny: Instance, plan: Solution) -
     trace = validate(tiny, plan).traces[EV]
     assert [leg.energy for leg in trace.legs] == pytest.approx([30, 25, 20, 33, 20])
     station, depot = trace.charges
-    # 55 kWh at CH, 80 % efficient: 68.75 grid kWh at 0.4*0.0336 + 0.6*0.5 = 0.31344 kg/kWh.
+    # 55 kWh at CH, 80 % efficient: 68.75 grid kWh at 0.5 kg/kWh (location-based: the 40 % green
+    # share states no instrument, and never lowers the location-based factor).
     assert (station.stop, station.place, station.kind) == (2, "CH", "charger")
     assert station.battery_kwh == pytest.approx(55.0)
     assert station.grid_kwh == pytest.approx(68.75)
-    assert station.co2e_kg_per_kwh == pytest.approx(0.31344)
+    assert station.co2e_kg_per_kwh == pytest.approx(0.5)
     assert station.cost == pytest.approx(19.1875)
     # Refill 90 - 17 = 73 kWh at the depot, 80 % efficient: 91.25 grid kWh at 0.6 kg/kWh.
     assert (depot.stop, depot.place, depot.kind) == (None, "D", "depot")
@@ -63,5 +64,5 @@ def test_swap_counts_the_fresh_pack(tiny: Instance, plan: Solution) -> None:
     trace = validate(tiny, plan).traces[SWAPPER]
     swap, depot = trace.charges
     assert swap.kind == "swap" and swap.battery_kwh == pytest.approx(40.0)
-    assert swap.co2e_wtw_kg == pytest.approx(23.108)
+    assert swap.co2e_wtw_kg == pytest.approx(24.82)
     assert depot.co2e_wtw_kg == pytest.approx(30.0)

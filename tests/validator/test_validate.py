@@ -20,34 +20,34 @@ D -> J1 -> CH (charge 55 kWh, reported) -> S1 pickup -> S1 delivery -> D
             charge 35->90: 35->80 at 90 kW = 45/90*60 = 30 min, 80->90 at 30 kW = 20 min: 50 min.
             590+50 = 640 overruns the window 360-600, so wait for 630 and charge 630-680.
             price at 630 is 0.25: 55/0.8 = 68.75 grid kWh * 0.25 = 17.1875 + fee 2 = 19.1875.
-            grid factor 0.4*0.0336 + 0.6*0.5 = 0.31344 kg/kWh -> 68.75*0.31344 = 21.549 kg.
+            grid factor 0.5 (location-based: the green share does not lower it) -> 34.375 kg.
     CH->SP  40 km at 0.5 = 20 kWh -> 70; arrive 720 (window 700-800), serve 720-735, +200 kg.
     SP->SD  60 km at 0.5+0.25*0.2 = 0.55 = 33 kWh -> 37; arrive 795 (780-900), serve 795-800.
     SD->D   40 km, 20 kWh -> 17 (>= 10); arrive 840.
     240 km, 840-480 = 360 min (<= 600), 30+25+20+33+20 = 128 kWh.
     depot refill: 90-17 = 73 kWh / 0.8 = 91.25 grid kWh * 0.15 = 13.6875; *0.6 = 54.75 kg.
     cost: fixed 120, distance 240*0.3 = 72, time 360/60*30 = 180,
-          energy 19.1875 + 13.6875 = 32.875.  CO2e 21.549 + 54.75 = 76.299 kg.
+          energy 19.1875 + 13.6875 = 32.875.  CO2e 34.375 + 54.75 = 89.125 kg.
 
 swapper (swap, 50 kWh, reserve 5, 0.4 kWh/km whatever the load; shift 420-900),
 D -> J4 -> SW -> D
     D->J4   50 km, 20 kWh -> 30; arrive 470, serve 470-475 (no window).
     J4->SW  50 km, 20 kWh -> 10 (>= 5); arrive 525; swap to 50 (charged 40) in 5 min -> 530.
-            40 kWh * 0.50 = 20 + fee 5 = 25; 40 * 0.5777 (default grid) = 23.108 kg.
+            40 kWh * 0.50 = 20 + fee 5 = 25; 40 * 0.6205 (default grid, 2023) = 24.82 kg.
     SW->D  100 km, 40 kWh -> 10; arrive 630.
     200 km, 210 min, 80 kWh.
     depot refill: 50-10 = 40 / 0.8 = 50 grid kWh * 0.15 = 7.5; *0.6 = 30 kg.
     cost: fixed 80, distance 200*0.2 = 40, time 210/60*20 = 70, energy 25+7.5 = 32.5.
-    CO2e 23.108 + 30 = 53.108 kg.
+    CO2e 24.82 + 30 = 54.82 kg.
 
 ev unit 1: D -> D, unused: costs nothing.
 
 Totals: distance 240+120+200 = 560 km; duration 360+290+210 = 860 min; 3 vehicles;
 energy diesel 31.5 L, bev 128 kWh, swap 80 kWh;
 fixed 120+100+80 = 300; distance 72+60+40 = 172; time 180+145+70 = 395;
-energy 32.875+50.4+32.5 = 115.775; CO2e 76.299+102.06+53.108 = 231.467 kg,
-carbon 231.467/1000*100 = 23.1467; penalty: J5 unserved * 1000 = 1000;
-total 300+172+395+115.775+23.1467+1000 = 2005.9217.
+energy 32.875+50.4+32.5 = 115.775; CO2e 89.125+102.06+54.82 = 246.005 kg,
+carbon 246.005/1000*100 = 24.6005; penalty: J5 unserved * 1000 = 1000;
+total 300+172+395+115.775+24.6005+1000 = 2007.3755.
 """
 
 from __future__ import annotations
@@ -176,16 +176,16 @@ def test_feasible_plan_has_the_hand_computed_totals(tiny: Instance, plan: Soluti
     assert t.duration_min == pytest.approx(860.0)
     assert t.vehicles_used == 3
     assert dict(t.energy) == pytest.approx({"diesel": 31.5, "bev": 128.0, "swap": 80.0})
-    assert t.co2e_wtw_kg == pytest.approx(231.467)
+    assert t.co2e_wtw_kg == pytest.approx(246.005)
     assert dict(t.cost) == pytest.approx(
         {
             "fixed": 300.0,
             "distance": 172.0,
             "time": 395.0,
             "energy": 115.775,
-            "carbon": 23.1467,
+            "carbon": 24.6005,
             "penalty": 1000.0,
-            "total": 2005.9217,
+            "total": 2007.3755,
         }
     )
     assert report.solution.totals == t
@@ -232,7 +232,7 @@ def test_native_json_round_trip_keeps_the_verdict(tiny: Instance) -> None:
     sol = solution_from_dict(json.loads(json.dumps(solution_to_dict(filled))))
     report = validate(inst, sol)
     assert report.feasible, report.summary()
-    assert report.totals.cost["total"] == pytest.approx(2005.9217)
+    assert report.totals.cost["total"] == pytest.approx(2007.3755)
 
 
 def test_report_to_dict_and_summary(tiny: Instance, plan: Solution) -> None:
@@ -704,5 +704,5 @@ def test_random_plans_never_crash(sol: Solution) -> None:
 
 def test_expected_totals_constant_matches_the_docstring() -> None:
     assert EXPECTED_TOTALS.cost["total"] == pytest.approx(
-        300 + 172 + 395 + 115.775 + 23.1467 + 1000
+        300 + 172 + 395 + 115.775 + 24.6005 + 1000
     )
