@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import typer
 
@@ -33,14 +33,67 @@ app = typer.Typer(
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Instance formats ``--format`` accepts (kept here, not imported, so that ``--help`` stays fast;
+#: ``tests/test_cli.py`` checks it against ``optimizer.formats.INSTANCE_FORMATS``).
+InstanceFormat = Literal[
+    "native", "evrptw", "evrptw-pr", "cec2020", "evrp-nl", "solomon", "cvrp", "vrplib", "vroom"
+]
+INSTANCE_FORMAT_CHOICES: tuple[str, ...] = get_args(InstanceFormat)
+#: Plan formats ``--out-format`` accepts (``optimizer.formats.PLAN_OUT_FORMATS``).
+PlanFormat = Literal["native", "evrptw-sol", "csv", "geojson", "vroom"]
+PLAN_FORMAT_CHOICES: tuple[str, ...] = get_args(PlanFormat)
+
+
+def _positive(value: float) -> float:
+    """Refuse a limit <= 0 by name: ``-t -5`` used to be taken and solved for nothing."""
+    if not value > 0:
+        raise typer.BadParameter(f"must be > 0, got {value:g}")
+    return value
+
+
 FormatOpt = Annotated[
-    str | None,
+    InstanceFormat | None,
+    typer.Option("--format", "-f", help="Instance format (default: detected from the content)."),
+]
+OrdersOpt = Annotated[
+    Path | None,
     typer.Option(
-        "--format",
-        "-f",
-        help="Instance format (default: detected): native, evrptw, cec2020, evrp-nl, solomon, cvrp, vrplib.",
+        "--orders",
+        help="CSV or .xlsx of orders added as jobs to a native day: columns id, lat, lon, "
+        "weight_kg, earliest, latest (HH:MM), service_min; optional volume_m3, kind, shipper, "
+        "vehicle_types.",
     ),
 ]
+#: A search time: positive, so that ``-t -5`` is refused by name instead of solving for nothing.
+TimeLimitOpt = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        "-t",
+        help="Search time in seconds (> 0).",
+        callback=_positive,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"optimizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Route and charging optimization for mixed diesel / electric freight fleets."""
 
 
 def _clean_errors(func: F) -> F:
@@ -65,6 +118,7 @@ def _clean_errors(func: F) -> F:
 def info(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     format: FormatOpt = None,
+    orders: OrdersOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """One screen about an instance: counts, fleet, stations, horizon, demand against capacity, and
@@ -72,7 +126,7 @@ def info(
     from .formats import load
     from .info import format_info, summarize
 
-    inst = load(instance, format)
+    inst = load(instance, format, orders=orders)
     if as_json:
         typer.echo(json.dumps(summarize(inst), indent=1))
     else:
@@ -109,40 +163,48 @@ def validate(
 @_clean_errors
 def solve(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
-    time_limit: Annotated[
-        float, typer.Option("--time-limit", "-t", help="Search time in seconds.")
-    ] = 30.0,
+    time_limit: TimeLimitOpt = 30.0,
     seed: Annotated[
         int, typer.Option("--seed", "-s", help="Seed: same seed and limit, same plan.")
     ] = 0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the plan here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the plan here (without it: the run sheet)."),
+    ] = None,
     out_format: Annotated[
-        str, typer.Option("--out-format", help="native or evrptw-sol.")
+        PlanFormat,
+        typer.Option(
+            "--out-format",
+            help="native JSON, evrptw-sol text, csv (a row per stop), geojson, vroom (solution).",
+        ),
     ] = "native",
     format: FormatOpt = None,
+    orders: OrdersOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
     ] = False,
 ) -> None:
     """Plan routes and charging for an instance; the plan is validated before it is written.
 
-    Exit 0 with a plan, 1 when no plan serves every job (with the reason per job), 2 on bad input.
+    Without --out the run sheet is printed: per vehicle its stops with arrival and departure,
+    load, state of charge, charges and swaps, and costs. Exit 0 with a plan, 1 when no plan serves
+    every job (with the reason per job), 2 on bad input.
     """
     from .formats import load, save_solution
+    from .runsheet import build_run_sheet, render_text
     from .solver import solve as run_solver
     from .validator import validate as run_validation
 
-    if out_format not in ("native", "evrptw-sol"):
-        typer.echo(
-            f"error: --out-format: must be one of native, evrptw-sol, got {out_format!r}", err=True
-        )
-        raise typer.Exit(EXIT_BAD_INPUT)
     check_output_folders({"--out": out})
-    inst = load(instance, format)
+    inst = load(instance, format, orders=orders)
     plan = run_solver(inst, time_limit_s=time_limit, seed=seed, progress=not quiet)
-    typer.echo(run_validation(inst, plan).summary())
+    report = run_validation(inst, plan)
+    if out is None:
+        typer.echo(render_text(build_run_sheet(inst, report)))
+        typer.echo("")
+    typer.echo(report.summary())
     if out is not None:
-        save_solution(plan, out, out_format)
+        save_solution(plan, out, out_format, instance=inst)
         typer.echo(f"wrote {out}", err=True)
 
 
@@ -197,12 +259,14 @@ def convert(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Native JSON file to write.")],
     format: FormatOpt = None,
+    orders: OrdersOpt = None,
 ) -> None:
-    """Convert any supported instance format to native JSON (to inspect or edit it)."""
+    """Convert any supported instance format to native JSON (to inspect or edit it); with
+    --orders, the native day with the spreadsheet's orders added as jobs."""
     from .formats import load, save
 
     check_output_folders({"--out": out})
-    save(load(instance, format), out)
+    save(load(instance, format, orders=orders), out)
 
 
 @app.command()

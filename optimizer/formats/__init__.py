@@ -37,6 +37,8 @@ READERS: dict[str, str] = {
 }
 INSTANCE_FORMATS = tuple(READERS)
 SOLUTION_FORMATS = ("native", "evrptw-sol")
+#: Formats a plan can be written in; the last three need the instance (coordinates, names, units).
+PLAN_OUT_FORMATS = ("native", "evrptw-sol", "csv", "geojson", "vroom")
 
 
 def detect(path: str | Path) -> str:
@@ -113,13 +115,29 @@ def detect(path: str | Path) -> str:
     )
 
 
-def load(path: str | Path, format: str | None = None) -> Instance:
-    """Read an instance in any supported format (detected when ``format`` is ``None``)."""
+def load(path: str | Path, format: str | None = None, orders: str | Path | None = None) -> Instance:
+    """Read an instance in any supported format (detected when ``format`` is ``None``).
+
+    ``orders``: a CSV or ``.xlsx`` file of orders added as jobs to a native day (see
+    :mod:`optimizer.formats.orders`).
+    """
     fmt = format or detect(path)
     if fmt not in READERS:
         raise FormatError(Issue("format", "must be one of " + ", ".join(INSTANCE_FORMATS), fmt))
     if not Path(path).is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
+    if orders is not None:
+        if fmt != "native":
+            raise FormatError(Issue("--orders", f"adds jobs to a native day only; {path} is", fmt))
+        from .native import _parse_json, instance_from_dict
+        from .orders import add_orders, read_orders
+
+        p = Path(path)
+        day = _parse_json(p.read_text("utf-8"), str(path))
+        if not isinstance(day, dict):
+            raise FormatError(Issue(str(path), "must hold a JSON object", type(day).__name__))
+        joined = add_orders(day, read_orders(orders), str(orders))
+        return instance_from_dict(joined, str(path), base_dir=p.parent)
     module: Any = importlib.import_module(f"{__name__}.{READERS[fmt]}")
     if READERS[fmt] in ("vrplib_sets", "evrptw"):
         return module.read_instance(path, fmt)
@@ -156,13 +174,43 @@ def load_solution(
     raise FormatError(Issue("format", "must be one of " + ", ".join(SOLUTION_FORMATS), fmt))
 
 
-def save_solution(solution: Solution, path: str | Path, format: str = "native") -> None:
-    """Write ``solution`` as native JSON or as E-VRPTW verifier text (``evrptw-sol``)."""
+def save_solution(
+    solution: Solution,
+    path: str | Path,
+    format: str = "native",
+    instance: Instance | None = None,
+) -> None:
+    """Write ``solution`` in one of :data:`PLAN_OUT_FORMATS`.
+
+    ``native`` JSON and ``evrptw-sol`` (the E-VRPTW verifier's text) need the plan alone; ``csv``
+    (a row per stop), ``geojson`` (a line per route, a point per stop) and ``vroom`` (VROOM's
+    solution JSON) need ``instance`` too, for coordinates, location ids and recomputed figures.
+    """
+    if format not in PLAN_OUT_FORMATS:
+        raise FormatError(Issue("format", "must be one of " + ", ".join(PLAN_OUT_FORMATS), format))
     if format == "evrptw-sol":
         from .evrptw import write_solution
 
         write_solution(solution, path)
         return
-    from .native import write_solution as write_native
+    if format == "native":
+        from .native import write_solution as write_native
 
-    write_native(solution, path)
+        write_native(solution, path)
+        return
+    if instance is None:
+        raise FormatError(
+            Issue("format", "needs the instance the plan is for (pass instance=)", format)
+        )
+    if format == "csv":
+        from .plan_csv import write_plan_csv
+
+        write_plan_csv(instance, solution, path)
+    elif format == "geojson":
+        from .geojson import write_plan_geojson
+
+        write_plan_geojson(instance, solution, path)
+    else:
+        from .vroom import write_solution as write_vroom
+
+        write_vroom(instance, solution, path)
