@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import typer
 
+from .cli_replan import positive
 from .errors import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -44,13 +45,6 @@ PlanFormat = Literal["native", "evrptw-sol", "csv", "geojson", "vroom"]
 PLAN_FORMAT_CHOICES: tuple[str, ...] = get_args(PlanFormat)
 
 
-def _positive(value: float) -> float:
-    """Refuse a limit <= 0 by name: ``-t -5`` used to be taken and solved for nothing."""
-    if not value > 0:
-        raise typer.BadParameter(f"must be > 0, got {value:g}")
-    return value
-
-
 FormatOpt = Annotated[
     InstanceFormat | None,
     typer.Option("--format", "-f", help="Instance format (default: detected from the content)."),
@@ -71,7 +65,7 @@ TimeLimitOpt = Annotated[
         "--time-limit",
         "-t",
         help="Search time in seconds (> 0).",
-        callback=_positive,
+        callback=positive,
     ),
 ]
 

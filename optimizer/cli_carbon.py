@@ -61,6 +61,14 @@ def report(
         str | None,
         typer.Option("--solution-format", help="native or evrptw-sol (default: detected)."),
     ] = None,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            "--tiles",
+            help="Tile URL for the HTML map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+            "(default: a plain background; the page then fetches nothing).",
+        ),
+    ] = None,
 ) -> None:
     """Carbon report of a plan (ISO 14083 / GLEC): per route, per shipment, totals by carrier and
     scope, and the same jobs served by an all-diesel fleet (solved). Exit 0, 1 when the plan breaks
@@ -70,6 +78,12 @@ def report(
     from .report.text import render
 
     _non_negative("--baseline-time-limit", baseline_time_limit)
+    if tiles is not None and not (
+        tiles.startswith(("https://", "http://")) and "{z}" in tiles and "{x}" in tiles
+    ):
+        raise InputError(
+            Issue("--tiles", "must be an http(s) URL with {z}, {x} and {y} in it", tiles)
+        )
     check_output_folders({"--json": json_out, "--html": html_out, "--png": png_out})
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
@@ -87,7 +101,7 @@ def report(
         png = write_png(inputs, data, png_out)
         typer.echo(f"wrote {png_out}", err=True)
     if html_out is not None:
-        write_html(inputs, data, html_out, png)
+        write_html(inputs, data, html_out, png, tiles)
         typer.echo(f"wrote {html_out}", err=True)
     if json_out is not None:
         write_json(data, json_out)

@@ -75,15 +75,23 @@ def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> b
 
 
 def write_html(
-    inputs: ReportInputs, data: dict[str, Any], path: str | Path, png: bytes | None = None
+    inputs: ReportInputs,
+    data: dict[str, Any],
+    path: str | Path,
+    png: bytes | None = None,
+    tiles_url: str | None = None,
 ) -> None:
-    """The self-contained HTML page; the figure is rendered unless ``png`` is given."""
+    """The self-contained HTML page; the figure is rendered unless ``png`` is given.
+
+    ``tiles_url`` (``https://.../{z}/{x}/{y}.png``) puts map tiles under the interactive map;
+    without it the map has a plain background and the page fetches nothing.
+    """
     from .page import render_html
     from .plot import render_png
 
     if png is None:
         png = render_png(inputs, data)
-    Path(path).write_text(render_html(data, png), "utf-8")
+    Path(path).write_text(render_html(data, png, tiles_url), "utf-8")
 
 
 __all__ = ["ReportInputs", "build", "prepare", "write_html", "write_json", "write_png"]

@@ -18,6 +18,7 @@ from optimizer.cli import app
 from optimizer.formats.native import instance_to_dict, solution_to_dict
 from optimizer.report import prepare, write_html, write_json, write_png
 from optimizer.report.data import ReportInputs
+from optimizer.report.map import _static
 from optimizer.report.text import render
 from tests.carbon.worked_example import make_instance, make_plan
 
@@ -80,8 +81,27 @@ def test_html_is_self_contained(prepared: tuple[ReportInputs, dict], tmp_path: P
     html = out.read_text("utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert "<style>" in html and 'src="data:image/png;base64,' in html
-    assert "http://" not in html and "https://" not in html and "<link" not in html
+    # Leaflet is inlined; its own text names its home page and the SVG namespace, which are
+    # not fetched. Everything else on the page must point nowhere.
+    own = html.replace(_static("leaflet.js"), "")
+    assert "http://" not in own and "https://" not in own and "<link" not in own
     assert "635.5 kg" in html and "All-diesel baseline" in html
+
+
+def test_html_has_the_run_sheet_costs_and_map(
+    prepared: tuple[ReportInputs, dict], tmp_path: Path
+) -> None:
+    inputs, data = prepared
+    out = tmp_path / "r.html"
+    write_html(inputs, data, out, tiles_url="https://tiles.example/{z}/{x}/{y}.png")
+    html = out.read_text("utf-8")
+    assert "<h2>Run sheet</h2>" in html and "<h2>Map</h2>" in html and "<h2>Cost (" in html
+    assert html.count("<h3>") == len(data["run_sheet"]["routes"]) > 0
+    assert '"tiles": "https://tiles.example/{z}/{x}/{y}.png"' in html
+    # The per-vehicle costs add up to the plan's cost less its penalties.
+    routes = data["run_sheet"]["routes"]
+    cost = data["plan"]["cost"]
+    assert sum(r["cost"]["total"] for r in routes) == pytest.approx(cost["total"] - cost["penalty"])
 
 
 def test_console_tables(prepared: tuple[ReportInputs, dict]) -> None:
