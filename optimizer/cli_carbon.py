@@ -36,8 +36,12 @@ def report(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     plan: Annotated[Path, typer.Argument(help="Plan: native JSON or E-VRPTW verifier text.")],
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the report as JSON here.")
+        Path | None, typer.Option("--json-out", help="Write the report as JSON here.")
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the report as JSON instead of tables (as info does)."),
+    ] = False,
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
     ] = None,
@@ -84,7 +88,7 @@ def report(
         raise InputError(
             Issue("--tiles", "must be an http(s) URL with {z}, {x} and {y} in it", tiles)
         )
-    check_output_folders({"--json": json_out, "--html": html_out, "--png": png_out})
+    check_output_folders({"--json-out": json_out, "--html": html_out, "--png": png_out})
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
     if sol.instance and sol.instance != inst.name:
@@ -95,7 +99,12 @@ def report(
     plan_seed = sol.meta.get("seed")
     use_seed = seed if seed is not None else (plan_seed if isinstance(plan_seed, int) else 0)
     inputs, data = prepare(inst, sol, baseline_time_limit, use_seed)
-    render(data)
+    if as_json:
+        from .report import report_json_text
+
+        typer.echo(report_json_text(data), nl=False)
+    else:
+        render(data)
     png: bytes | None = None
     if png_out is not None:
         png = write_png(inputs, data, png_out)
@@ -126,8 +135,12 @@ def pareto(
         Path | None, typer.Option("--png", help="Write a plot of the frontier here.")
     ] = None,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the frontier as JSON here.")
+        Path | None, typer.Option("--json-out", help="Write the frontier as JSON here.")
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the frontier as JSON instead of the table."),
+    ] = False,
     format: FormatOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
@@ -146,7 +159,7 @@ def pareto(
     if points < 1:
         raise InputError(Issue("--points", "must be an integer >= 1", points))
     _non_negative("--time-limit", time_limit)
-    check_output_folders({"--json": json_out, "--png": png_out})
+    check_output_folders({"--json-out": json_out, "--png": png_out})
     if max_solves is not None and max_solves < 1:
         raise InputError(Issue("--max-solves", "must be an integer >= 1", max_solves))
     inst = load(instance, format)
@@ -167,6 +180,8 @@ def pareto(
         on_point=progress,
         max_solves=max_solves,
     )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=1))
     cur = result.currency
     table = Table(
         title=f"Cost-versus-carbon frontier of {inst.name}: {len(result.frontier)} distinct "
@@ -197,13 +212,14 @@ def pareto(
             f"{p.found_by} (seed {p.seed})",
             "yes" if p.feasible else "NO",
         )
-    console = Console(width=150)
-    console.print(table)
-    console.print(
-        "carbon price: the price the plan was solved at (a reassigned plan: that of the plan it "
-        "came from); abatement: the money per tonne of CO2e avoided over the plan above it.",
-        highlight=False,
-    )
+    if not as_json:
+        console = Console(width=150)
+        console.print(table)
+        console.print(
+            "carbon price: the price the plan was solved at (a reassigned plan: that of the plan "
+            "it came from); abatement: the money per tonne of CO2e avoided over the plan above it.",
+            highlight=False,
+        )
     if png_out is not None:
         from .report.pareto_plot import render_frontier_png
 

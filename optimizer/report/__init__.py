@@ -58,11 +58,14 @@ def _json_default(x: Any) -> Any:
     raise TypeError(f"not JSON-serialisable: {type(x).__name__}")
 
 
+def report_json_text(data: dict[str, Any]) -> str:
+    """The report dictionary as JSON text (indented, ending in a newline)."""
+    return json.dumps(data, indent=1, ensure_ascii=False, default=_json_default) + "\n"
+
+
 def write_json(data: dict[str, Any], path: str | Path) -> None:
     """The report dictionary as JSON (UTF-8, indented)."""
-    Path(path).write_text(
-        json.dumps(data, indent=1, ensure_ascii=False, default=_json_default) + "\n", "utf-8"
-    )
+    Path(path).write_text(report_json_text(data), "utf-8")
 
 
 def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> bytes:
@@ -94,4 +97,12 @@ def write_html(
     Path(path).write_text(render_html(data, png, tiles_url), "utf-8")
 
 
-__all__ = ["ReportInputs", "build", "prepare", "write_html", "write_json", "write_png"]
+__all__ = [
+    "ReportInputs",
+    "build",
+    "prepare",
+    "report_json_text",
+    "write_html",
+    "write_json",
+    "write_png",
+]

@@ -105,7 +105,7 @@ def test_sweep_refuses_an_objective_without_carbon() -> None:
 def test_cli_pareto_writes_png_and_json(tmp_path: Path) -> None:
     png, js = tmp_path / "front.png", tmp_path / "front.json"
     args = ["pareto", str(SMALL), "--points", "2", "--max-solves", "2", "-t", "1", "-s", "1", "-q"]
-    result = CliRunner().invoke(app, [*args, "--png", str(png), "--json", str(js)])
+    result = CliRunner().invoke(app, [*args, "--png", str(png), "--json-out", str(js)])
     assert result.exit_code == 0, result.output
     assert "frontier" in result.output.lower()
     data = json.loads(js.read_text("utf-8"))

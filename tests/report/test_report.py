@@ -128,7 +128,7 @@ def test_cli_report_writes_every_file(files: tuple[Path, Path], tmp_path: Path) 
             "report",
             str(inst),
             str(plan),
-            "--json",
+            "--json-out",
             str(j),
             "--html",
             str(h),
@@ -173,3 +173,16 @@ def test_cli_report_checks_output_folders_first(files: tuple[Path, Path], tmp_pa
     result = runner.invoke(app, ["report", str(inst), str(plan), "--html", str(bad)])
     assert result.exit_code == 2
     assert "--html" in result.output and repr(str(missing.resolve())) in result.output
+
+
+def test_cli_report_json_prints_what_json_out_writes(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """--json means one thing in every command: print JSON on standard output."""
+    inst, plan = files
+    j = tmp_path / "r.json"
+    args = ["report", str(inst), str(plan), "--baseline-time-limit", "0"]
+    printed = runner.invoke(app, [*args, "--json"])
+    written = runner.invoke(app, [*args, "--json-out", str(j)])
+    assert printed.exit_code == written.exit_code == 0, printed.output
+    assert json.loads(printed.stdout) == json.loads(j.read_text("utf-8"))
