@@ -36,7 +36,7 @@ READERS: dict[str, str] = {
     "vrplib": "vrplib_sets",
 }
 INSTANCE_FORMATS = tuple(READERS)
-SOLUTION_FORMATS = ("native", "evrptw-sol")
+SOLUTION_FORMATS = ("native", "evrptw-sol", "vrplib-sol")
 #: Formats a plan can be written in; the last three need the instance (coordinates, names, units).
 PLAN_OUT_FORMATS = ("native", "evrptw-sol", "csv", "geojson", "vroom")
 
@@ -154,15 +154,22 @@ def save(instance: Instance, path: str | Path) -> None:
 def load_solution(
     path: str | Path, instance: Instance | None = None, format: str | None = None
 ) -> Solution:
-    """Read a solution: native JSON, or the E-VRPTW verifier's text (needs the instance's name only)."""
+    """Read a solution: native JSON, the E-VRPTW verifier's text (needs the instance's name
+    only), or a VRPLIB ``.sol`` file (``Route #1: ...``; read against the instance's fleet)."""
     p = Path(path)
     if not p.is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
-    fmt = format or (
-        "native"
-        if p.read_text("utf-8", errors="replace").lstrip().startswith("{")
-        else "evrptw-sol"
-    )
+    if format is None:
+        from .vrplib_sol import looks_like
+
+        text = p.read_text("utf-8", errors="replace")
+        if text.lstrip().startswith("{"):
+            format = "native"
+        elif looks_like(text):
+            format = "vrplib-sol"
+        else:
+            format = "evrptw-sol"
+    fmt = format
     if fmt == "native":
         from . import native
 
@@ -171,6 +178,10 @@ def load_solution(
         from . import evrptw
 
         return evrptw.read_solution(p, instance)
+    if fmt == "vrplib-sol":
+        from . import vrplib_sol
+
+        return vrplib_sol.read_solution(p, instance)
     raise FormatError(Issue("format", "must be one of " + ", ".join(SOLUTION_FORMATS), fmt))
 
 
