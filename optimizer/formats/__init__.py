@@ -11,6 +11,7 @@ evrp-nl    Montoya et al. (2017) VRP-REP XML with nonlinear charging
 solomon    Solomon VRPTW in VRPLIB form (DIMACS convention: times and distances truncated to 0.1)
 cvrp       CVRP in VRPLIB / TSPLIB form (X convention: rounded Euclidean distances)
 vrplib     other VRPLIB files (heterogeneous fleet, multi-depot) read through ``vrplib``
+vroom      VROOM's problem JSON (jobs, shipments, vehicles, matrices; :mod:`.vroom`)
 ========== ==============================================================================
 """
 
@@ -34,6 +35,7 @@ READERS: dict[str, str] = {
     "solomon": "vrplib_sets",
     "cvrp": "vrplib_sets",
     "vrplib": "vrplib_sets",
+    "vroom": "vroom",
 }
 INSTANCE_FORMATS = tuple(READERS)
 SOLUTION_FORMATS = ("native", "evrptw-sol", "vrplib-sol")
@@ -56,7 +58,18 @@ def detect(path: str | Path) -> str:
     stripped = head.lstrip("\ufeff \t\r\n")
     lower = head.lower()
     if stripped.startswith("{"):
-        return "native"
+        if "optimizer-instance" in head:
+            return "native"
+        # A VROOM problem is a JSON object too: jobs or shipments and vehicles, no format tag.
+        import json
+
+        from .vroom import looks_like
+
+        try:
+            data = json.loads(p.read_text("utf-8", errors="replace"))
+        except (OSError, json.JSONDecodeError):
+            return "native"  # the native reader names the JSON error
+        return "vroom" if looks_like(data) else "native"
     if stripped.startswith("<") and ("<network" in lower or "<instance" in lower):
         return "evrp-nl"
     if stripped.startswith("StringID"):
