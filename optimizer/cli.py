@@ -24,6 +24,7 @@ from .errors import (
     OptimizerError,
     check_output_folders,
 )
+from .validator.report import COST_KEYS
 
 app = typer.Typer(
     name="optimizer",
@@ -196,8 +197,18 @@ def solve(
 
     check_output_folders({"--out": out})
     inst = load(instance, format, orders=orders)
-    plan = run_solver(inst, time_limit_s=time_limit, seed=seed, progress=not quiet)
+    plan = run_solver(
+        inst, time_limit_s=time_limit, seed=seed, on_progress=None if quiet else _progress(inst)
+    )
     report = run_validation(inst, plan)
+    if not quiet:
+        cost = report.totals.cost
+        parts = ", ".join(f"{k} {cost[k]:,.2f}" for k in COST_KEYS if k != "total" and cost.get(k))
+        typer.echo(
+            f"[   done] plan cost as validated {cost.get('total', 0.0):,.2f} "
+            f"{inst.objective.currency} ({parts})",
+            err=True,
+        )
     if out is None:
         typer.echo(render_text(build_run_sheet(inst, report)))
         typer.echo("")
@@ -205,6 +216,27 @@ def solve(
     if out is not None:
         save_solution(plan, out, out_format, instance=inst)
         typer.echo(f"wrote {out}", err=True)
+
+
+def _progress(instance: Any) -> Callable[[float, float, int], None]:
+    """Progress lines that say what the number is.
+
+    The solver's callback hands over the search model's objective value (its scaled costs, before
+    charging is re-timed for the tariffs and departures are floated), not the validator's plan
+    cost, and no parts: the line names it as such, and the validated cost closes the run.
+    """
+    obj = instance.objective
+    unit = obj.currency if obj.kind == "cost" else "km" if obj.kind == "distance" else ""
+    name = {"cost": "cost", "distance": "distance", "vehicles_then_distance": "vehicles, then km"}
+
+    def show(elapsed_s: float, value: float, vehicles: int) -> None:
+        typer.echo(
+            f"[{elapsed_s:6.1f}s] objective {name.get(obj.kind, obj.kind)}: search value "
+            f"{value:,.2f} {unit}, {vehicles} vehicles".replace(" ,", ","),
+            err=True,
+        )
+
+    return show
 
 
 @app.command()
