@@ -214,7 +214,10 @@ def solve(
         typer.echo("")
     typer.echo(report.summary())
     if out is not None:
-        save_solution(plan, out, out_format, instance=inst)
+        from .roads.paths import network_of
+
+        network = network_of(instance) if out_format == "geojson" else None
+        save_solution(plan, out, out_format, instance=inst, road_network=network)
         typer.echo(f"wrote {out}", err=True)
 
 

@@ -99,6 +99,13 @@ def report(
     plan_seed = sol.meta.get("seed")
     use_seed = seed if seed is not None else (plan_seed if isinstance(plan_seed, int) else 0)
     inputs, data = prepare(inst, sol, baseline_time_limit, use_seed)
+    from .roads.paths import network_of
+
+    network = network_of(instance)
+    if network is not None:
+        from .report import add_road_paths
+
+        add_road_paths(inputs, data, network)
     if as_json:
         from .report import report_json_text
 

@@ -203,12 +203,14 @@ def save_solution(
     path: str | Path,
     format: str = "native",
     instance: Instance | None = None,
+    road_network: Any = None,
 ) -> None:
     """Write ``solution`` in one of :data:`PLAN_OUT_FORMATS`.
 
     ``native`` JSON and ``evrptw-sol`` (the E-VRPTW verifier's text) need the plan alone; ``csv``
     (a row per stop), ``geojson`` (a line per route, a point per stop) and ``vroom`` (VROOM's
     solution JSON) need ``instance`` too, for coordinates, location ids and recomputed figures.
+    ``road_network`` (:class:`optimizer.roads.RoadNetwork`) draws GeoJSON routes along the roads.
     """
     if format not in PLAN_OUT_FORMATS:
         raise FormatError(Issue("format", "must be one of " + ", ".join(PLAN_OUT_FORMATS), format))
@@ -233,7 +235,7 @@ def save_solution(
     elif format == "geojson":
         from .geojson import write_plan_geojson
 
-        write_plan_geojson(instance, solution, path)
+        write_plan_geojson(instance, solution, path, road_network)
     else:
         from .vroom import write_solution as write_vroom
 

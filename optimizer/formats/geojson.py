@@ -8,26 +8,38 @@ properties carry its vehicle, distance, duration, energy and cost.
 Coordinates: GeoJSON means longitude and latitude (WGS 84). An instance on haversine travel (or a
 road graph) has them; an instance on Euclidean travel has (x, y) in km, written as they are, and the
 collection's ``coordinates`` property says so (``"x/y km"``), so that nobody places it on a globe.
-Routes are drawn straight from stop to stop: the road path of each leg is not kept in the model.
+Routes are drawn straight from stop to stop, or along the roads when the instance's road network
+is given (``travel.road_network``; the CLI finds it in the instance file): the route's ``drawn``
+property says which.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..model import Instance
+from ..roads.matrices import RoadNetwork
 from ..runsheet import RunSheet, build_run_sheet
 from ..solution import Solution
 from ..validator import validate
 
 
-def sheet_to_geojson(sheet: RunSheet) -> dict[str, Any]:
-    """The FeatureCollection of a run sheet (routes first, then their stops)."""
+def sheet_to_geojson(
+    sheet: RunSheet, lines: Mapping[int, Sequence[tuple[float, float]]] | None = None
+) -> dict[str, Any]:
+    """The FeatureCollection of a run sheet (routes first, then their stops); ``lines`` gives a
+    route's line along the roads (by ``SheetRoute.route``), else it is drawn stop to stop."""
     features: list[dict[str, Any]] = []
     for r in sheet.routes:
-        line = [list(s.coordinates) for s in r.stops if s.coordinates is not None]
+        along = lines is not None and r.route in lines
+        line = (
+            [list(pt) for pt in lines[r.route]]
+            if lines is not None and along
+            else [list(s.coordinates) for s in r.stops if s.coordinates is not None]
+        )
         if len(line) >= 2:
             features.append(
                 {
@@ -47,7 +59,7 @@ def sheet_to_geojson(sheet: RunSheet) -> dict[str, Any]:
                         "charged_kwh": round(r.charged_kwh, 3),
                         "co2e_wtw_kg": round(r.co2e_wtw_kg, 3),
                         "cost": {k: round(v, 2) for k, v in r.cost.items()},
-                        "drawn": "straight",
+                        "drawn": "roads" if along else "straight",
                     },
                 }
             )
@@ -74,14 +86,26 @@ def sheet_to_geojson(sheet: RunSheet) -> dict[str, Any]:
     }
 
 
-def plan_to_geojson(instance: Instance, solution: Solution) -> dict[str, Any]:
-    """The plan's FeatureCollection, figures recomputed by the validator."""
-    return sheet_to_geojson(build_run_sheet(instance, validate(instance, solution)))
+def plan_to_geojson(
+    instance: Instance, solution: Solution, network: RoadNetwork | None = None
+) -> dict[str, Any]:
+    """The plan's FeatureCollection, figures recomputed by the validator; with the instance's
+    road ``network`` (:func:`optimizer.roads.paths.network_of`) routes follow the roads."""
+    sheet = build_run_sheet(instance, validate(instance, solution))
+    lines = None
+    if network is not None:
+        from ..roads.paths import route_lines
+
+        lines = route_lines(instance, sheet, network)
+    return sheet_to_geojson(sheet, lines)
 
 
-def write_plan_geojson(instance: Instance, solution: Solution, path: str | Path) -> None:
+def write_plan_geojson(
+    instance: Instance, solution: Solution, path: str | Path, network: RoadNetwork | None = None
+) -> None:
     """Write :func:`plan_to_geojson` to ``path`` (UTF-8 JSON)."""
-    Path(path).write_text(json.dumps(plan_to_geojson(instance, solution), indent=1) + "\n", "utf-8")
+    doc = plan_to_geojson(instance, solution, network)
+    Path(path).write_text(json.dumps(doc, indent=1) + "\n", "utf-8")
 
 
 __all__ = ["plan_to_geojson", "sheet_to_geojson", "write_plan_geojson"]

@@ -52,6 +52,20 @@ def prepare(
     return inputs, build(inputs)
 
 
+def add_road_paths(inputs: ReportInputs, data: dict[str, Any], network: Any) -> None:
+    """Give each run-sheet route of ``data`` its ``path`` along the roads of ``network`` (an
+    :class:`optimizer.roads.RoadNetwork`), so that the map draws roads instead of straight lines."""
+    from ..roads.paths import route_lines
+    from ..runsheet import build_run_sheet
+
+    lines = route_lines(
+        inputs.instance, build_run_sheet(inputs.instance, inputs.validation), network
+    )
+    for route in data.get("run_sheet", {}).get("routes", []):
+        if route["route"] in lines:
+            route["path"] = [list(pt) for pt in lines[route["route"]]]
+
+
 def _json_default(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
@@ -99,6 +113,7 @@ def write_html(
 
 __all__ = [
     "ReportInputs",
+    "add_road_paths",
     "build",
     "prepare",
     "report_json_text",

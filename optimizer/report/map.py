@@ -10,7 +10,8 @@ tile server's terms apply; with one (``https://tile.openstreetmap.org/{z}/{x}/{y
 company's own server) tiles are loaded from it when the page is viewed. Instances on Euclidean
 travel (coordinates in km, not degrees) are drawn on a flat plane without tiles.
 
-Routes are drawn straight from stop to stop: the model keeps no road path per leg.
+Routes are drawn straight from stop to stop, or along the roads where the report was given the
+instance's road network (:func:`optimizer.report.add_road_paths`).
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ _SCRIPT = """
   data.routes.forEach(function (r, k) {
     var colour = data.palette[k %% data.palette.length];
     var group = L.layerGroup().addTo(map);
-    var line = r.stops.filter(function (s) { return s.at; }).map(function (s) { return ll(s.at); });
+    var line = r.path ? r.path.map(ll)
+      : r.stops.filter(function (s) { return s.at; }).map(function (s) { return ll(s.at); });
     L.polyline(line, {color: colour, weight: 3, opacity: 0.85}).bindTooltip(r.label).addTo(group);
     r.stops.forEach(function (s, i) {
       if (!s.at || s.kind === "depot") { return; }
@@ -182,7 +184,13 @@ def map_section(
             }
             for s in r["stops"]
         ]
-        routes.append({"label": f"{r['vehicle']} ({r['vehicle_type']})", "stops": stops})
+        routes.append(
+            {
+                "label": f"{r['vehicle']} ({r['vehicle_type']})",
+                "stops": stops,
+                "path": r.get("path"),
+            }
+        )
     if layers is None or not any(s["at"] for r in routes for s in r["stops"]):
         return ""
     payload = {
@@ -195,6 +203,7 @@ def map_section(
     }
     # "</" inside a <script> would end it early: JSON may carry it in a user's id.
     text = json.dumps(payload).replace("</", "<\\/")
+    drawn = "along the roads" if any(r["path"] for r in routes) else "straight from stop to stop"
     note = (
         "tiles from " + escape(tiles_url)
         if tiles_url
@@ -202,7 +211,7 @@ def map_section(
     )
     return (
         "<h2>Map</h2>"
-        f'<p class="small">Routes drawn straight from stop to stop; numbered stops in route order; '
+        f'<p class="small">Routes drawn {drawn}; numbered stops in route order; '
         f"green squares charge, yellow squares swap; dashed red: zones; {note}.</p>"
         f"<style>{_static('leaflet.css')}{_MAP_CSS}</style>"
         f'<div id="{escape(element_id)}"></div>'

@@ -149,8 +149,8 @@ def _run_sheet_section(data: dict[str, Any]) -> str:
             _table(
                 [
                     "#",
+                    "what",
                     "stop",
-                    "at",
                     "arrive",
                     "depart",
                     "wait min",

@@ -186,3 +186,29 @@ def test_cli_report_json_prints_what_json_out_writes(
     written = runner.invoke(app, [*args, "--json-out", str(j)])
     assert printed.exit_code == written.exit_code == 0, printed.output
     assert json.loads(printed.stdout) == json.loads(j.read_text("utf-8"))
+
+
+def test_report_map_follows_the_roads_of_a_road_day(tmp_path: Path) -> None:
+    """On the bundled road city a one-job route's map line is its road path, not two segments."""
+    from dataclasses import replace
+
+    from optimizer.formats import load
+    from optimizer.report import add_road_paths
+    from optimizer.roads.paths import network_of
+    from optimizer.solution import Route, Solution, Stop
+    from tests.conftest import INSTANCES
+
+    day = INSTANCES / "city-roads.json"
+    inst = load(day)
+    inst = replace(inst, objective=replace(inst.objective, unserved_penalty=1000.0))
+    vehicle, job = inst.vehicles[0], inst.jobs[0]
+    depot = Stop("depot", vehicle.start_depot)
+    route = Route(vehicle.id, (depot, Stop("job", job.id), depot))
+    rest = tuple(j.id for j in inst.jobs[1:]) + tuple(s.id for s in inst.shipments)
+    inputs, data = prepare(inst, Solution(inst.name, (route,), rest), baseline_time_limit_s=0)
+    add_road_paths(inputs, data, network_of(day))
+    (sheet_route,) = data["run_sheet"]["routes"]
+    assert len(sheet_route["path"]) > 3  # depot, road nodes, job, road nodes, depot
+    out = tmp_path / "r.html"
+    write_html(inputs, data, out)
+    assert "Routes drawn along the roads" in out.read_text("utf-8")
