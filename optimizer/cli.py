@@ -12,11 +12,11 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from .cli_replan import positive
+from .cli_options import FormatOpt, PlanFormat, positive
 from .errors import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -35,21 +35,6 @@ app = typer.Typer(
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Instance formats ``--format`` accepts (kept here, not imported, so that ``--help`` stays fast;
-#: ``tests/test_cli.py`` checks it against ``optimizer.formats.INSTANCE_FORMATS``).
-InstanceFormat = Literal[
-    "native", "evrptw", "evrptw-pr", "cec2020", "evrp-nl", "solomon", "cvrp", "vrplib", "vroom"
-]
-INSTANCE_FORMAT_CHOICES: tuple[str, ...] = get_args(InstanceFormat)
-#: Plan formats ``--out-format`` accepts (``optimizer.formats.PLAN_OUT_FORMATS``).
-PlanFormat = Literal["native", "evrptw-sol", "csv", "geojson", "vroom"]
-PLAN_FORMAT_CHOICES: tuple[str, ...] = get_args(PlanFormat)
-
-
-FormatOpt = Annotated[
-    InstanceFormat | None,
-    typer.Option("--format", "-f", help="Instance format (default: detected from the content)."),
-]
 OrdersOpt = Annotated[
     Path | None,
     typer.Option(

@@ -15,16 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .cli_options import FormatOpt
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
-
-FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="Instance format (default: detected): native, evrptw, cec2020, evrp-nl, solomon, cvrp, vrplib.",
-    ),
-]
 
 
 def _non_negative(name: str, value: float) -> None:

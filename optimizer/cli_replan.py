@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .cli_options import FormatOpt, positive
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
 
 
@@ -50,9 +51,7 @@ def replan_command(
             "is valid for.",
         ),
     ] = None,
-    format: Annotated[
-        str | None, typer.Option("--format", "-f", help="Instance format (default: detected).")
-    ] = None,
+    format: FormatOpt = None,
 ) -> None:
     """Replan from the plan's state at --at: done and committed stops kept, what trucks carry kept
     on them, promises moved only where it pays. Without --out the new plan's run sheet is printed.
@@ -102,16 +101,9 @@ def parse_clock(text: str, option: str) -> float:
     return value
 
 
-def positive(value: float) -> float:
-    """Refuse a limit <= 0 by name (``-t -5`` used to be taken)."""
-    if not value > 0:
-        raise typer.BadParameter(f"must be > 0, got {value:g}")
-    return value
-
-
 def register(app: typer.Typer, clean_errors: Callable[[Any], Any]) -> None:
     """Add ``replan`` to ``app``, wrapped in the CLI's error handler."""
     app.command(name="replan")(clean_errors(replan_command))
 
 
-__all__ = ["parse_clock", "positive", "register", "replan_command"]
+__all__ = ["parse_clock", "register", "replan_command"]

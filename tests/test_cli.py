@@ -171,3 +171,11 @@ def test_version_and_python_dash_m() -> None:
         check=False,
     )
     assert run.returncode == 0 and run.stdout.strip() == f"optimizer {__version__}"
+
+
+def test_format_choices_are_the_formats_the_package_reads_and_writes() -> None:
+    from optimizer.cli_options import INSTANCE_FORMAT_CHOICES, PLAN_FORMAT_CHOICES
+    from optimizer.formats import INSTANCE_FORMATS, PLAN_OUT_FORMATS
+
+    assert set(INSTANCE_FORMAT_CHOICES) == set(INSTANCE_FORMATS)
+    assert set(PLAN_FORMAT_CHOICES) == set(PLAN_OUT_FORMATS)
