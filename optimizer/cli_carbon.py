@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli_options import FormatOpt
+from .cli_options import FormatOpt, positive
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
 
 
@@ -123,7 +123,10 @@ def pareto(
         int, typer.Option("--points", "-k", help="Distinct frontier points to aim for.")
     ] = 6,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", "-t", help="Search time per plan, in seconds.")
+        float,
+        typer.Option(
+            "--time-limit", "-t", help="Search time per plan, in seconds (> 0).", callback=positive
+        ),
     ] = 5.0,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the first solves.")] = 0,
     max_solves: Annotated[
