@@ -47,7 +47,11 @@ def test_the_readme_main_job_runs_in_a_clean_checkout(tmp_path: Path) -> None:
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", str(clone / ".venv")], check=True)
     site = next((clone / ".venv" / "lib").glob("python*/site-packages"))
-    (site / "zz-installed-here.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # Every site directory this interpreter sees (its own, and any a .pth of its added).
+    seen = [sysconfig.get_paths()["purelib"]]
+    seen += [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+    dirs = [p for p in dict.fromkeys(seen) if Path(p).is_dir()]
+    (site / "zz-installed-here.pth").write_text("".join(f"{p}\n" for p in dirs))
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PATH"] = os.pathsep.join(
         p for p in env.get("PATH", "").split(os.pathsep) if Path(sys.executable).parent != Path(p)
