@@ -283,9 +283,16 @@ def build_run_sheet(instance: Instance, report: Report) -> RunSheet:
         duration_min=t.duration_min or 0.0,
         cost={k: t.cost[k] for k in COST_KEYS if k in t.cost},
         co2e_wtw_kg=t.co2e_wtw_kg or 0.0,
-        geographic=instance.travel.metric == "haversine"
-        or instance.meta.get("road_network") is not None,
+        geographic=_geographic(instance),
     )
+
+
+def _geographic(instance: Instance) -> bool:
+    """Whether coordinates are (lon, lat): haversine travel, or a road graph in lon/lat."""
+    if instance.travel.metric == "haversine":
+        return True
+    road = instance.meta.get("road_network")
+    return isinstance(road, Mapping) and road.get("coordinates") == "lon/lat"
 
 
 def _count(n: int, what: str) -> str:

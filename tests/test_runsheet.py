@@ -58,3 +58,16 @@ def test_unused_routes_get_no_sheet() -> None:
     sheet = build_run_sheet(inst, validate(inst, sol))
     assert sheet.routes == () and sheet.unserved == ("order-1",)
     assert "unserved: order-1" in render_text(sheet)
+
+
+def test_coordinates_are_lon_lat_only_where_the_instance_says_so() -> None:
+    """GeoJSON and the map put lon/lat on a globe, x/y km on a plane: a road graph in km is not
+    geographic although it is a road network."""
+    from optimizer.formats import load
+    from optimizer.runsheet import _geographic
+    from tests.conftest import INSTANCES
+
+    assert _geographic(load(INSTANCES / "city-day.json"))  # haversine
+    assert not _geographic(load(INSTANCES / "city-day-small.json"))  # euclidean km
+    assert not _geographic(load(INSTANCES / "city-roads.json"))  # road graph in km
+    assert _geographic(load(INSTANCES / "osm" / "kouvola-day.json"))  # OSM: lon/lat
