@@ -12,10 +12,11 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
+from .cli_options import FormatOpt, PlanFormat, positive
 from .errors import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -23,6 +24,7 @@ from .errors import (
     OptimizerError,
     check_output_folders,
 )
+from .validator.report import COST_KEYS
 
 app = typer.Typer(
     name="optimizer",
@@ -33,14 +35,45 @@ app = typer.Typer(
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
-FormatOpt = Annotated[
-    str | None,
+OrdersOpt = Annotated[
+    Path | None,
     typer.Option(
-        "--format",
-        "-f",
-        help="Instance format (default: detected): native, evrptw, cec2020, evrp-nl, solomon, cvrp, vrplib.",
+        "--orders",
+        help="CSV or .xlsx of orders added as jobs to a native day: columns id, lat, lon, "
+        "weight_kg, earliest, latest (HH:MM), service_min; optional volume_m3, kind, shipper, "
+        "vehicle_types.",
     ),
 ]
+#: A search time: positive, so that ``-t -5`` is refused by name instead of solving for nothing.
+TimeLimitOpt = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        "-t",
+        help="Search time in seconds (> 0).",
+        callback=positive,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"optimizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Route and charging optimization for mixed diesel / electric freight fleets."""
 
 
 def _clean_errors(func: F) -> F:
@@ -65,6 +98,7 @@ def _clean_errors(func: F) -> F:
 def info(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     format: FormatOpt = None,
+    orders: OrdersOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """One screen about an instance: counts, fleet, stations, horizon, demand against capacity, and
@@ -72,7 +106,7 @@ def info(
     from .formats import load
     from .info import format_info, summarize
 
-    inst = load(instance, format)
+    inst = load(instance, format, orders=orders)
     if as_json:
         typer.echo(json.dumps(summarize(inst), indent=1))
     else:
@@ -84,12 +118,13 @@ def info(
 def validate(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     solution: Annotated[
-        Path, typer.Argument(help="Solution: native JSON or E-VRPTW verifier text.")
+        Path,
+        typer.Argument(help="Solution: native JSON, E-VRPTW verifier text or VRPLIB .sol."),
     ],
     format: FormatOpt = None,
     solution_format: Annotated[
-        str | None,
-        typer.Option("--solution-format", help="native or evrptw-sol (default: detected)."),
+        Literal["native", "evrptw-sol", "vrplib-sol"] | None,
+        typer.Option("--solution-format", help="Solution format (default: detected)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -102,6 +137,10 @@ def validate(
     sol = load_solution(solution, inst, solution_format)
     report = run_validation(inst, sol)
     typer.echo(json.dumps(report.to_dict(), indent=1) if as_json else report.summary())
+    if not as_json and "reported_cost" in sol.meta:
+        # A VRPLIB .sol's Cost counts what its set counts (distance, or fixed costs too): shown
+        # beside the recomputed figures rather than compared with one of them.
+        typer.echo(f"the file's Cost line: {sol.meta['reported_cost']:g}")
     raise typer.Exit(EXIT_OK if report.feasible else EXIT_INFEASIBLE)
 
 
@@ -109,41 +148,83 @@ def validate(
 @_clean_errors
 def solve(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
-    time_limit: Annotated[
-        float, typer.Option("--time-limit", "-t", help="Search time in seconds.")
-    ] = 30.0,
+    time_limit: TimeLimitOpt = 30.0,
     seed: Annotated[
         int, typer.Option("--seed", "-s", help="Seed: same seed and limit, same plan.")
     ] = 0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the plan here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the plan here (without it: the run sheet)."),
+    ] = None,
     out_format: Annotated[
-        str, typer.Option("--out-format", help="native or evrptw-sol.")
+        PlanFormat,
+        typer.Option(
+            "--out-format",
+            help="native JSON, evrptw-sol text, csv (a row per stop), geojson, vroom (solution).",
+        ),
     ] = "native",
     format: FormatOpt = None,
+    orders: OrdersOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
     ] = False,
 ) -> None:
     """Plan routes and charging for an instance; the plan is validated before it is written.
 
-    Exit 0 with a plan, 1 when no plan serves every job (with the reason per job), 2 on bad input.
+    Without --out the run sheet is printed: per vehicle its stops with arrival and departure,
+    load, state of charge, charges and swaps, and costs. Exit 0 with a plan, 1 when no plan serves
+    every job (with the reason per job), 2 on bad input.
     """
     from .formats import load, save_solution
+    from .runsheet import build_run_sheet, render_text
     from .solver import solve as run_solver
     from .validator import validate as run_validation
 
-    if out_format not in ("native", "evrptw-sol"):
-        typer.echo(
-            f"error: --out-format: must be one of native, evrptw-sol, got {out_format!r}", err=True
-        )
-        raise typer.Exit(EXIT_BAD_INPUT)
     check_output_folders({"--out": out})
-    inst = load(instance, format)
-    plan = run_solver(inst, time_limit_s=time_limit, seed=seed, progress=not quiet)
-    typer.echo(run_validation(inst, plan).summary())
+    inst = load(instance, format, orders=orders)
+    plan = run_solver(
+        inst, time_limit_s=time_limit, seed=seed, on_progress=None if quiet else _progress(inst)
+    )
+    report = run_validation(inst, plan)
+    if not quiet:
+        cost = report.totals.cost
+        parts = ", ".join(f"{k} {cost[k]:,.2f}" for k in COST_KEYS if k != "total" and cost.get(k))
+        typer.echo(
+            f"[   done] plan cost as validated {cost.get('total', 0.0):,.2f} "
+            f"{inst.objective.currency} ({parts})",
+            err=True,
+        )
+    if out is None:
+        typer.echo(render_text(build_run_sheet(inst, report)))
+        typer.echo("")
+    typer.echo(report.summary())
     if out is not None:
-        save_solution(plan, out, out_format)
+        from .roads.paths import network_of
+
+        network = network_of(instance) if out_format == "geojson" else None
+        save_solution(plan, out, out_format, instance=inst, road_network=network)
         typer.echo(f"wrote {out}", err=True)
+
+
+def _progress(instance: Any) -> Callable[[float, float, int], None]:
+    """Progress lines that say what the number is.
+
+    The solver's callback hands over the search model's objective value (its scaled costs, before
+    charging is re-timed for the tariffs and departures are floated), not the validator's plan
+    cost, and no parts: the line names it as such, and the validated cost closes the run.
+    """
+    obj = instance.objective
+    unit = obj.currency if obj.kind == "cost" else "km" if obj.kind == "distance" else ""
+    name = {"cost": "cost", "distance": "distance", "vehicles_then_distance": "vehicles, then km"}
+
+    def show(elapsed_s: float, value: float, vehicles: int) -> None:
+        typer.echo(
+            f"[{elapsed_s:6.1f}s] objective {name.get(obj.kind, obj.kind)}: search value "
+            f"{value:,.2f} {unit}, {vehicles} vehicles".replace(" ,", ","),
+            err=True,
+        )
+
+    return show
 
 
 @app.command()
@@ -197,12 +278,14 @@ def convert(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Native JSON file to write.")],
     format: FormatOpt = None,
+    orders: OrdersOpt = None,
 ) -> None:
-    """Convert any supported instance format to native JSON (to inspect or edit it)."""
+    """Convert any supported instance format to native JSON (to inspect or edit it); with
+    --orders, the native day with the spreadsheet's orders added as jobs."""
     from .formats import load, save
 
     check_output_folders({"--out": out})
-    save(load(instance, format), out)
+    save(load(instance, format, orders=orders), out)
 
 
 @app.command()

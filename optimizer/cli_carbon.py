@@ -15,16 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .cli_options import FormatOpt, positive
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
-
-FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="Instance format (default: detected): native, evrptw, cec2020, evrp-nl, solomon, cvrp, vrplib.",
-    ),
-]
 
 
 def _non_negative(name: str, value: float) -> None:
@@ -36,8 +28,12 @@ def report(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     plan: Annotated[Path, typer.Argument(help="Plan: native JSON or E-VRPTW verifier text.")],
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the report as JSON here.")
+        Path | None, typer.Option("--json-out", help="Write the report as JSON here.")
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the report as JSON instead of tables (as info does)."),
+    ] = False,
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
     ] = None,
@@ -70,6 +66,14 @@ def report(
         str | None,
         typer.Option("--solution-format", help="native or evrptw-sol (default: detected)."),
     ] = None,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            "--tiles",
+            help="Tile URL for the HTML map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+            "(default: a plain background; the page then fetches nothing).",
+        ),
+    ] = None,
 ) -> None:
     """Carbon report of a plan (ISO 14083 / GLEC): per route, per shipment and per shipper, totals
     by carrier and scope, electricity by both scope 2 methods, and two all-diesel baselines: the
@@ -81,8 +85,14 @@ def report(
 
     if baseline_time_limit is not None:
         _non_negative("--baseline-time-limit", baseline_time_limit)
+    if tiles is not None and not (
+        tiles.startswith(("https://", "http://")) and "{z}" in tiles and "{x}" in tiles
+    ):
+        raise InputError(
+            Issue("--tiles", "must be an http(s) URL with {z}, {x} and {y} in it", tiles)
+        )
     check_output_folders(
-        {"--json": json_out, "--html": html_out, "--png": png_out, "--ileap": ileap_out}
+        {"--json-out": json_out, "--html": html_out, "--png": png_out, "--ileap": ileap_out}
     )
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
@@ -92,13 +102,25 @@ def report(
             err=True,
         )
     inputs, data = prepare(inst, sol, baseline_time_limit, seed)
-    render(data)
+    from .roads.paths import network_of
+
+    network = network_of(instance)
+    if network is not None:
+        from .report import add_road_paths
+
+        add_road_paths(inputs, data, network)
+    if as_json:
+        from .report import report_json_text
+
+        typer.echo(report_json_text(data), nl=False)
+    else:
+        render(data)
     png: bytes | None = None
     if png_out is not None:
         png = write_png(inputs, data, png_out)
         typer.echo(f"wrote {png_out}", err=True)
     if html_out is not None:
-        write_html(inputs, data, html_out, png)
+        write_html(inputs, data, html_out, png, tiles)
         typer.echo(f"wrote {html_out}", err=True)
     if json_out is not None:
         write_json(data, json_out)
@@ -118,7 +140,10 @@ def pareto(
         int, typer.Option("--points", "-k", help="Distinct frontier points to aim for.")
     ] = 6,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", "-t", help="Search time per plan, in seconds.")
+        float,
+        typer.Option(
+            "--time-limit", "-t", help="Search time per plan, in seconds (> 0).", callback=positive
+        ),
     ] = 5.0,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the first solves.")] = 0,
     max_solves: Annotated[
@@ -129,7 +154,7 @@ def pareto(
         Path | None, typer.Option("--png", help="Write a plot of the frontier here.")
     ] = None,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the frontier as JSON here.")
+        Path | None, typer.Option("--json-out", help="Write the frontier as JSON here.")
     ] = None,
     plans_dir: Annotated[
         Path | None,
@@ -139,6 +164,10 @@ def pareto(
             "totalled at the instance's carbon price: each passes optimizer validate.",
         ),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the frontier as JSON instead of the table."),
+    ] = False,
     format: FormatOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
@@ -158,7 +187,7 @@ def pareto(
     if points < 1:
         raise InputError(Issue("--points", "must be an integer >= 1", points))
     _non_negative("--time-limit", time_limit)
-    check_output_folders({"--json": json_out, "--png": png_out})
+    check_output_folders({"--json-out": json_out, "--png": png_out})
     if plans_dir is not None and not plans_dir.is_dir():
         raise InputError(Issue("--plans-dir", "names a folder that does not exist", str(plans_dir)))
     if max_solves is not None and max_solves < 1:
@@ -181,6 +210,8 @@ def pareto(
         on_point=progress,
         max_solves=max_solves,
     )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=1))
     cur = result.currency
     table = Table(
         title=f"Cost-versus-carbon frontier of {inst.name}: {len(result.frontier)} distinct "
@@ -211,14 +242,15 @@ def pareto(
             f"{p.found_by} (seed {p.seed})",
             "yes" if p.feasible else "NO",
         )
-    console = Console(width=150)
-    console.print(table)
-    console.print(
-        "carbon price: the price the plan was solved at (a reassigned plan: that of the plan it "
-        "came from; exported plans are totalled at the instance's own price); abatement: the "
-        "money per tonne of CO2e avoided over the plan above it.",
-        highlight=False,
-    )
+    if not as_json:
+        console = Console(width=150)
+        console.print(table)
+        console.print(
+            "carbon price: the price the plan was solved at (a reassigned plan: that of the plan "
+            "it came from; exported plans are totalled at the instance's own price); abatement: "
+            "the money per tonne of CO2e avoided over the plan above it.",
+            highlight=False,
+        )
     if png_out is not None:
         from .report.pareto_plot import render_frontier_png
 

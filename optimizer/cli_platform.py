@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .cli_options import InstanceFormat
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue
 from .service.config import (
     ENV_API_KEY,
@@ -180,7 +181,7 @@ def batch(
         int, typer.Option("--seed", "-s", help="Seed: same seed and limit, same plans.")
     ] = 0,
     format: Annotated[
-        str | None,
+        InstanceFormat | None,
         typer.Option("--format", "-f", help="Instance format (default: detected per file)."),
     ] = None,
 ) -> None:

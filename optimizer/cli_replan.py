@@ -7,12 +7,15 @@ its closing note; registered on the main app by :func:`register`, like ``cli_roa
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from .cli_options import FormatOpt, positive
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
 
 
@@ -20,7 +23,11 @@ def replan_command(
     instance: Annotated[Path, typer.Argument(help="Instance file in any supported format.")],
     plan: Annotated[Path, typer.Argument(help="The plan being driven (native JSON).")],
     at: Annotated[
-        float, typer.Option("--at", help="Clock time of the replan, minutes from day start.")
+        str,
+        typer.Option(
+            "--at",
+            help="Clock time of the replan: HH:MM, or minutes from the start of the day.",
+        ),
     ],
     events: Annotated[
         Path,
@@ -29,7 +36,8 @@ def replan_command(
         ),
     ],
     time_limit: Annotated[
-        float, typer.Option("--time-limit", "-t", help="Search time in seconds.")
+        float,
+        typer.Option("--time-limit", "-t", help="Search time in seconds (> 0).", callback=positive),
     ] = 10.0,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Seed: same seed, same plan.")] = 0,
     out: Annotated[
@@ -43,15 +51,16 @@ def replan_command(
             "is valid for.",
         ),
     ] = None,
-    format: Annotated[
-        str | None, typer.Option("--format", "-f", help="Instance format (default: detected).")
-    ] = None,
+    format: FormatOpt = None,
 ) -> None:
     """Replan from the plan's state at --at: done and committed stops kept, what trucks carry kept
-    on them, promises moved only where it pays. Exit 0 valid plan, 1 not servable, 2 bad input."""
+    on them, promises moved only where it pays. Without --out the new plan's run sheet is printed.
+    Exit 0 valid plan, 1 not servable, 2 bad input."""
     from .formats import load, load_solution, save, save_solution
     from .replan import parse_events, replan
+    from .runsheet import build_run_sheet, render_text
 
+    at_min = parse_clock(at, "--at")
     check_output_folders({"--out": out, "--out-instance": out_instance})
     inst = load(instance, format)
     old = load_solution(plan, inst)
@@ -62,7 +71,10 @@ def replan_command(
             Issue("", f"is not valid JSON (line {e.lineno}, column {e.colno})", e.msg), str(events)
         ) from None
     ev = parse_events(data, inst, str(events))
-    result = replan(inst, old, at, ev, time_limit_s=time_limit, seed=seed)
+    result = replan(inst, old, at_min, ev, time_limit_s=time_limit, seed=seed)
+    if out is None:
+        typer.echo(render_text(build_run_sheet(result.updated, result.report)))
+        typer.echo("")
     typer.echo(result.summary())
     if out is not None:
         save_solution(result.plan, out)
@@ -73,9 +85,25 @@ def replan_command(
     raise typer.Exit(EXIT_OK if result.report.feasible else EXIT_INFEASIBLE)
 
 
+def parse_clock(text: str, option: str) -> float:
+    """Minutes from the start of the day of ``HH:MM`` (``24:30`` allowed) or of a plain number of
+    minutes; :class:`InputError` naming ``option`` otherwise. Why both: dispatchers say 10:30,
+    scripts written before this change pass 630."""
+    m = re.fullmatch(r"\s*(\d{1,3}):([0-5]\d)\s*", text)
+    if m is not None:
+        return int(m.group(1)) * 60.0 + int(m.group(2))
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise InputError(Issue(option, "must be a clock time HH:MM or minutes >= 0", text))
+    return value
+
+
 def register(app: typer.Typer, clean_errors: Callable[[Any], Any]) -> None:
     """Add ``replan`` to ``app``, wrapped in the CLI's error handler."""
     app.command(name="replan")(clean_errors(replan_command))
 
 
-__all__ = ["register", "replan_command"]
+__all__ = ["parse_clock", "register", "replan_command"]

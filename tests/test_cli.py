@@ -107,3 +107,75 @@ def test_schema_command() -> None:
     result = runner.invoke(app, ["schema", "solution"])
     assert result.exit_code == 0
     assert json.loads(result.output)["title"].startswith("optimizer solution")
+
+
+def test_solve_without_out_prints_the_run_sheet() -> None:
+    result = runner.invoke(app, ["solve", str(INSTANCES / "city-day-small.json"), "-t", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Run sheet: city-day-small")
+    assert any(line.lstrip().startswith("0           ") and "start depot" in line for line in lines)
+    assert any("  cost: fixed" in line for line in lines)
+
+
+def test_solve_orders_from_csv_into_a_day_and_write_csv(tmp_path: Path) -> None:
+    out = tmp_path / "plan.csv"
+    result = runner.invoke(
+        app,
+        [
+            "solve",
+            str(INSTANCES / "orders" / "fleet-day.json"),
+            "--orders",
+            str(INSTANCES / "orders" / "orders-20.csv"),
+            "-t",
+            "1",
+            "-q",
+            "--out",
+            str(out),
+            "--out-format",
+            "csv",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import csv
+
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    ordered = {r["ref"] for r in rows if r["kind"] == "job"}
+    orders = {
+        line.split(",")[0]
+        for line in (INSTANCES / "orders" / "orders-20.csv").read_text().splitlines()[1:]
+    }
+    assert ordered == orders and len(orders) == 20
+
+
+def test_limits_and_choices_are_refused_by_name() -> None:
+    small = str(INSTANCES / "city-day-small.json")
+    neg = runner.invoke(app, ["solve", small, "--time-limit", "-5"])
+    assert neg.exit_code == 2 and "must be > 0, got -5" in neg.output
+    fmt = runner.invoke(app, ["solve", small, "--out-format", "xml"])
+    assert fmt.exit_code == 2 and "'xml' is not one of" in fmt.output
+
+
+def test_version_and_python_dash_m() -> None:
+    import subprocess
+    import sys
+
+    from optimizer import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"optimizer {__version__}"
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0 and run.stdout.strip() == f"optimizer {__version__}"
+
+
+def test_format_choices_are_the_formats_the_package_reads_and_writes() -> None:
+    from optimizer.cli_options import INSTANCE_FORMAT_CHOICES, PLAN_FORMAT_CHOICES
+    from optimizer.formats import INSTANCE_FORMATS, PLAN_OUT_FORMATS
+
+    assert set(INSTANCE_FORMAT_CHOICES) == set(INSTANCE_FORMATS)
+    assert set(PLAN_FORMAT_CHOICES) == set(PLAN_OUT_FORMATS)

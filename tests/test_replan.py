@@ -280,3 +280,30 @@ def test_cli_replan(tmp_path: Path, old_plan: Solution) -> None:
     res = CliRunner().invoke(app, [*args, str(tmp_path / "bad.json")])
     assert res.exit_code == 2
     assert "delays[0].delay_min" in res.output
+
+
+def test_cli_replan_at_a_clock_time_prints_the_run_sheet(
+    tmp_path: Path, old_plan: Solution
+) -> None:
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    optimizer.save_solution(old_plan, tmp_path / "plan.json")
+    args = ["replan", str(DAY), str(tmp_path / "plan.json"), "--events", str(EVENTS), "-t", "2"]
+    res = CliRunner().invoke(app, [*args, "--at", "10:00", "-s", "1"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("Run sheet: ") and "full-day plan: valid" in res.output
+    bad = CliRunner().invoke(app, [*args, "--at", "10h30"])
+    assert bad.exit_code == 2
+    assert "--at: must be a clock time HH:MM or minutes >= 0, got '10h30'" in bad.output
+
+
+def test_parse_clock_reads_hh_mm_and_minutes() -> None:
+    from optimizer.cli_replan import parse_clock
+
+    assert parse_clock("10:30", "--at") == 630
+    assert parse_clock("24:05", "--at") == 1445
+    assert parse_clock("630", "--at") == 630
+    with pytest.raises(InputError, match="--at"):
+        parse_clock("-5", "--at")

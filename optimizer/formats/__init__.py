@@ -11,6 +11,7 @@ evrp-nl    Montoya et al. (2017) VRP-REP XML with nonlinear charging
 solomon    Solomon VRPTW in VRPLIB form (DIMACS convention: times and distances truncated to 0.1)
 cvrp       CVRP in VRPLIB / TSPLIB form (X convention: rounded Euclidean distances)
 vrplib     other VRPLIB files (heterogeneous fleet, multi-depot) read through ``vrplib``
+vroom      VROOM's problem JSON (jobs, shipments, vehicles, matrices; :mod:`.vroom`)
 ========== ==============================================================================
 """
 
@@ -34,9 +35,12 @@ READERS: dict[str, str] = {
     "solomon": "vrplib_sets",
     "cvrp": "vrplib_sets",
     "vrplib": "vrplib_sets",
+    "vroom": "vroom",
 }
 INSTANCE_FORMATS = tuple(READERS)
-SOLUTION_FORMATS = ("native", "evrptw-sol")
+SOLUTION_FORMATS = ("native", "evrptw-sol", "vrplib-sol")
+#: Formats a plan can be written in; the last three need the instance (coordinates, names, units).
+PLAN_OUT_FORMATS = ("native", "evrptw-sol", "csv", "geojson", "vroom")
 
 
 def detect(path: str | Path) -> str:
@@ -54,7 +58,18 @@ def detect(path: str | Path) -> str:
     stripped = head.lstrip("\ufeff \t\r\n")
     lower = head.lower()
     if stripped.startswith("{"):
-        return "native"
+        if "optimizer-instance" in head:
+            return "native"
+        # A VROOM problem is a JSON object too: jobs or shipments and vehicles, no format tag.
+        import json
+
+        from .vroom import looks_like
+
+        try:
+            data = json.loads(p.read_text("utf-8", errors="replace"))
+        except (OSError, json.JSONDecodeError):
+            return "native"  # the native reader names the JSON error
+        return "vroom" if looks_like(data) else "native"
     if stripped.startswith("<") and ("<network" in lower or "<instance" in lower):
         return "evrp-nl"
     if stripped.startswith("StringID"):
@@ -113,13 +128,29 @@ def detect(path: str | Path) -> str:
     )
 
 
-def load(path: str | Path, format: str | None = None) -> Instance:
-    """Read an instance in any supported format (detected when ``format`` is ``None``)."""
+def load(path: str | Path, format: str | None = None, orders: str | Path | None = None) -> Instance:
+    """Read an instance in any supported format (detected when ``format`` is ``None``).
+
+    ``orders``: a CSV or ``.xlsx`` file of orders added as jobs to a native day (see
+    :mod:`optimizer.formats.orders`).
+    """
     fmt = format or detect(path)
     if fmt not in READERS:
         raise FormatError(Issue("format", "must be one of " + ", ".join(INSTANCE_FORMATS), fmt))
     if not Path(path).is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
+    if orders is not None:
+        if fmt != "native":
+            raise FormatError(Issue("--orders", f"adds jobs to a native day only; {path} is", fmt))
+        from .native import _parse_json, instance_from_dict
+        from .orders import add_orders, read_orders
+
+        p = Path(path)
+        day = _parse_json(p.read_text("utf-8"), str(path))
+        if not isinstance(day, dict):
+            raise FormatError(Issue(str(path), "must hold a JSON object", type(day).__name__))
+        joined = add_orders(day, read_orders(orders), str(orders))
+        return instance_from_dict(joined, str(path), base_dir=p.parent)
     module: Any = importlib.import_module(f"{__name__}.{READERS[fmt]}")
     if READERS[fmt] in ("vrplib_sets", "evrptw"):
         return module.read_instance(path, fmt)
@@ -136,15 +167,22 @@ def save(instance: Instance, path: str | Path) -> None:
 def load_solution(
     path: str | Path, instance: Instance | None = None, format: str | None = None
 ) -> Solution:
-    """Read a solution: native JSON, or the E-VRPTW verifier's text (needs the instance's name only)."""
+    """Read a solution: native JSON, the E-VRPTW verifier's text (needs the instance's name
+    only), or a VRPLIB ``.sol`` file (``Route #1: ...``; read against the instance's fleet)."""
     p = Path(path)
     if not p.is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
-    fmt = format or (
-        "native"
-        if p.read_text("utf-8", errors="replace").lstrip().startswith("{")
-        else "evrptw-sol"
-    )
+    if format is None:
+        from .vrplib_sol import looks_like
+
+        text = p.read_text("utf-8", errors="replace")
+        if text.lstrip().startswith("{"):
+            format = "native"
+        elif looks_like(text):
+            format = "vrplib-sol"
+        else:
+            format = "evrptw-sol"
+    fmt = format
     if fmt == "native":
         from . import native
 
@@ -153,16 +191,52 @@ def load_solution(
         from . import evrptw
 
         return evrptw.read_solution(p, instance)
+    if fmt == "vrplib-sol":
+        from . import vrplib_sol
+
+        return vrplib_sol.read_solution(p, instance)
     raise FormatError(Issue("format", "must be one of " + ", ".join(SOLUTION_FORMATS), fmt))
 
 
-def save_solution(solution: Solution, path: str | Path, format: str = "native") -> None:
-    """Write ``solution`` as native JSON or as E-VRPTW verifier text (``evrptw-sol``)."""
+def save_solution(
+    solution: Solution,
+    path: str | Path,
+    format: str = "native",
+    instance: Instance | None = None,
+    road_network: Any = None,
+) -> None:
+    """Write ``solution`` in one of :data:`PLAN_OUT_FORMATS`.
+
+    ``native`` JSON and ``evrptw-sol`` (the E-VRPTW verifier's text) need the plan alone; ``csv``
+    (a row per stop), ``geojson`` (a line per route, a point per stop) and ``vroom`` (VROOM's
+    solution JSON) need ``instance`` too, for coordinates, location ids and recomputed figures.
+    ``road_network`` (:class:`optimizer.roads.RoadNetwork`) draws GeoJSON routes along the roads.
+    """
+    if format not in PLAN_OUT_FORMATS:
+        raise FormatError(Issue("format", "must be one of " + ", ".join(PLAN_OUT_FORMATS), format))
     if format == "evrptw-sol":
         from .evrptw import write_solution
 
         write_solution(solution, path)
         return
-    from .native import write_solution as write_native
+    if format == "native":
+        from .native import write_solution as write_native
 
-    write_native(solution, path)
+        write_native(solution, path)
+        return
+    if instance is None:
+        raise FormatError(
+            Issue("format", "needs the instance the plan is for (pass instance=)", format)
+        )
+    if format == "csv":
+        from .plan_csv import write_plan_csv
+
+        write_plan_csv(instance, solution, path)
+    elif format == "geojson":
+        from .geojson import write_plan_geojson
+
+        write_plan_geojson(instance, solution, path, road_network)
+    else:
+        from .vroom import write_solution as write_vroom
+
+        write_vroom(instance, solution, path)

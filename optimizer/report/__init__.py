@@ -64,17 +64,34 @@ def prepare(
     return inputs, build(inputs)
 
 
+def add_road_paths(inputs: ReportInputs, data: dict[str, Any], network: Any) -> None:
+    """Give each run-sheet route of ``data`` its ``path`` along the roads of ``network`` (an
+    :class:`optimizer.roads.RoadNetwork`), so that the map draws roads instead of straight lines."""
+    from ..roads.paths import route_lines
+    from ..runsheet import build_run_sheet
+
+    lines = route_lines(
+        inputs.instance, build_run_sheet(inputs.instance, inputs.validation), network
+    )
+    for route in data.get("run_sheet", {}).get("routes", []):
+        if route["route"] in lines:
+            route["path"] = [list(pt) for pt in lines[route["route"]]]
+
+
 def _json_default(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     raise TypeError(f"not JSON-serialisable: {type(x).__name__}")
 
 
+def report_json_text(data: dict[str, Any]) -> str:
+    """The report dictionary as JSON text (indented, ending in a newline)."""
+    return json.dumps(data, indent=1, ensure_ascii=False, default=_json_default) + "\n"
+
+
 def write_json(data: dict[str, Any], path: str | Path) -> None:
     """The report dictionary as JSON (UTF-8, indented)."""
-    Path(path).write_text(
-        json.dumps(data, indent=1, ensure_ascii=False, default=_json_default) + "\n", "utf-8"
-    )
+    Path(path).write_text(report_json_text(data), "utf-8")
 
 
 def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> bytes:
@@ -87,15 +104,32 @@ def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> b
 
 
 def write_html(
-    inputs: ReportInputs, data: dict[str, Any], path: str | Path, png: bytes | None = None
+    inputs: ReportInputs,
+    data: dict[str, Any],
+    path: str | Path,
+    png: bytes | None = None,
+    tiles_url: str | None = None,
 ) -> None:
-    """The self-contained HTML page; the figure is rendered unless ``png`` is given."""
+    """The self-contained HTML page; the figure is rendered unless ``png`` is given.
+
+    ``tiles_url`` (``https://.../{z}/{x}/{y}.png``) puts map tiles under the interactive map;
+    without it the map has a plain background and the page fetches nothing.
+    """
     from .page import render_html
     from .plot import render_png
 
     if png is None:
         png = render_png(inputs, data)
-    Path(path).write_text(render_html(data, png), "utf-8")
+    Path(path).write_text(render_html(data, png, tiles_url), "utf-8")
 
 
-__all__ = ["ReportInputs", "build", "prepare", "write_html", "write_json", "write_png"]
+__all__ = [
+    "ReportInputs",
+    "add_road_paths",
+    "build",
+    "prepare",
+    "report_json_text",
+    "write_html",
+    "write_json",
+    "write_png",
+]

@@ -14,7 +14,9 @@ from typing import Any
 from ..carbon.accounting import CarbonAccount
 from ..carbon.baseline import Baseline
 from ..model import Instance
+from ..runsheet import RunSheet, build_run_sheet
 from ..validator import Report
+from .map import map_layers
 
 #: Format tag and version of the report JSON.
 REPORT_FORMAT = "optimizer-report"
@@ -79,8 +81,37 @@ def _route_rows(inputs: ReportInputs) -> list[dict[str, Any]]:
     return rows
 
 
+def _run_sheet(sheet: RunSheet) -> dict[str, Any]:
+    """The run sheet for the page and the JSON: per vehicle its stop rows and its cost."""
+    return {
+        "geographic": sheet.geographic,
+        "routes": [
+            {
+                "route": r.route,
+                "vehicle": r.vehicle,
+                "vehicle_type": r.vehicle_type,
+                "carrier": r.carrier,
+                "distance_km": r.distance_km,
+                "duration_min": r.duration_min,
+                "energy": r.energy,
+                "energy_unit": r.energy_unit,
+                "charged_kwh": r.charged_kwh,
+                "charge_min": r.charge_min,
+                "charge_cost": r.charge_cost,
+                "co2e_wtw_kg": r.co2e_wtw_kg,
+                "cost": dict(r.cost),
+                "stops": [s.row() for s in r.stops],
+            }
+            for r in sheet.routes
+        ],
+    }
+
+
 def build(inputs: ReportInputs) -> dict[str, Any]:
     """The report dictionary; ``emissions`` carries the ISO 14083 figures and both baselines.
+
+    ``run_sheet.routes`` holds per used route its stops (the rows of
+    :data:`optimizer.runsheet.STOP_FIELDS`) and its ``cost`` by component.
 
     Keys a consumer can rely on: ``emissions.wtw_kg``, ``emissions.ttw_kg``, ``emissions.wtt_kg``,
     ``emissions.by_shipment`` (one TCE per job or shipment, with ``baseline_diesel_wtw_kg`` and
@@ -137,5 +168,7 @@ def build(inputs: ReportInputs) -> dict[str, Any]:
             "meta": dict(rep.solution.meta),
         },
         "routes": _route_rows(inputs),
+        "run_sheet": _run_sheet(build_run_sheet(inst, rep)),
+        "map": map_layers(inst),
         "emissions": emissions,
     }

@@ -18,6 +18,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
        margin: 0; background: #f5f7fa; }
 main { max-width: 1280px; margin: 0 auto; padding: 24px 28px 48px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
+h3 { font-size: 14px; margin: 16px 0 6px; }
 h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #d8dee6; padding-bottom: 4px; }
 .sub { color: #5b6775; margin: 0 0 18px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; }
@@ -91,8 +92,103 @@ def _card(label: str, value: str, cls: str = "") -> str:
     return f'<div class="card"><div class="l">{escape(label)}</div><div class="v {cls}">{value}</div></div>'
 
 
-def render_html(data: dict[str, Any], png: bytes | None) -> str:
-    """The page for a report dictionary (:func:`optimizer.report.data.build`) and its figure."""
+_COST_PARTS = ("fixed", "distance", "time", "energy", "carbon")
+
+
+def _cost_section(data: dict[str, Any]) -> str:
+    """The plan's cost by component, per vehicle and in all (penalties only in all: they belong
+    to no route)."""
+    cur = escape(data["currency"])
+    cost = data["plan"]["cost"]
+    sheet = data.get("run_sheet", {}).get("routes", [])
+    head = ["vehicle", *_COST_PARTS, "total"]
+    rows = [
+        [
+            escape(r["vehicle"]),
+            *(_n(r["cost"].get(k), 2) for k in _COST_PARTS),
+            _n(r["cost"].get("total"), 2),
+        ]
+        for r in sheet
+    ]
+    total = ["all", *(_n(cost.get(k), 2) for k in _COST_PARTS), _n(cost.get("total"), 2)]
+    out = [f"<h2>Cost ({cur})</h2>", _table(head, rows, total=total)]
+    if cost.get("penalty"):
+        out.append(
+            f"<p>Penalties (unserved or reassigned jobs): {_n(cost['penalty'], 2)} {cur}</p>"
+        )
+    return "\n".join(out)
+
+
+def _run_sheet_section(data: dict[str, Any]) -> str:
+    """Per vehicle its stops in order, as the driver's sheet (:mod:`optimizer.runsheet`)."""
+    cur = escape(data["currency"])
+    sheet = data.get("run_sheet", {}).get("routes", [])
+    out = ["<h2>Run sheet</h2>"]
+    for r in sheet:
+        stops = r["stops"]
+        out.append(
+            f"<h3>{escape(r['vehicle'])} <span class='small'>{escape(r['vehicle_type'])} "
+            f"({escape(r['carrier'])}), {stops[0]['departure']}–{stops[-1]['arrival']}, "
+            f"{_n(r['distance_km'])} km, {_n(r['duration_min'] / 60.0, 2)} h, "
+            f"cost {_n(r['cost'].get('total'), 2)} {cur}</span></h3>"
+        )
+        rows = []
+        for k, s in enumerate(stops):
+            what = s["kind"]
+            if what == "station":
+                what = "swap" if s["station_kind"] == "swap" else "charge"
+            elif what == "depot":
+                what = "start" if k == 0 else "end"
+            soc = ""
+            if s["soc_departure_kwh"] is not None:
+                soc = _n(s["soc_departure_kwh"], 0) + " kWh"
+                if s["soc_departure_pct"] is not None:
+                    soc += f" ({s['soc_departure_pct']:.0f} %)"
+            charge = ""
+            if s["kind"] == "station":
+                charge = (
+                    f"+{_n(s['charged_kwh'])} kWh, {_n(s['charge_min'], 0)} min, "
+                    f"{_n(s['charge_cost'], 2)} {cur}"
+                )
+            wait = s["wait_min"]
+            rows.append(
+                [
+                    str(s["seq"]),
+                    escape(what),
+                    escape(s["ref"]),
+                    "" if k == 0 else s["arrival"],
+                    "" if k == len(stops) - 1 else s["departure"],
+                    _n(wait, 0) if wait and k > 0 else "",
+                    _n(s["load_kg"], 0),
+                    soc,
+                    charge,
+                ]
+            )
+        out.append(
+            _table(
+                [
+                    "#",
+                    "what",
+                    "stop",
+                    "arrive",
+                    "depart",
+                    "wait min",
+                    "load kg",
+                    "SoC left",
+                    "charge / swap",
+                ],
+                rows,
+                left=3,
+            )
+        )
+    return "\n".join(out)
+
+
+def render_html(data: dict[str, Any], png: bytes | None, tiles_url: str | None = None) -> str:
+    """The page for a report dictionary (:func:`optimizer.report.data.build`) and its figure;
+    ``tiles_url`` is the interactive map's tile server (``None``: plain background)."""
+    from .map import map_section
+
     em = data["emissions"]
     plan = data["plan"]
     cur = escape(data["currency"])
@@ -133,6 +229,10 @@ def render_html(data: dict[str, Any], png: bytes | None) -> str:
         parts.append(
             f'<img class="fig" alt="routes and state of charge" src="data:image/png;base64,{b64}">'
         )
+
+    parts.append(_cost_section(data))
+    parts.append(map_section(data, tiles_url))
+    parts.append(_run_sheet_section(data))
 
     parts.append("<h2>Routes</h2>")
     rows = []

@@ -120,7 +120,8 @@ def file_digest(path: Path) -> str:
 
 
 def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
-    """Read and check a road graph: GraphML, or an edge-list CSV with its node CSV ``nodes``.
+    """Read and check a road graph: GraphML, an edge-list CSV with its node CSV ``nodes``, or an
+    OpenStreetMap extract (``.osm`` XML, ``.osm.pbf``; :mod:`.osm`).
 
     The format is told by the suffix (``.graphml``/``.xml`` or ``.csv``) or else by the first byte.
     Raises :class:`~optimizer.errors.InputError` (with the file as source) listing every problem.
@@ -128,6 +129,18 @@ def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
     p = Path(path)
     if not p.is_file():
         raise FormatError(Issue(str(p), "is not a file", has_value=False))
+    from .osm import is_osm, read_osm
+
+    if is_osm(p):
+        if nodes is not None:
+            raise InputError(
+                Issue(
+                    "nodes",
+                    "is only for an edge-list CSV; an OSM extract holds its nodes",
+                    str(nodes),
+                )
+            )
+        return read_osm(p)
     suffix = p.suffix.lower()
     if suffix in (".graphml", ".xml"):
         kind = "graphml"

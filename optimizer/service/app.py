@@ -39,13 +39,11 @@ log = logging.getLogger("uvicorn.error")
 
 
 def _version() -> str:
-    # From the installed metadata: works however the package was imported.
-    from importlib.metadata import PackageNotFoundError, version
+    # The package's own version, which pyproject.toml reads too: the installed metadata is under
+    # the distribution's name (evfleet-optimizer), and is stale in an editable checkout.
+    from .. import __version__ as version
 
-    try:
-        return version("optimizer")
-    except PackageNotFoundError:
-        return "unknown"
+    return version
 
 
 __version__ = _version()

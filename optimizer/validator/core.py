@@ -662,6 +662,7 @@ class _Checker:
             duration_min=out.duration_min,
             energy=out.energy,
             co2e_wtw_kg=out.co2e_wtw_kg,
+            cost=dict(out.cost),
         )
         return replace(route, stops=tuple(filled)), out
 

@@ -7,7 +7,8 @@ costs the validator recomputed; the CLI and the reports print that instead of tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import FUEL_UNIT
@@ -131,6 +132,9 @@ class RouteTrace:
     duration_min: float = 0.0
     energy: float = 0.0
     co2e_wtw_kg: float = 0.0
+    #: The route's share of ``totals.cost`` before carbon and penalties: ``fixed``, ``distance``,
+    #: ``time``, ``energy`` (the run sheet prints it per vehicle; empty for an unused route).
+    cost: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

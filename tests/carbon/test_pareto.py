@@ -108,7 +108,7 @@ def test_cli_pareto_writes_png_json_and_plans_that_validate(tmp_path: Path) -> N
     png, js = tmp_path / "front.png", tmp_path / "front.json"
     args = ["pareto", str(SMALL), "--points", "2", "--max-solves", "2", "-t", "1", "-s", "1", "-q"]
     result = CliRunner().invoke(
-        app, [*args, "--png", str(png), "--json", str(js), "--plans-dir", str(tmp_path)]
+        app, [*args, "--png", str(png), "--json-out", str(js), "--plans-dir", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     assert "frontier" in result.output.lower()

@@ -20,6 +20,7 @@ from optimizer.cli import app
 from optimizer.formats.native import instance_to_dict, solution_to_dict
 from optimizer.report import prepare, write_html, write_json, write_png
 from optimizer.report.data import ReportInputs
+from optimizer.report.map import _static
 from optimizer.report.text import render
 from tests.carbon.worked_example import make_instance, make_plan
 
@@ -97,8 +98,27 @@ def test_html_is_self_contained(prepared: tuple[ReportInputs, dict], tmp_path: P
     html = out.read_text("utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert "<style>" in html and 'src="data:image/png;base64,' in html
-    assert "http://" not in html and "https://" not in html and "<link" not in html
+    # Leaflet is inlined; its own text names its home page and the SVG namespace, which are
+    # not fetched. Everything else on the page must point nowhere.
+    own = html.replace(_static("leaflet.js"), "")
+    assert "http://" not in own and "https://" not in own and "<link" not in own
     assert "647.1 kg" in html and "All-diesel baselines" in html and "Shippers" in html
+
+
+def test_html_has_the_run_sheet_costs_and_map(
+    prepared: tuple[ReportInputs, dict], tmp_path: Path
+) -> None:
+    inputs, data = prepared
+    out = tmp_path / "r.html"
+    write_html(inputs, data, out, tiles_url="https://tiles.example/{z}/{x}/{y}.png")
+    html = out.read_text("utf-8")
+    assert "<h2>Run sheet</h2>" in html and "<h2>Map</h2>" in html and "<h2>Cost (" in html
+    assert html.count("<h3>") == len(data["run_sheet"]["routes"]) > 0
+    assert '"tiles": "https://tiles.example/{z}/{x}/{y}.png"' in html
+    # The per-vehicle costs add up to the plan's cost less its penalties.
+    routes = data["run_sheet"]["routes"]
+    cost = data["plan"]["cost"]
+    assert sum(r["cost"]["total"] for r in routes) == pytest.approx(cost["total"] - cost["penalty"])
 
 
 def test_console_tables(prepared: tuple[ReportInputs, dict]) -> None:
@@ -130,7 +150,7 @@ def test_cli_report_writes_every_file(files: tuple[Path, Path], tmp_path: Path) 
             "report",
             str(inst),
             str(plan),
-            "--json",
+            "--json-out",
             str(j),
             "--html",
             str(h),
@@ -191,3 +211,42 @@ def test_two_reports_of_one_plan_give_the_same_baselines() -> None:
     ]
     if a["baseline_resolved"]["reproducible"] and b["baseline_resolved"]["reproducible"]:
         assert a["baseline_resolved_wtw_kg"] == b["baseline_resolved_wtw_kg"]
+
+
+def test_cli_report_json_prints_what_json_out_writes(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """--json means one thing in every command: print JSON on standard output."""
+    inst, plan = files
+    j = tmp_path / "r.json"
+    args = ["report", str(inst), str(plan), "--baseline-time-limit", "0"]
+    printed = runner.invoke(app, [*args, "--json"])
+    written = runner.invoke(app, [*args, "--json-out", str(j)])
+    assert printed.exit_code == written.exit_code == 0, printed.output
+    assert json.loads(printed.stdout) == json.loads(j.read_text("utf-8"))
+
+
+def test_report_map_follows_the_roads_of_a_road_day(tmp_path: Path) -> None:
+    """On the bundled road city a one-job route's map line is its road path, not two segments."""
+    from dataclasses import replace
+
+    from optimizer.formats import load
+    from optimizer.report import add_road_paths
+    from optimizer.roads.paths import network_of
+    from optimizer.solution import Route, Solution, Stop
+    from tests.conftest import INSTANCES
+
+    day = INSTANCES / "city-roads.json"
+    inst = load(day)
+    inst = replace(inst, objective=replace(inst.objective, unserved_penalty=1000.0))
+    vehicle, job = inst.vehicles[0], inst.jobs[0]
+    depot = Stop("depot", vehicle.start_depot)
+    route = Route(vehicle.id, (depot, Stop("job", job.id), depot))
+    rest = tuple(j.id for j in inst.jobs[1:]) + tuple(s.id for s in inst.shipments)
+    inputs, data = prepare(inst, Solution(inst.name, (route,), rest), baseline_time_limit_s=0)
+    add_road_paths(inputs, data, network_of(day))
+    (sheet_route,) = data["run_sheet"]["routes"]
+    assert len(sheet_route["path"]) > 3  # depot, road nodes, job, road nodes, depot
+    out = tmp_path / "r.html"
+    write_html(inputs, data, out)
+    assert "Routes drawn along the roads" in out.read_text("utf-8")
