@@ -112,6 +112,7 @@ def hgs_routes(
     deadline_s: float,
     stats: dict[str, Any] | None = None,
     relax: bool = False,
+    warm_start: Any = None,
 ) -> dict[int, list[int]] | None:
     """PyVRP's best plan for ``rm``, as unit index -> task node sequence (no depots).
 
@@ -122,7 +123,9 @@ def hgs_routes(
     (PyVRP's objective in the model's scaled units) or ``hgs_declined`` (the reason), and
     ``hgs_departures``: unit index -> departure (scaled time) PyVRP planned. A route under a
     duration limit may need to leave after the shift start, where the route evaluator leaves by
-    default: check it from that departure.
+    default: check it from that departure. ``stats["hgs_best"]`` is PyVRP's best solution
+    itself, which a later call on the same model may take as its ``warm_start`` (PyVRP's
+    ``initial_solution``) to search on from it instead of from scratch.
     """
     out: dict[str, Any] = {} if stats is None else stats
     why = hgs_declines(rm, relax)
@@ -146,10 +149,18 @@ def hgs_routes(
         # PyVRP warns when its penalties hit their bound on a plan it cannot make feasible; the
         # driver then falls back to the constructive start, so the warning says nothing new.
         warnings.simplefilter("ignore")
-        result = solve(data, stop, seed=seed % 2**32, collect_stats=False, display=False)
+        result = solve(
+            data,
+            stop,
+            seed=seed % 2**32,
+            collect_stats=False,
+            display=False,
+            initial_solution=warm_start,
+        )
     out["hgs_iterations"] = int(result.num_iterations)
     out["hgs_capped"] = int(result.num_iterations < budget)
     best = result.best
+    out["hgs_best"] = best
     if not best.is_feasible() or (rm.mandatory and best.num_missing_clients() > 0):
         out["hgs_declined"] = "pyvrp found no feasible plan"
         return None

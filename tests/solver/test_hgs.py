@@ -221,12 +221,21 @@ def test_several_windows_shipments_and_electric_days_are_modelled() -> None:
 
 
 def test_a_day_where_batteries_suffice_never_costs_more_than_its_relaxation() -> None:
-    """The solve's own battery-blind PyVRP plan (same seed, same iteration budget), validated as
-    it is: where it is valid, the returned plan costs no more."""
+    """The solve's own battery-blind PyVRP plan (same seed, same iteration budgets: the probe,
+    then the longer run from the probe's plan), validated as it is: where it is valid, the
+    returned plan costs no more."""
     inst = generate(40, seed=2)
     limit = 6.0
     opts = SolveOptions()
     rm = build(inst, ModelOptions())
+    probe: dict[str, Any] = {}
+    hgs_routes(
+        rm,
+        iterations=int(opts.hgs_iterations_per_second * opts.hgs_probe_share * limit),
+        seed=1,
+        deadline_s=time.monotonic() + 600,
+        stats=probe,
+    )
     stats: dict[str, Any] = {}
     routes = hgs_routes(
         rm,
@@ -234,8 +243,10 @@ def test_a_day_where_batteries_suffice_never_costs_more_than_its_relaxation() ->
         seed=1,
         deadline_s=time.monotonic() + 600,
         stats=stats,
+        warm_start=probe["hgs_best"],
     )
-    assert routes is not None and not stats["hgs_capped"]
+    assert routes is not None and not probe["hgs_capped"] and not stats["hgs_capped"]
+    assert stats["hgs_cost"] <= probe["hgs_cost"]  # searched on from the probe's plan
     relaxed = optimizer.validate(inst, relaxed_solution(rm, routes, stats["hgs_departures"]))
     assert relaxed.feasible, relaxed.summary()  # the batteries suffice on this day
     plan = optimizer.solve(inst, time_limit_s=limit, seed=1)
