@@ -236,9 +236,12 @@ class Travel:
                 )
                 raw = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
             else:
-                diff = xy[:, None, :] - xy[None, :, :]
-                raw = np.sqrt((diff**2).sum(axis=2))
-            dist = self._round(raw * self.detour_factor)
+                # Coordinates near 1e308 overflow here; the finiteness check below reports it.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    diff = xy[:, None, :] - xy[None, :, :]
+                    raw = np.sqrt((diff**2).sum(axis=2))
+            with np.errstate(over="ignore", invalid="ignore"):
+                dist = self._round(raw * self.detour_factor)
         if self.duration_min is not None:
             dur = self.duration_min
             if dur.shape != (n, n):
@@ -250,11 +253,25 @@ class Travel:
                     )
                 )
         else:
-            dur = dist / self.speed_kmh * 60.0
-            if self.round_durations:
-                dur = self._round(dur)
+            with np.errstate(over="ignore", invalid="ignore"):
+                dur = dist / self.speed_kmh * 60.0
+                if self.round_durations:
+                    dur = self._round(dur)
         dist = np.array(dist, dtype=float)
         dur = np.array(dur, dtype=float)
+        # Each input number may be finite and still give an infinite distance (coordinates 1e300
+        # apart) or duration (a tiny speed): nothing downstream can plan with one.
+        for key, m in (("distance_km", dist), ("duration_min", dur)):
+            if m.size and not np.isfinite(m).all():
+                i, j = (int(x) for x in np.argwhere(~np.isfinite(m))[0])
+                raise InputError(
+                    Issue(
+                        f"travel.{key}",
+                        f"must be finite (from location {i} to {j}; coordinates, "
+                        "detour_factor and speed_kmh give it)",
+                        float(m[i, j]),
+                    )
+                )
         dist.setflags(write=False)
         dur.setflags(write=False)
         return dist, dur

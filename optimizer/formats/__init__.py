@@ -113,6 +113,21 @@ def detect(path: str | Path) -> str:
     )
 
 
+def _check_size(path: str | Path) -> None:
+    """Refuse a file above :data:`.guard.MAX_INPUT_BYTES` before any reader holds it in memory."""
+    from .guard import MAX_INPUT_BYTES
+
+    size = Path(path).stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise FormatError(
+            Issue(
+                str(path),
+                f"is larger than the limit of {MAX_INPUT_BYTES // (1024 * 1024)} MiB",
+                f"{size} bytes",
+            )
+        )
+
+
 def load(path: str | Path, format: str | None = None) -> Instance:
     """Read an instance in any supported format (detected when ``format`` is ``None``)."""
     fmt = format or detect(path)
@@ -120,6 +135,7 @@ def load(path: str | Path, format: str | None = None) -> Instance:
         raise FormatError(Issue("format", "must be one of " + ", ".join(INSTANCE_FORMATS), fmt))
     if not Path(path).is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
+    _check_size(path)
     module: Any = importlib.import_module(f"{__name__}.{READERS[fmt]}")
     if READERS[fmt] in ("vrplib_sets", "evrptw"):
         return module.read_instance(path, fmt)
@@ -140,11 +156,16 @@ def load_solution(
     p = Path(path)
     if not p.is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
-    fmt = format or (
-        "native"
-        if p.read_text("utf-8", errors="replace").lstrip().startswith("{")
-        else "evrptw-sol"
-    )
+    _check_size(p)
+    if format is None:
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="replace")
+        except OSError as e:
+            raise FormatError(
+                Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
+            ) from None
+    fmt = format or ("native" if head.lstrip("\ufeff \t\r\n").startswith("{") else "evrptw-sol")
     if fmt == "native":
         from . import native
 
