@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import random
 import sys
 import tempfile
@@ -316,6 +317,27 @@ def _at(doc: Any, path: tuple[Any, ...]) -> Any:
     return doc
 
 
+def _must_break(inst: Any, doc: dict[str, Any], path: tuple[Any, ...], new: Any) -> bool:
+    """Whether setting ``path`` to ``new`` in the feasible plan ``doc`` must break a rule.
+
+    Every reported figure is recomputed, so any change breaks the plan, with two exceptions: the
+    arrival at the start depot may be earlier and the departure from the end depot later (the
+    vehicle waits at its depot), as long as both stay inside the shift.
+    """
+    if not (isinstance(new, float) and math.isfinite(new)) or path[0] != "routes":
+        return True
+    route = doc["routes"][path[1]]
+    stop = route["stops"][path[3]]
+    first, last = path[3] == 0, path[3] == len(route["stops"]) - 1
+    shift = inst.shift_of(inst.vehicle_by_id[route["vehicle"]])
+    inside = shift.start_min - 1e-6 <= new <= shift.end_min + 1e-6
+    if first and path[-1] == "arrival_min":
+        return not (inside and new <= stop["start_min"] + 1e-6)
+    if last and path[-1] == "departure_min":
+        return not (inside and new >= stop["start_min"] - 1e-6)
+    return True
+
+
 def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]) -> None:
     """``n`` mutated plans through :func:`solution_from_dict` and the validator.
 
@@ -343,6 +365,8 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
             else:
                 new = old + rng.choice((-1, 1)) * (0.01 + abs(old) * rng.choice((0.001, 0.1, 2)))
             _at(mutated, path[:-1])[path[-1]] = new
+            if not _must_break(inst, doc, path, new):
+                row = "plans"
         else:
             mutated = mutate_json(doc, rng)
         tally.counts[(row, "inputs")] += 1
