@@ -22,7 +22,9 @@ from .errors import (
     EXIT_OK,
     OptimizerError,
     check_output_folders,
+    check_outputs_distinct,
 )
+from .fileio import write_atomic
 
 app = typer.Typer(
     name="optimizer",
@@ -138,6 +140,7 @@ def solve(
         )
         raise typer.Exit(EXIT_BAD_INPUT)
     check_output_folders({"--out": out})
+    check_outputs_distinct({"the instance": instance}, {"--out": out})
     inst = load(instance, format)
     plan = run_solver(inst, time_limit_s=time_limit, seed=seed, progress=not quiet)
     typer.echo(run_validation(inst, plan).summary())
@@ -184,7 +187,7 @@ def generate(
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, "utf-8")
+        write_atomic(out, text)
         typer.echo(
             f"wrote {out} ({len(inst.jobs)} jobs, {len(inst.shipments)} shipments, {len(inst.stations)} stations)",
             err=True,
@@ -202,6 +205,7 @@ def convert(
     from .formats import load, save
 
     check_output_folders({"--out": out})
+    check_outputs_distinct({"the instance": instance}, {"--out": out})
     save(load(instance, format), out)
 
 

@@ -15,7 +15,15 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
+from .errors import (
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    InputError,
+    Issue,
+    check_output_folders,
+    check_outputs_distinct,
+)
+from .fileio import write_atomic
 
 FormatOpt = Annotated[
     str | None,
@@ -71,6 +79,10 @@ def report(
 
     _non_negative("--baseline-time-limit", baseline_time_limit)
     check_output_folders({"--json": json_out, "--html": html_out, "--png": png_out})
+    check_outputs_distinct(
+        {"the instance": instance, "the plan": plan},
+        {"--json": json_out, "--html": html_out, "--png": png_out},
+    )
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
     if sol.instance and sol.instance != inst.name:
@@ -133,6 +145,7 @@ def pareto(
         raise InputError(Issue("--points", "must be an integer >= 1", points))
     _non_negative("--time-limit", time_limit)
     check_output_folders({"--json": json_out, "--png": png_out})
+    check_outputs_distinct({"the instance": instance}, {"--json": json_out, "--png": png_out})
     if max_solves is not None and max_solves < 1:
         raise InputError(Issue("--max-solves", "must be an integer >= 1", max_solves))
     inst = load(instance, format)
@@ -193,10 +206,10 @@ def pareto(
     if png_out is not None:
         from .report.pareto_plot import render_frontier_png
 
-        png_out.write_bytes(render_frontier_png(result))
+        write_atomic(png_out, render_frontier_png(result))
         typer.echo(f"wrote {png_out}", err=True)
     if json_out is not None:
-        json_out.write_text(json.dumps(result.to_dict(), indent=1) + "\n", "utf-8")
+        write_atomic(json_out, json.dumps(result.to_dict(), indent=1) + "\n")
         typer.echo(f"wrote {json_out}", err=True)
 
 

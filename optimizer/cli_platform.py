@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue
+from .fileio import write_atomic
 from .service.config import (
     ENV_API_KEY,
     ENV_DB,
@@ -265,10 +267,11 @@ def _print_summary(results: Sequence[tuple[BatchResult, Path | None]], out: Path
 
     rows = [_row(r, p) for r, p in results]
     csv_path = out / "summary.csv"
-    with csv_path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(csv_path, buf.getvalue())
     table = Table(title=f"batch: {len(rows)} instance(s)")
     for col in ("instance", "status", "jobs", "vehicles", "cost", "valid", "seconds"):
         table.add_column(

@@ -155,3 +155,32 @@ def check_output_folders(outputs: dict[str, Path | None]) -> None:
     ]
     if issues:
         raise InputError(issues)
+
+
+def check_outputs_distinct(inputs: dict[str, Path | None], outputs: dict[str, Path | None]) -> None:
+    """Raise :class:`InputError` naming each output option that names an input file (or another
+    output).
+
+    Why: ``optimizer solve day.json --out day.json`` would replace the instance with its plan; the
+    user meant another name, and the instance may be the only copy.
+    """
+
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+        except OSError:
+            return False
+
+    issues = []
+    seen: dict[str, Path] = {}
+    for option, out in outputs.items():
+        if out is None:
+            continue
+        clash = next((name for name, p in inputs.items() if p is not None and same(out, p)), None)
+        if clash is None:
+            clash = next((name for name, p in seen.items() if same(out, p)), None)
+        if clash is not None:
+            issues.append(Issue(option, f"names the same file as {clash}", out))
+        seen[option] = out
+    if issues:
+        raise InputError(issues)

@@ -24,6 +24,7 @@ import numpy as np
 from jsonschema import Draft202012Validator
 
 from ..errors import InputError, Issue
+from ..fileio import write_atomic
 from ..model import (
     CurveSegment,
     Depot,
@@ -650,7 +651,7 @@ def read_instance(path: str | Path) -> Instance:
 
 
 def write_instance(inst: Instance, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(instance_to_dict(inst), indent=1) + "\n", "utf-8")
+    write_atomic(path, json.dumps(instance_to_dict(inst), indent=1) + "\n")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -745,4 +746,4 @@ def read_solution(path: str | Path) -> Solution:
 
 
 def write_solution(sol: Solution, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(solution_to_dict(sol), indent=1) + "\n", "utf-8")
+    write_atomic(path, json.dumps(solution_to_dict(sol), indent=1) + "\n")

@@ -16,6 +16,7 @@ from typing import Any
 from ..carbon.accounting import account
 from ..carbon.baseline import Baseline, solve_diesel_baseline
 from ..errors import InputError, Issue, OptimizerError
+from ..fileio import write_atomic
 from ..model import Instance
 from ..solution import Solution
 from ..validator import validate
@@ -60,9 +61,7 @@ def _json_default(x: Any) -> Any:
 
 def write_json(data: dict[str, Any], path: str | Path) -> None:
     """The report dictionary as JSON (UTF-8, indented)."""
-    Path(path).write_text(
-        json.dumps(data, indent=1, ensure_ascii=False, default=_json_default) + "\n", "utf-8"
-    )
+    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, default=_json_default) + "\n")
 
 
 def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> bytes:
@@ -70,7 +69,7 @@ def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> b
     from .plot import render_png
 
     png = render_png(inputs, data)
-    Path(path).write_bytes(png)
+    write_atomic(path, png)
     return png
 
 
@@ -83,7 +82,7 @@ def write_html(
 
     if png is None:
         png = render_png(inputs, data)
-    Path(path).write_text(render_html(data, png), "utf-8")
+    write_atomic(path, render_html(data, png))
 
 
 __all__ = ["ReportInputs", "build", "prepare", "write_html", "write_json", "write_png"]
