@@ -205,6 +205,9 @@ class Travel:
     def matrices(self, locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
         """Distance (km) and duration (min) matrices over ``locations``, read-only."""
         n = len(locations)
+        from .limits import check_matrix  # here, not at the top: limits imports this module
+
+        check_matrix(n)
         if self.distance_km is not None:
             dist = self.distance_km
             if dist.shape != (n, n):

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from ..limits import check_instance, check_model, vehicles_needed
 from ..model import Instance, Station, TimeWindow, Vehicle, VehicleType
 from . import scaling as S
 
@@ -191,11 +192,14 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             )
         )
 
+    # Never more units of an entry than there are tasks (exact: see optimizer.limits), then the
+    # model's size against the stated limits, before anything of size vehicles x nodes exists.
+    needed = vehicles_needed(inst)
     caps_by_id = opts.unit_caps or {}
+    per_entry = {v.id: min(needed[v.id], caps_by_id.get(v.id, v.count)) for v in inst.vehicles}
+    check_instance(inst)
     units = [
-        Unit(v, u, inst.type_by_id[v.type])
-        for v in inst.vehicles
-        for u in range(min(v.count, caps_by_id.get(v.id, v.count)))
+        Unit(v, u, inst.type_by_id[v.type]) for v in inst.vehicles for u in range(per_entry[v.id])
     ]
     classes: list[tuple[float, float]] = []
     unit_class: list[int] = []
@@ -207,6 +211,8 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             unit_class.append(classes.index(key))
         else:
             unit_class.append(-1)
+    copies = len(inst.stations) * len(classes) * opts.copies_per_station
+    check_model(len(units), len(nodes) + copies, copies)
     station_nodes: dict[tuple[str, int], list[int]] = {}
     for st in inst.stations:
         for c in range(len(classes)):
