@@ -87,6 +87,21 @@ def serve(
             help="Solver processes: the number of solves run at once.", envvar=ENV_WORKERS
         ),
     ] = 1,
+    max_queued_jobs: Annotated[
+        int,
+        typer.Option(help="Jobs waiting at most; past it POST /jobs answers 503 with Retry-After."),
+    ] = 100,
+    keep_days: Annotated[
+        float,
+        typer.Option(help="Delete finished jobs this many days after they finished (0: keep)."),
+    ] = 7.0,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="A Host header name to answer besides the loopback ones (repeat it; '*' any).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service: POST /solve, POST /jobs, GET /jobs/{id}, POST /validate, GET /health.
 
@@ -98,14 +113,27 @@ def serve(
     import uvicorn
 
     from .service import create_app
+    from .service.config import is_loopback
     from .service.store import JobStore
 
+    if not is_loopback(host) and not api_key:
+        # Beyond this machine anyone who reaches the port could queue work and read plans.
+        raise InputError(
+            Issue(
+                "--api-key",
+                f"is required when --host is not a loopback address (set {ENV_API_KEY})",
+                host,
+            )
+        )
     config = ServiceConfig(
         db_path=db,
         api_key=api_key,
         max_time_limit_s=max_time_limit,
         max_body_mb=max_body_mb,
         workers=workers,
+        max_queued_jobs=max_queued_jobs,
+        keep_days=keep_days if keep_days > 0 else None,
+        allowed_hosts=tuple(allow_host or ()),
     )
     try:  # open the job database now: a bad path is one line here, not a traceback at start-up
         JobStore(db).close()
