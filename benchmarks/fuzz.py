@@ -9,6 +9,7 @@ Run from the project root::
 
     python -m benchmarks.fuzz --n 10000 --seed 1              # both parts, 10,000 inputs each
     python -m benchmarks.fuzz --n 2000 --seed 3 --only plans  # plans only
+    python -m benchmarks.fuzz --n 1000 --seed 1 --only service  # requests to `optimizer serve`
 
 Mutations are plain and seeded (no hypothesis): byte flips, cut and duplicated spans, inserted
 tokens from a list of known troublemakers (non-UTF-8 bytes, 400-digit integers, ``NaN``,
@@ -346,13 +347,28 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
     and must be rejected or flagged. The other half are free mutations (structure, references,
     deletions): they must merely not crash.
     """
-    from optimizer import InputError
+    from optimizer import InputError, load_solution
     from optimizer.formats.native import solution_from_dict
     from optimizer.validator import validate
 
     inst, doc = plan
     numbers = _numbers(doc)
     rng = random.Random(seed)
+    text = json.dumps(doc, indent=1).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.json"
+        for _ in range(n // 4):  # plan files, byte-mutated, through load_solution
+            path.write_bytes(mutate_bytes(text, rng))
+            tally.counts[("plan files", "inputs")] += 1
+            try:
+                report = validate(inst, load_solution(path, inst))
+            except InputError:
+                tally.counts[("plan files", "InputError")] += 1
+                continue
+            except Exception as e:
+                tally.crash("plan files", e)
+                continue
+            tally.counts[("plan files", "accepted" if report.feasible else "flagged")] += 1
     for _ in range(n):
         row = "plans"
         if rng.random() < 0.5:
@@ -392,7 +408,128 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
             tally.counts[(row, "accepted")] += 1
 
 
-COLUMNS = ("inputs", "result", "InputError", "flagged", "accepted", "crash", "unflagged break")
+def fuzz_service(n: int, seed: int, tally: Tally, folder: Path) -> None:
+    """``n`` mixed good and bad requests to ``optimizer serve`` on a loopback port.
+
+    Good: health, validate, short solves, jobs and their polling. Bad: mutated instance bodies
+    (as :func:`fuzz_inputs` makes them), wrong media types, unknown hosts, missing keys, deep
+    nesting, bad parameters. Every answer must be below 500 (except 503 with Retry-After, the
+    bounded queue saying "later": counted apart), and every error a JSON body with a ``code``.
+    """
+    import os
+    import signal
+    import socket
+    import subprocess
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    key = "fuzz-key"
+    log = (folder / "service.log").open("ab")
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "optimizer.cli", "serve", "--port", str(port)),
+            *("--db", str(folder / "jobs.sqlite3"), "--max-time-limit", "1"),
+            *("--max-queued-jobs", "5"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "OPTIMIZER_API_KEY": key},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    rng = random.Random(seed)
+    base = BUNDLED.read_bytes()
+    doc = json.loads(base)
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the service did not start")
+            time.sleep(0.2)
+        ok_headers = {"X-API-Key": key, "Content-Type": "application/json"}
+        first = client.post("/solve", params={"time_limit_s": 1}, content=base, headers=ok_headers)
+        plan = first.json()["plan"]
+        solution_to_json = json.dumps({"instance": doc, "solution": plan}).encode()
+        jobs: list[str] = []
+        for _ in range(n):
+            kind = rng.randrange(10)
+            headers = dict(ok_headers)
+            if kind == 0:
+                resp = client.get("/health")
+            elif kind == 1:
+                resp = client.post("/validate", content=solution_to_json, headers=headers)
+            elif kind == 2:
+                resp = client.post(
+                    "/jobs", params={"time_limit_s": 0.2}, content=base, headers=headers
+                )
+                if resp.status_code == 202:
+                    jobs.append(resp.json()["id"])
+            elif kind == 3 and jobs:
+                resp = client.get(f"/jobs/{rng.choice(jobs)}", headers=headers)
+            elif kind == 4:
+                resp = client.post("/solve", content=mutate_bytes(base, rng), headers=headers)
+            elif kind == 5:
+                body = _dump(mutate_json(doc, rng))
+                resp = client.post("/validate", content=body, headers=headers)
+            elif kind == 6:
+                headers["Content-Type"] = rng.choice(
+                    ("text/plain", "", "application/x-www-form-urlencoded")
+                )
+                resp = client.post("/solve", content=base, headers=headers)
+            elif kind == 7:
+                headers["Host"] = rng.choice(("attacker.example", "", "127.0.0.2.nip.io"))
+                resp = client.get("/health", headers=headers)
+            elif kind == 8:
+                headers.pop("X-API-Key")
+                resp = client.post("/jobs", content=base, headers=headers)
+            else:
+                params = rng.choice(({"time_limit_s": "soon"}, {"seed": -1}, {"time_limit_s": 1e9}))
+                resp = client.post("/solve", params=params, content=b"[" * 5000, headers=headers)
+            status = resp.status_code
+            tally.counts[("service", "inputs")] += 1
+            busy = status == 503 and "Retry-After" in resp.headers
+            tally.counts[("service", "503 busy" if busy else f"{status // 100}xx")] += 1
+            if status >= 500 and not busy:
+                tally.crashes.setdefault(f"HTTP {status}: {resp.text[:120]}", "service")
+            elif status >= 400:
+                try:
+                    good = "code" in resp.json()
+                except ValueError:
+                    good = False
+                if not good:
+                    tally.counts[("service", "crash")] += 1
+                    tally.crashes.setdefault(f"HTTP {status} without a JSON code", "service")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+COLUMNS = (
+    "inputs",
+    "result",
+    "InputError",
+    "flagged",
+    "accepted",
+    "2xx",
+    "4xx",
+    "503 busy",
+    "5xx",
+    "crash",
+    "unflagged break",
+)
 
 
 def table(tally: Tally) -> str:
@@ -410,7 +547,8 @@ def table(tally: Tally) -> str:
 
 
 def run(n: int, seed: int, only: str | None = None, plan: Any = None) -> Tally:
-    """Fuzz ``n`` inputs per format and ``n`` plans (``only``: ``inputs`` or ``plans``)."""
+    """Fuzz ``n`` inputs per format and ``n`` plans (``only``: ``inputs``, ``plans`` or
+    ``service``, the last only when named)."""
     tally = Tally()
     old_limit = sys.getrecursionlimit()
     try:
@@ -419,6 +557,9 @@ def run(n: int, seed: int, only: str | None = None, plan: Any = None) -> Tally:
                 fuzz_inputs(n, seed, tally, Path(tmp))
         if only in (None, "plans"):
             fuzz_plans(n, seed, tally, plan or base_plan())
+        if only == "service":
+            with tempfile.TemporaryDirectory() as tmp:
+                fuzz_service(n, seed, tally, Path(tmp))
     finally:
         sys.setrecursionlimit(old_limit)
     return tally
@@ -428,7 +569,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.fuzz", description=__doc__)
     ap.add_argument("--n", type=int, default=1000, help="inputs per format, and plans")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", choices=("inputs", "plans"))
+    ap.add_argument(
+        "--only",
+        choices=("inputs", "plans", "service"),
+        help="one part; 'service' (n requests to a service on loopback) runs only when named",
+    )
     args = ap.parse_args(argv)
     started = time.monotonic()
     tally = run(args.n, args.seed, args.only)
@@ -436,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{time.monotonic() - started:.1f} s, seed {args.seed}")
     for what, row in sorted(tally.crashes.items()):
         print(f"  {row}: {what}")
-    bad = ("crash", "unflagged break", "bad result")
+    bad = ("crash", "unflagged break", "bad result", "5xx")
     failed = sum(v for (_, c), v in tally.counts.items() if c in bad)
     return 1 if failed else 0
 
