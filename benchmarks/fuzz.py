@@ -218,8 +218,8 @@ def mutate_json(doc: Any, rng: random.Random) -> Any:
                 parent[path[-1]] = _deep(rng.choice((50, 900, 5000)))
             else:
                 parent[path[-1]] = rng.choice(NASTY_JSON)
-        except (KeyError, IndexError, TypeError):
-            continue
+        except (KeyError, IndexError, TypeError, RecursionError):
+            continue  # RecursionError: copying a value an earlier edit nested 5,000 deep
     return doc
 
 
@@ -239,6 +239,8 @@ class Tally:
 
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     crashes: dict[str, str] = field(default_factory=dict)
+    #: HTTP status -> answers (the service part only).
+    statuses: Counter[int] = field(default_factory=Counter)
 
     def crash(self, row: str, exc: BaseException) -> None:
         self.counts[(row, "crash")] += 1
@@ -495,6 +497,7 @@ def fuzz_service(n: int, seed: int, tally: Tally, folder: Path) -> None:
                 params = rng.choice(({"time_limit_s": "soon"}, {"seed": -1}, {"time_limit_s": 1e9}))
                 resp = client.post("/solve", params=params, content=b"[" * 5000, headers=headers)
             status = resp.status_code
+            tally.statuses[status] += 1
             tally.counts[("service", "inputs")] += 1
             busy = status == 503 and "Retry-After" in resp.headers
             tally.counts[("service", "503 busy" if busy else f"{status // 100}xx")] += 1
@@ -579,6 +582,8 @@ def main(argv: list[str] | None = None) -> int:
     tally = run(args.n, args.seed, args.only)
     print(table(tally))
     print(f"\n{time.monotonic() - started:.1f} s, seed {args.seed}")
+    if tally.statuses:
+        print("HTTP statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(tally.statuses.items())))
     for what, row in sorted(tally.crashes.items()):
         print(f"  {row}: {what}")
     bad = ("crash", "unflagged break", "bad result", "5xx")
