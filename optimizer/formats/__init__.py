@@ -130,12 +130,13 @@ def _check_size(path: str | Path) -> None:
 
 def load(path: str | Path, format: str | None = None) -> Instance:
     """Read an instance in any supported format (detected when ``format`` is ``None``)."""
+    if Path(path).is_file():
+        _check_size(path)  # before detect(), which reads a whole VRPLIB-like file
     fmt = format or detect(path)
     if fmt not in READERS:
         raise FormatError(Issue("format", "must be one of " + ", ".join(INSTANCE_FORMATS), fmt))
     if not Path(path).is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
-    _check_size(path)
     module: Any = importlib.import_module(f"{__name__}.{READERS[fmt]}")
     if READERS[fmt] in ("vrplib_sets", "evrptw"):
         return module.read_instance(path, fmt)
