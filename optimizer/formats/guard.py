@@ -23,6 +23,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import FormatError, InputError, Issue
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -78,15 +80,12 @@ def json_depth(text: str) -> int:
     the interpreter's stack, and a document just below it still overflows the schema checks that
     walk it afterwards.
     """
-    raw = _STRINGS.sub(b'""', text.encode("utf-8", "surrogatepass"))
-    depth = deepest = 0
-    for ch in re.findall(rb"[\[\]{}]", raw):
-        if ch in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+    raw = np.frombuffer(_STRINGS.sub(b'""', text.encode("utf-8", "surrogatepass")), np.uint8)
+    if not raw.size:
+        return 0
+    opens = (raw == ord("[")) | (raw == ord("{"))
+    closes = (raw == ord("]")) | (raw == ord("}"))
+    return max(0, int(np.cumsum(opens.astype(np.int64) - closes.astype(np.int64)).max()))
 
 
 class _Unsafe:

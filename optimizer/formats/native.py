@@ -159,6 +159,12 @@ def instance_from_dict(
     ``NaN``, infinities or integers too long for a float, and nothing below expects them.
     """
     guard.check_numbers(data, source)
+    return _instance_from_dict(data, source, base_dir)
+
+
+def _instance_from_dict(data: Any, source: str | None, base_dir: str | Path | None) -> Instance:
+    """:func:`instance_from_dict` once the numbers are known sound (``guard.parse_json`` checked
+    them while parsing: a second walk over a large matrix is wasted time)."""
     issues = _schema_issues(data, "instance")
     if issues:
         raise InputError(issues, source)
@@ -645,9 +651,7 @@ def _parse_json(text: str, source: str | None) -> Any:
 
 def read_instance(path: str | Path) -> Instance:
     p = Path(path)
-    return instance_from_dict(
-        _parse_json(guard.read_text(p), str(path)), str(path), base_dir=p.parent
-    )
+    return _instance_from_dict(_parse_json(guard.read_text(p), str(path)), str(path), p.parent)
 
 
 def write_instance(inst: Instance, path: str | Path) -> None:
@@ -675,6 +679,11 @@ def solution_from_dict(data: Any, source: str | None = None) -> Solution:
     a NaN compares false with everything, so a plan holding one could pass every later check.
     """
     guard.check_numbers(data, source)
+    return _solution_from_dict(data, source)
+
+
+def _solution_from_dict(data: Any, source: str | None) -> Solution:
+    """:func:`solution_from_dict` once the numbers are known sound."""
     issues = _schema_issues(data, "solution")
     if issues:
         raise InputError(issues, source)
@@ -742,7 +751,7 @@ def solution_to_dict(sol: Solution) -> dict[str, Any]:
 
 
 def read_solution(path: str | Path) -> Solution:
-    return solution_from_dict(_parse_json(guard.read_text(path), str(path)), str(path))
+    return _solution_from_dict(_parse_json(guard.read_text(path), str(path)), str(path))
 
 
 def write_solution(sol: Solution, path: str | Path) -> None:
