@@ -31,17 +31,18 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
     not a regular file (``/dev/stdout``, a pipe) is written directly: it cannot be replaced.
     """
     target = Path(path)
-    if target.is_symlink():
-        target = target.resolve()  # write through the link, as open() would, not over it
     payload = data.encode(encoding) if isinstance(data, str) else data
     try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
-        if not target.is_file():
-            with target.open("wb") as fh:
-                fh.write(payload)
-            return
+        st: os.stat_result | None = os.stat(target)  # through symlinks: what open() would reach
     except FileNotFoundError:
-        mode = None
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with target.open("wb") as fh:  # a device or pipe (/dev/stdout): nothing to replace
+            fh.write(payload)
+        return
+    if target.is_symlink():
+        target = target.resolve()  # replace the file the link names, not the link
+    mode = stat.S_IMODE(st.st_mode) if st is not None else None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

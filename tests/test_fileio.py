@@ -121,3 +121,23 @@ def test_out_through_a_symlink_to_the_instance_is_refused(tmp_path: Path) -> Non
     result = runner.invoke(app, ["convert", str(inst), "--out", str(link)])
     assert result.exit_code == 2
     assert "names the same file as the instance" in result.output
+
+
+def test_symlink_target_is_replaced_and_the_link_kept(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_atomic(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a named pipe is POSIX")
+def test_a_pipe_is_written_directly(tmp_path: Path) -> None:
+    # ``--out /dev/stdout`` piped into another program: there is no file to replace.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    write_atomic(fifo, "through the pipe\n")
+    out, _ = reader.communicate(timeout=10)
+    assert out == b"through the pipe\n"
