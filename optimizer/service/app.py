@@ -93,11 +93,12 @@ _VALIDATE_BODY = {
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"description": what + ": JSON with code, message, field and value"}
     for code, what in (
-        (400, "Malformed JSON"),
+        (400, "Malformed JSON (also not UTF-8, or nested too deep), or a Host not served"),
         (401, "Missing or wrong API key"),
         (413, "Request body over the limit"),
-        (422, "Invalid instance or parameter, or no plan serves every job"),
-        (503, "All workers busy and too many requests waiting"),
+        (415, "A body that is not application/json"),
+        (422, "Invalid instance or parameter, a model above the size limits, or no plan"),
+        (503, "Workers busy or job queue full (with Retry-After)"),
     )
 }
 
