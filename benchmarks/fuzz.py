@@ -381,7 +381,8 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
             if rng.random() < 0.3:
                 new: Any = rng.choice((float("nan"), float("inf"), -float("inf"), 10**400))
             else:
-                new = old + rng.choice((-1, 1)) * (0.01 + abs(old) * rng.choice((0.001, 0.1, 2)))
+                scale = rng.choice((0.001, 0.1, 2, 1e306))  # 1e306: finite, but sums overflow
+                new = old + rng.choice((-1, 1)) * (0.01 + max(abs(old), 1.0) * scale)
             _at(mutated, path[:-1])[path[-1]] = new
             if not _must_break(inst, doc, path, new):
                 row = "plans"
@@ -399,6 +400,11 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
         try:
             report = validate(inst, sol)
         except Exception as e:
+            tally.crash(row, e)
+            continue
+        try:
+            json.dumps(report.to_dict(), allow_nan=False)  # the service sends it as strict JSON
+        except ValueError as e:
             tally.crash(row, e)
             continue
         if not report.feasible:

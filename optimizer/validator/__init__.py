@@ -79,7 +79,8 @@ of ``V.max_duration_min`` and ``T.max_duration_min`` where set (MAX_DURATION).
 filled and checked, but it costs nothing and does not count in ``vehicles_used``.
 
 *Instance*: a plan whose ``instance`` names another instance than the one given (both names
-set) is OTHER_INSTANCE. Non-finite reported figures (NaN, infinities) are flagged first
+set) is OTHER_INSTANCE. Non-finite reported figures (NaN, infinities, or beyond +-1e15,
+``core.MAX_FIGURE``: the sums after them would overflow) are flagged first
 (TIME_INCONSISTENT for times, STOP_MISMATCH for other stop figures, TOTAL_MISMATCH for totals)
 and then treated as not reported; every comparison is written so that a NaN fails it.
 

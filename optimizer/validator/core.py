@@ -46,12 +46,18 @@ _STOP_FIGURES = (
 )
 
 
+#: The largest magnitude a reported figure may have (minutes, kg, kWh, money alike). Larger ones
+#: are flagged and not used: 1.7e308 kWh charged is finite, but the sums after it are not.
+MAX_FIGURE = 1e15
+
+
 def _finite_or_none(value: Any) -> bool:
-    """True for ``None`` or a finite number; False for NaN, an infinity or a non-number."""
+    """True for ``None`` or a finite number within :data:`MAX_FIGURE`; False for NaN, an
+    infinity, a huge number or a non-number."""
     if value is None:
         return True
     try:
-        return math.isfinite(value)
+        return math.isfinite(value) and abs(value) <= MAX_FIGURE
     except (TypeError, OverflowError):
         return False
 
@@ -185,7 +191,7 @@ class _Checker:
                     self.add(
                         C.TIME_INCONSISTENT if f.endswith("_min") else C.STOP_MISMATCH,
                         f"{route.vehicle}#{route.unit} reports {f} {getattr(stop, f)!r} at "
-                        f"{stop.kind} {stop.ref!r}, not a finite number",
+                        f"{stop.kind} {stop.ref!r}, not a finite number within ±{MAX_FIGURE:g}",
                         r,
                         s,
                     )
@@ -203,11 +209,17 @@ class _Checker:
             for name in ("cost", "energy")
         }
         for name, x in scalars.items():
-            self.add(C.TOTAL_MISMATCH, f"reported {name} {x!r} is not a finite number")
+            self.add(
+                C.TOTAL_MISMATCH,
+                f"reported {name} {x!r} is not a finite number within ±{MAX_FIGURE:g}",
+            )
         for name, keys in maps.items():
             for k in sorted(keys):
                 x = getattr(t, name)[k]
-                self.add(C.TOTAL_MISMATCH, f"reported {name}.{k} {x!r} is not a finite number")
+                self.add(
+                    C.TOTAL_MISMATCH,
+                    f"reported {name}.{k} {x!r} is not a finite number within ±{MAX_FIGURE:g}",
+                )
         cleared: dict[str, Any] = dict.fromkeys(scalars)
         totals = replace(
             t,

@@ -3,6 +3,7 @@ times at the route's depots outside the shift, a plan made for another instance.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 
@@ -116,3 +117,11 @@ def test_plan_for_another_instance_is_flagged(tiny: Instance) -> None:
     report = validate(tiny, replace(SPARSE, instance="another-day"))
     assert report.codes() == {OTHER_INSTANCE}
     assert "'another-day'" in report.violations[0].message
+
+
+def test_huge_finite_figure_is_flagged_and_the_report_stays_finite(tiny: Instance) -> None:
+    # 1.7e308 kWh is finite, but the charge time and cost sums after it overflowed to inf/NaN,
+    # and the service could not send such a report (strict JSON): a 500.
+    report = validate(tiny, with_stop(SPARSE, EV, 2, charged_kwh=1.7e308))
+    assert "within ±1e+15" in one(report, STOP_MISMATCH, EV, 2).message
+    json.dumps(report.to_dict(), allow_nan=False)
