@@ -55,11 +55,24 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius, the usual choice for grea
 EPS = 1e-6
 
 
+#: The stated range of every number of the model: |x| <= 1e12 (minutes, km, kg, kWh, money).
+#: Why: a finite 1e300 passes every other check, then overflows the solver's integers or the
+#: validator's sums; nothing real comes near 1e12 (a trillion euros, two million years).
+MAX_QUANTITY = 1e12
+
+
 def _finite(p: Problems, value: float, path: str) -> bool:
-    return p.check(
+    if not p.check(
         isinstance(value, int | float) and math.isfinite(value),
         path,
         "must be a finite number",
+        value,
+    ):
+        return False
+    return p.check(
+        abs(value) <= MAX_QUANTITY,
+        path,
+        f"must be at most {MAX_QUANTITY:.0e} in magnitude (optimizer.model.MAX_QUANTITY)",
         value,
     )
 

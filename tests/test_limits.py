@@ -61,3 +61,33 @@ def test_matrix_cells_are_checked_before_allocating(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(limits, "MAX_MATRIX_CELLS", 100)
     with pytest.raises(InputError, match=r"locations: .* above the limit of 100"):
         instance_from_dict(_day(1))
+
+
+def test_numbers_beyond_the_stated_range_are_refused_with_their_path() -> None:
+    # 1e300 is finite: it passed, then overflowed OR-Tools' integers (OverflowError, TypeError).
+    doc = _day(1)
+    doc["vehicle_types"][0]["fixed_cost"] = 1e300
+    doc["stations"][0]["fee_per_visit"] = 1e13
+    with pytest.raises(InputError) as e:
+        instance_from_dict(doc)
+    paths = {i.path for i in e.value.issues}
+    assert paths == {"vehicle_types[0].fixed_cost", "stations[0].fee_per_visit"}
+    assert "optimizer.model.MAX_QUANTITY" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "message"),
+    [
+        ("vehicle_types", "cost_per_km", "optimizer.solver.scaling.INFINITE"),
+        ("vehicle_types", "battery_kwh", "too large for the solver's charging-time integers"),
+    ],
+)
+def test_products_too_large_for_the_solver_are_input_errors(
+    key: str, field: str, message: str
+) -> None:
+    # Each number is in range; the scaled cost matrix or charging cut is not.
+    doc = _day(1)
+    row = next(r for r in doc[key] if r.get("battery_kwh") or field != "battery_kwh")
+    row[field] = 1e11
+    with pytest.raises(InputError, match=message):
+        optimizer.solve(instance_from_dict(doc), time_limit_s=1.0)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from ..errors import InputError, Issue
 from ..limits import check_instance, check_model, vehicles_needed
 from ..model import Instance, Station, TimeWindow, Vehicle, VehicleType
 from . import scaling as S
@@ -407,6 +408,16 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
                 tslack.SetMin(S.up(site.swap_min, S.TIME_PER_MIN))
             elif not inst.rules.instant_charging:
                 for a, b, c in _charge_time_cuts(site, battery, reserve):
+                    if max(a, b) * max(usable, 1) + abs(c) > 1000 * S.INFINITE:
+                        # Beyond int64 once OR-Tools multiplies out: refused, not a TypeError.
+                        raise InputError(
+                            Issue(
+                                "vehicle_types",
+                                f"a battery of {battery:g} kWh charging at station {site.id!r} is "
+                                "too large for the solver's charging-time integers",
+                                battery,
+                            )
+                        )
                     # tslack [0.01 min] * 1e6 >= a * (cum + slack) - b * cum + c   (minutes * 1e8),
                     # written with non-negative coefficients (a >= b) so that bounds propagate tightly.
                     rhs = slack * a + c if a == b else slack * a + cum * (a - b) + c

@@ -109,12 +109,17 @@ def test_non_finite_numbers_in_a_parsed_document() -> None:
     assert "about 401 digits" in str(paths["vehicles[0].count"])
 
 
-def test_coordinates_whose_distance_overflows(tmp_path: Path) -> None:
-    # Each coordinate is finite; their distance is not (numpy overflow, then inf everywhere).
+def test_durations_that_overflow(tmp_path: Path) -> None:
+    # Each number is finite and in range; a speed of 1e-310 km/h makes every duration infinite
+    # (numpy overflow, then inf in the model). Coordinates of 1e308 did the same to distances;
+    # those are now refused by the range check (optimizer.model.MAX_QUANTITY).
+    doc = _doc()
+    doc["travel"]["speed_kmh"] = 1e-310
+    with pytest.raises(InputError, match=r"travel\.duration_min: must be finite"):
+        instance_from_dict(doc)
     doc = _doc()
     doc["locations"][0]["coordinates"] = [1e308, 1e308]
-    doc["locations"][1]["coordinates"] = [-1e308, -1e308]
-    with pytest.raises(InputError, match=r"travel\.distance_km: must be finite"):
+    with pytest.raises(InputError, match=r"locations\[0\]\.coordinates\[0\]: must be at most"):
         instance_from_dict(doc)
 
 
