@@ -416,7 +416,7 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
             tally.counts[(row, "accepted")] += 1
 
 
-def fuzz_service(n: int, seed: int, tally: Tally, folder: Path) -> None:
+def fuzz_service(n: int, seed: int, tally: Tally, folder: Path, max_queued_jobs: int = 5) -> None:
     """``n`` mixed good and bad requests to ``optimizer serve`` on a loopback port.
 
     Good: health, validate, short solves, jobs and their polling. Bad: mutated instance bodies
@@ -440,7 +440,7 @@ def fuzz_service(n: int, seed: int, tally: Tally, folder: Path) -> None:
         [
             *(sys.executable, "-m", "optimizer.cli", "serve", "--port", str(port)),
             *("--db", str(folder / "jobs.sqlite3"), "--max-time-limit", "1"),
-            *("--max-queued-jobs", "5"),
+            *("--max-queued-jobs", str(max_queued_jobs)),
         ],
         cwd=ROOT,
         env={**os.environ, "OPTIMIZER_API_KEY": key},
@@ -555,7 +555,9 @@ def table(tally: Tally) -> str:
     return "\n".join(lines)
 
 
-def run(n: int, seed: int, only: str | None = None, plan: Any = None) -> Tally:
+def run(
+    n: int, seed: int, only: str | None = None, plan: Any = None, max_queued_jobs: int = 5
+) -> Tally:
     """Fuzz ``n`` inputs per format and ``n`` plans (``only``: ``inputs``, ``plans`` or
     ``service``, the last only when named)."""
     tally = Tally()
@@ -568,7 +570,7 @@ def run(n: int, seed: int, only: str | None = None, plan: Any = None) -> Tally:
             fuzz_plans(n, seed, tally, plan or base_plan())
         if only == "service":
             with tempfile.TemporaryDirectory() as tmp:
-                fuzz_service(n, seed, tally, Path(tmp))
+                fuzz_service(n, seed, tally, Path(tmp), max_queued_jobs)
     finally:
         sys.setrecursionlimit(old_limit)
     return tally
@@ -583,9 +585,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=("inputs", "plans", "service"),
         help="one part; 'service' (n requests to a service on loopback) runs only when named",
     )
+    ap.add_argument(
+        "--max-queued-jobs",
+        type=int,
+        default=5,
+        help="the service's queue limit (small by default, so that the 503 answers are tried too)",
+    )
     args = ap.parse_args(argv)
     started = time.monotonic()
-    tally = run(args.n, args.seed, args.only)
+    tally = run(args.n, args.seed, args.only, max_queued_jobs=args.max_queued_jobs)
     print(table(tally))
     print(f"\n{time.monotonic() - started:.1f} s, seed {args.seed}")
     if tally.statuses:
