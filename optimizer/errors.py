@@ -24,6 +24,9 @@ def _show(value: Any) -> str:
     """
     if isinstance(value, PurePath):
         return repr(str(value))
+    if isinstance(value, int) and value.bit_length() > 256:
+        # str() of an integer above 4,300 digits raises ValueError: name its length instead.
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
