@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{url}/solve",
                     params={"time_limit_s": args.time_limit, "seed": 1},
                     content=json.dumps(docs[k]),
+                    headers={"Content-Type": "application/json"},
                 )
                 if resp.status_code != 200:
                     invalid.append(f"solve {i}: HTTP {resp.status_code} {resp.text[:200]}")

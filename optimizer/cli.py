@@ -23,7 +23,9 @@ from .errors import (
     EXIT_OK,
     OptimizerError,
     check_output_folders,
+    check_outputs_distinct,
 )
+from .fileio import write_atomic
 from .validator.report import COST_KEYS
 
 app = typer.Typer(
@@ -181,6 +183,7 @@ def solve(
     from .validator import validate as run_validation
 
     check_output_folders({"--out": out})
+    check_outputs_distinct({"the instance": instance, "--orders": orders}, {"--out": out})
     inst = load(instance, format, orders=orders)
     plan = run_solver(
         inst, time_limit_s=time_limit, seed=seed, on_progress=None if quiet else _progress(inst)
@@ -265,7 +268,7 @@ def generate(
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, "utf-8")
+        write_atomic(out, text)
         typer.echo(
             f"wrote {out} ({len(inst.jobs)} jobs, {len(inst.shipments)} shipments, {len(inst.stations)} stations)",
             err=True,
@@ -285,6 +288,7 @@ def convert(
     from .formats import load, save
 
     check_output_folders({"--out": out})
+    check_outputs_distinct({"the instance": instance, "--orders": orders}, {"--out": out})
     save(load(instance, format, orders=orders), out)
 
 

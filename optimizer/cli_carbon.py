@@ -16,7 +16,15 @@ from typing import Annotated, Any
 import typer
 
 from .cli_options import FormatOpt, positive
-from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
+from .errors import (
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    InputError,
+    Issue,
+    check_output_folders,
+    check_outputs_distinct,
+)
+from .fileio import write_atomic
 
 
 def _non_negative(name: str, value: float) -> None:
@@ -91,9 +99,9 @@ def report(
         raise InputError(
             Issue("--tiles", "must be an http(s) URL with {z}, {x} and {y} in it", tiles)
         )
-    check_output_folders(
-        {"--json-out": json_out, "--html": html_out, "--png": png_out, "--ileap": ileap_out}
-    )
+    outputs = {"--json-out": json_out, "--html": html_out, "--png": png_out, "--ileap": ileap_out}
+    check_output_folders(outputs)
+    check_outputs_distinct({"the instance": instance, "the plan": plan}, outputs)
     inst = load(instance, format)
     sol = load_solution(plan, inst, solution_format)
     if sol.instance and sol.instance != inst.name:
@@ -129,7 +137,7 @@ def report(
         from .carbon.ileap import ileap_export
 
         doc = ileap_export(inputs.account, inst.type_by_id)
-        ileap_out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        write_atomic(ileap_out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
         typer.echo(f"wrote {ileap_out}", err=True)
     raise typer.Exit(EXIT_OK if data["plan"]["feasible"] else EXIT_INFEASIBLE)
 
@@ -188,6 +196,7 @@ def pareto(
         raise InputError(Issue("--points", "must be an integer >= 1", points))
     _non_negative("--time-limit", time_limit)
     check_output_folders({"--json-out": json_out, "--png": png_out})
+    check_outputs_distinct({"the instance": instance}, {"--json-out": json_out, "--png": png_out})
     if plans_dir is not None and not plans_dir.is_dir():
         raise InputError(Issue("--plans-dir", "names a folder that does not exist", str(plans_dir)))
     if max_solves is not None and max_solves < 1:
@@ -254,10 +263,10 @@ def pareto(
     if png_out is not None:
         from .report.pareto_plot import render_frontier_png
 
-        png_out.write_bytes(render_frontier_png(result))
+        write_atomic(png_out, render_frontier_png(result))
         typer.echo(f"wrote {png_out}", err=True)
     if json_out is not None:
-        json_out.write_text(json.dumps(result.to_dict(), indent=1) + "\n", "utf-8")
+        write_atomic(json_out, json.dumps(result.to_dict(), indent=1) + "\n")
         typer.echo(f"wrote {json_out}", err=True)
     if plans_dir is not None:
         from .formats import save_solution

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ import typer
 
 from .cli_options import InstanceFormat
 from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue
+from .fileio import write_atomic
 from .service.config import (
     ENV_API_KEY,
     ENV_DB,
@@ -86,6 +88,21 @@ def serve(
             help="Solver processes: the number of solves run at once.", envvar=ENV_WORKERS
         ),
     ] = 1,
+    max_queued_jobs: Annotated[
+        int,
+        typer.Option(help="Jobs waiting at most; past it POST /jobs answers 503 with Retry-After."),
+    ] = 100,
+    keep_days: Annotated[
+        float,
+        typer.Option(help="Delete finished jobs this many days after they finished (0: keep)."),
+    ] = 7.0,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="A Host header name to answer besides the loopback ones (repeat it; '*' any).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service: POST /solve, POST /jobs, GET /jobs/{id}, POST /validate, GET /health.
 
@@ -97,14 +114,27 @@ def serve(
     import uvicorn
 
     from .service import create_app
+    from .service.config import is_loopback
     from .service.store import JobStore
 
+    if not is_loopback(host) and not api_key:
+        # Beyond this machine anyone who reaches the port could queue work and read plans.
+        raise InputError(
+            Issue(
+                "--api-key",
+                f"is required when --host is not a loopback address (set {ENV_API_KEY})",
+                host,
+            )
+        )
     config = ServiceConfig(
         db_path=db,
         api_key=api_key,
         max_time_limit_s=max_time_limit,
         max_body_mb=max_body_mb,
         workers=workers,
+        max_queued_jobs=max_queued_jobs,
+        keep_days=keep_days if keep_days > 0 else None,
+        allowed_hosts=tuple(allow_host or ()),
     )
     try:  # open the job database now: a bad path is one line here, not a traceback at start-up
         JobStore(db).close()
@@ -266,10 +296,11 @@ def _print_summary(results: Sequence[tuple[BatchResult, Path | None]], out: Path
 
     rows = [_row(r, p) for r, p in results]
     csv_path = out / "summary.csv"
-    with csv_path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(csv_path, buf.getvalue())
     table = Table(title=f"batch: {len(rows)} instance(s)")
     for col in ("instance", "status", "jobs", "vehicles", "cost", "valid", "seconds"):
         table.add_column(

@@ -6,7 +6,6 @@ its closing note; registered on the main app by :func:`register`, like ``cli_roa
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
@@ -16,7 +15,14 @@ from typing import Annotated, Any
 import typer
 
 from .cli_options import FormatOpt, positive
-from .errors import EXIT_INFEASIBLE, EXIT_OK, InputError, Issue, check_output_folders
+from .errors import (
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    InputError,
+    Issue,
+    check_output_folders,
+    check_outputs_distinct,
+)
 
 
 def replan_command(
@@ -56,20 +62,20 @@ def replan_command(
     """Replan from the plan's state at --at: done and committed stops kept, what trucks carry kept
     on them, promises moved only where it pays. Without --out the new plan's run sheet is printed.
     Exit 0 valid plan, 1 not servable, 2 bad input."""
-    from .formats import load, load_solution, save, save_solution
+    from .formats import guard, load, load_solution, save, save_solution
     from .replan import parse_events, replan
     from .runsheet import build_run_sheet, render_text
 
     at_min = parse_clock(at, "--at")
     check_output_folders({"--out": out, "--out-instance": out_instance})
+    check_outputs_distinct(
+        {"the instance": instance, "the plan": plan, "--events": events},
+        {"--out": out, "--out-instance": out_instance},
+    )
     inst = load(instance, format)
     old = load_solution(plan, inst)
-    try:
-        data = json.loads(events.read_text("utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputError(
-            Issue("", f"is not valid JSON (line {e.lineno}, column {e.colno})", e.msg), str(events)
-        ) from None
+    # The events file is read within the same bounds as an instance (size, UTF-8, depth, numbers).
+    data = guard.parse_json(guard.read_text(events), str(events))
     ev = parse_events(data, inst, str(events))
     result = replan(inst, old, at_min, ev, time_limit_s=time_limit, seed=seed)
     if out is None:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import InputError, Issue, check_output_folders
+from .errors import InputError, Issue, check_output_folders, check_outputs_distinct
 
 
 def roads(
@@ -31,15 +31,14 @@ def roads(
 ) -> None:
     """Build (or read from the cache) an instance's road matrices and report the road graph, the
     vehicle types' road restrictions and how far each location was snapped to the graph."""
-    from .formats import save
+    from .formats import guard, save
     from .formats.native import read_instance
     from .roads import RoadNetwork, road_matrices
 
     check_output_folders({"--out": out})
-    try:
-        data = json.loads(instance.read_text("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        data = None
+    check_outputs_distinct({"the instance": instance}, {"--out": out})
+    # Read within the loaders' bounds: an unreadable file is named as such, not as "no roads".
+    data = guard.parse_json(guard.read_text(instance), str(instance))
     road = (
         data.get("travel", {}).get("road_network")
         if isinstance(data, dict) and isinstance(data.get("travel"), dict)

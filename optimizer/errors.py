@@ -24,6 +24,9 @@ def _show(value: Any) -> str:
     """
     if isinstance(value, PurePath):
         return repr(str(value))
+    if isinstance(value, int) and value.bit_length() > 256:
+        # str() of an integer above 4,300 digits raises ValueError: name its length instead.
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -153,5 +156,34 @@ def check_output_folders(outputs: dict[str, Path | None]) -> None:
         for option, path in outputs.items()
         if path is not None and (missing := _first_missing_folder(path)) is not None
     ]
+    if issues:
+        raise InputError(issues)
+
+
+def check_outputs_distinct(inputs: dict[str, Path | None], outputs: dict[str, Path | None]) -> None:
+    """Raise :class:`InputError` naming each output option that names an input file (or another
+    output).
+
+    Why: ``optimizer solve day.json --out day.json`` would replace the instance with its plan; the
+    user meant another name, and the instance may be the only copy.
+    """
+
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+        except OSError:
+            return False
+
+    issues = []
+    seen: dict[str, Path] = {}
+    for option, out in outputs.items():
+        if out is None:
+            continue
+        clash = next((name for name, p in inputs.items() if p is not None and same(out, p)), None)
+        if clash is None:
+            clash = next((name for name, p in seen.items() if same(out, p)), None)
+        if clash is not None:
+            issues.append(Issue(option, f"names the same file as {clash}", out))
+        seen[option] = out
     if issues:
         raise InputError(issues)

@@ -56,11 +56,24 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius, the usual choice for grea
 EPS = 1e-6
 
 
+#: The stated range of every number of the model: |x| <= 1e12 (minutes, km, kg, kWh, money).
+#: Why: a finite 1e300 passes every other check, then overflows the solver's integers or the
+#: validator's sums; nothing real comes near 1e12 (a trillion euros, two million years).
+MAX_QUANTITY = 1e12
+
+
 def _finite(p: Problems, value: float, path: str) -> bool:
-    return p.check(
+    if not p.check(
         isinstance(value, int | float) and math.isfinite(value),
         path,
         "must be a finite number",
+        value,
+    ):
+        return False
+    return p.check(
+        abs(value) <= MAX_QUANTITY,
+        path,
+        f"must be at most {MAX_QUANTITY:.0e} in magnitude (optimizer.model.MAX_QUANTITY)",
         value,
     )
 
@@ -211,6 +224,9 @@ class Travel:
     def matrices(self, locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
         """Distance (km) and duration (min) matrices over ``locations``, read-only."""
         n = len(locations)
+        from .limits import check_matrix  # here, not at the top: limits imports this module
+
+        check_matrix(n)
         if self.distance_km is not None:
             dist = self.distance_km
             if dist.shape != (n, n):
@@ -242,9 +258,12 @@ class Travel:
                 )
                 raw = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
             else:
-                diff = xy[:, None, :] - xy[None, :, :]
-                raw = np.sqrt((diff**2).sum(axis=2))
-            dist = self._round(raw * self.detour_factor)
+                # Coordinates near 1e308 overflow here; the finiteness check below reports it.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    diff = xy[:, None, :] - xy[None, :, :]
+                    raw = np.sqrt((diff**2).sum(axis=2))
+            with np.errstate(over="ignore", invalid="ignore"):
+                dist = self._round(raw * self.detour_factor)
         if self.duration_min is not None:
             dur = self.duration_min
             if dur.shape != (n, n):
@@ -256,11 +275,25 @@ class Travel:
                     )
                 )
         else:
-            dur = dist / self.speed_kmh * 60.0
-            if self.round_durations:
-                dur = self._round(dur)
+            with np.errstate(over="ignore", invalid="ignore"):
+                dur = dist / self.speed_kmh * 60.0
+                if self.round_durations:
+                    dur = self._round(dur)
         dist = np.array(dist, dtype=float)
         dur = np.array(dur, dtype=float)
+        # Each input number may be finite and still give an infinite distance (coordinates 1e300
+        # apart) or duration (a tiny speed): nothing downstream can plan with one.
+        for key, m in (("distance_km", dist), ("duration_min", dur)):
+            if m.size and not np.isfinite(m).all():
+                i, j = (int(x) for x in np.argwhere(~np.isfinite(m))[0])
+                raise InputError(
+                    Issue(
+                        f"travel.{key}",
+                        f"must be finite (from location {i} to {j}; coordinates, "
+                        "detour_factor and speed_kmh give it)",
+                        float(m[i, j]),
+                    )
+                )
         dist.setflags(write=False)
         dur.setflags(write=False)
         return dist, dur

@@ -128,12 +128,29 @@ def detect(path: str | Path) -> str:
     )
 
 
+def _check_size(path: str | Path) -> None:
+    """Refuse a file above :data:`.guard.MAX_INPUT_BYTES` before any reader holds it in memory."""
+    from .guard import MAX_INPUT_BYTES
+
+    size = Path(path).stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise FormatError(
+            Issue(
+                str(path),
+                f"is larger than the limit of {MAX_INPUT_BYTES // (1024 * 1024)} MiB",
+                f"{size} bytes",
+            )
+        )
+
+
 def load(path: str | Path, format: str | None = None, orders: str | Path | None = None) -> Instance:
     """Read an instance in any supported format (detected when ``format`` is ``None``).
 
     ``orders``: a CSV or ``.xlsx`` file of orders added as jobs to a native day (see
     :mod:`optimizer.formats.orders`).
     """
+    if Path(path).is_file():
+        _check_size(path)  # before detect(), which reads a whole VRPLIB-like file
     fmt = format or detect(path)
     if fmt not in READERS:
         raise FormatError(Issue("format", "must be one of " + ", ".join(INSTANCE_FORMATS), fmt))
@@ -172,13 +189,20 @@ def load_solution(
     p = Path(path)
     if not p.is_file():
         raise FormatError(Issue(str(path), "is not a file", has_value=False))
+    _check_size(p)
     if format is None:
         from .vrplib_sol import looks_like
 
-        text = p.read_text("utf-8", errors="replace")
-        if text.lstrip().startswith("{"):
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="replace")
+        except OSError as e:
+            raise FormatError(
+                Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
+            ) from None
+        if head.lstrip("\ufeff \t\r\n").startswith("{"):
             format = "native"
-        elif looks_like(text):
+        elif looks_like(head):
             format = "vrplib-sol"
         else:
             format = "evrptw-sol"

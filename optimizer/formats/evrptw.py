@@ -448,4 +448,6 @@ def format_solution(solution: Solution, instance: Instance | None = None) -> str
 
 def write_solution(solution: Solution, path: str | Path, instance: Instance | None = None) -> None:
     """Write ``solution`` as verifier text (see :func:`format_solution`)."""
-    Path(path).write_text(format_solution(solution, instance), "utf-8")
+    from ..fileio import write_atomic
+
+    write_atomic(path, format_solution(solution, instance))

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..fileio import write_atomic
 from ..model import Instance
 from ..roads.matrices import RoadNetwork
 from ..runsheet import RunSheet, build_run_sheet
@@ -105,7 +106,7 @@ def write_plan_geojson(
 ) -> None:
     """Write :func:`plan_to_geojson` to ``path`` (UTF-8 JSON)."""
     doc = plan_to_geojson(instance, solution, network)
-    Path(path).write_text(json.dumps(doc, indent=1) + "\n", "utf-8")
+    write_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
 __all__ = ["plan_to_geojson", "sheet_to_geojson", "write_plan_geojson"]

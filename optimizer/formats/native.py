@@ -24,7 +24,8 @@ import numpy as np
 from jsonschema import Draft202012Validator
 
 from ..carbon.factors import DEFAULT_CHARGING_EFFICIENCY, GRID_FACTORS
-from ..errors import FormatError, InputError, Issue
+from ..errors import InputError, Issue
+from ..fileio import write_atomic
 from ..model import (
     CurveSegment,
     Depot,
@@ -44,6 +45,7 @@ from ..model import (
     Zone,
 )
 from ..solution import Route, Solution, Stop, Totals
+from . import guard
 
 INSTANCE_FORMAT = "optimizer-instance"
 SOLUTION_FORMAT = "optimizer-solution"
@@ -153,7 +155,17 @@ def instance_from_dict(
     ``base_dir`` is where files the instance names (``travel.road_network.graph``) are looked up;
     by default the directory of ``source``. Without either, such an instance is refused: a document
     from memory (an HTTP body) must not make the process read files it names.
+
+    Numbers are checked first (:func:`.guard.check_numbers`): a document parsed elsewhere may hold
+    ``NaN``, infinities or integers too long for a float, and nothing below expects them.
     """
+    guard.check_numbers(data, source)
+    return _instance_from_dict(data, source, base_dir)
+
+
+def _instance_from_dict(data: Any, source: str | None, base_dir: str | Path | None) -> Instance:
+    """:func:`instance_from_dict` once the numbers are known sound (``guard.parse_json`` checked
+    them while parsing: a second walk over a large matrix is wasted time)."""
     issues = _schema_issues(data, "instance")
     if issues:
         raise InputError(issues, source)
@@ -676,26 +688,17 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
 
 
 def _parse_json(text: str, source: str | None) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FormatError(
-            Issue(
-                f"line {e.lineno} column {e.colno}", f"is not valid JSON: {e.msg}", has_value=False
-            ),
-            source,
-        ) from None
+    """Parse within the bounds of :mod:`.guard` (depth, finite numbers), naming the file."""
+    return guard.parse_json(text, source)
 
 
 def read_instance(path: str | Path) -> Instance:
     p = Path(path)
-    return instance_from_dict(
-        _parse_json(p.read_text("utf-8"), str(path)), str(path), base_dir=p.parent
-    )
+    return _instance_from_dict(_parse_json(guard.read_text(p), str(path)), str(path), p.parent)
 
 
 def write_instance(inst: Instance, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(instance_to_dict(inst), indent=1) + "\n", "utf-8")
+    write_atomic(path, json.dumps(instance_to_dict(inst), indent=1) + "\n")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -713,7 +716,17 @@ _STOP_FIELDS = (
 
 
 def solution_from_dict(data: Any, source: str | None = None) -> Solution:
-    """Build a :class:`Solution` from native JSON, or raise :class:`InputError` with every issue."""
+    """Build a :class:`Solution` from native JSON, or raise :class:`InputError` with every issue.
+
+    Non-finite numbers are refused here, each named by its path (``routes[0].stops[3].charged_kwh``):
+    a NaN compares false with everything, so a plan holding one could pass every later check.
+    """
+    guard.check_numbers(data, source)
+    return _solution_from_dict(data, source)
+
+
+def _solution_from_dict(data: Any, source: str | None) -> Solution:
+    """:func:`solution_from_dict` once the numbers are known sound."""
     issues = _schema_issues(data, "solution")
     if issues:
         raise InputError(issues, source)
@@ -781,8 +794,8 @@ def solution_to_dict(sol: Solution) -> dict[str, Any]:
 
 
 def read_solution(path: str | Path) -> Solution:
-    return solution_from_dict(_parse_json(Path(path).read_text("utf-8"), str(path)), str(path))
+    return _solution_from_dict(_parse_json(guard.read_text(path), str(path)), str(path))
 
 
 def write_solution(sol: Solution, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(solution_to_dict(sol), indent=1) + "\n", "utf-8")
+    write_atomic(path, json.dumps(solution_to_dict(sol), indent=1) + "\n")

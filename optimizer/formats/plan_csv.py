@@ -11,6 +11,7 @@ import csv
 import io
 from pathlib import Path
 
+from ..fileio import write_atomic
 from ..model import Instance
 from ..runsheet import STOP_FIELDS, build_run_sheet
 from ..solution import Solution
@@ -30,7 +31,7 @@ def plan_to_csv(instance: Instance, solution: Solution) -> str:
 
 def write_plan_csv(instance: Instance, solution: Solution, path: str | Path) -> None:
     """Write :func:`plan_to_csv` to ``path`` (UTF-8)."""
-    Path(path).write_text(plan_to_csv(instance, solution), "utf-8")
+    write_atomic(path, plan_to_csv(instance, solution))
 
 
 __all__ = ["plan_to_csv", "write_plan_csv"]

@@ -54,6 +54,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import FormatError, InputError, Issue
+from ..fileio import write_atomic
 from ..model import (
     Depot,
     Instance,
@@ -727,9 +728,7 @@ def solution_to_vroom(instance: Instance, solution: Solution) -> dict[str, Any]:
 
 def write_solution(instance: Instance, solution: Solution, path: str | Path) -> None:
     """Write :func:`solution_to_vroom` as JSON."""
-    Path(path).write_text(
-        json.dumps(solution_to_vroom(instance, solution), indent=1) + "\n", "utf-8"
-    )
+    write_atomic(path, json.dumps(solution_to_vroom(instance, solution), indent=1) + "\n")
 
 
 __all__ = [

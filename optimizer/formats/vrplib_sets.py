@@ -183,6 +183,18 @@ def _prescan(text: str, source: str) -> tuple[dict[str, int], dict[str, int]]:
     return specs, sections
 
 
+#: The largest header integer (DIMENSION, VEHICLES) read: far above any instance, far below overflow.
+_MAX_HEADER_INT = 10**9
+
+
+def _is_finite(value: Any) -> bool:
+    """True for a number that converts to a finite float (a 400-digit integer does not)."""
+    try:
+        return math.isfinite(float(value))
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
 def _array(
     data: dict[str, Any], key: str, shape: tuple[int, ...], where: str, source: str
 ) -> np.ndarray:
@@ -269,6 +281,14 @@ def _build(
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise _fail(at(key), "must be an integer >= 1", value, src)
+        if value > _MAX_HEADER_INT:
+            # A 400-digit count would overflow the first float() or array size that meets it.
+            raise _fail(
+                at(key),
+                f"must be at most {_MAX_HEADER_INT}",
+                f"about {int(int(value).bit_length() * 0.30103) + 1} digits",
+                src,
+            )
         return int(value)
 
     if "dimension" not in data:
@@ -452,6 +472,7 @@ def _build(
         if (
             isinstance(capacity, bool)
             or not isinstance(capacity, int | float | np.number)
+            or not _is_finite(capacity)
             or capacity <= 0
         ):
             raise _fail(at("capacity"), "must be a number > 0", capacity, src)
@@ -508,6 +529,13 @@ def _vehicle_groups(
     n_veh = data["vehicles"]
     if isinstance(n_veh, bool) or not isinstance(n_veh, int | np.integer) or n_veh < 1:
         raise _fail(at("vehicles"), "must be an integer >= 1", n_veh, src)
+    if n_veh > _MAX_HEADER_INT:
+        raise _fail(
+            at("vehicles"),
+            f"must be at most {_MAX_HEADER_INT}",
+            f"about {int(int(n_veh).bit_length() * 0.30103) + 1} digits",
+            src,
+        )
     n_veh = int(n_veh)
     rows: dict[str, list[Any]] = {}
     for key in per_vehicle:
@@ -535,6 +563,8 @@ def _vehicle_groups(
         capacity = data.get("capacity")
         if capacity is None:
             raise _fail("CAPACITY", "is missing (header or section)", has_value=False, source=src)
+        if isinstance(capacity, bool) or not _is_finite(capacity):
+            raise _fail("CAPACITY", "must be a finite number", capacity, src)
         rows["capacity"] = [float(capacity)] * n_veh
     if "vehicles_depot" in rows:
         for v, node in enumerate(rows["vehicles_depot"]):

@@ -16,6 +16,7 @@ from typing import Any
 from ..carbon.accounting import account
 from ..carbon.baseline import Baseline, solve_diesel_baseline
 from ..errors import InputError, Issue, OptimizerError
+from ..fileio import write_atomic
 from ..model import Instance
 from ..solution import Solution
 from ..validator import validate
@@ -91,7 +92,7 @@ def report_json_text(data: dict[str, Any]) -> str:
 
 def write_json(data: dict[str, Any], path: str | Path) -> None:
     """The report dictionary as JSON (UTF-8, indented)."""
-    Path(path).write_text(report_json_text(data), "utf-8")
+    write_atomic(path, report_json_text(data))
 
 
 def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> bytes:
@@ -99,7 +100,7 @@ def write_png(inputs: ReportInputs, data: dict[str, Any], path: str | Path) -> b
     from .plot import render_png
 
     png = render_png(inputs, data)
-    Path(path).write_bytes(png)
+    write_atomic(path, png)
     return png
 
 
@@ -120,7 +121,7 @@ def write_html(
 
     if png is None:
         png = render_png(inputs, data)
-    Path(path).write_text(render_html(data, png, tiles_url), "utf-8")
+    write_atomic(path, render_html(data, png, tiles_url))
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -90,11 +91,12 @@ _VALIDATE_BODY = {
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"description": what + ": JSON with code, message, field and value"}
     for code, what in (
-        (400, "Malformed JSON"),
+        (400, "Malformed JSON (also not UTF-8, or nested too deep), or a Host not served"),
         (401, "Missing or wrong API key"),
         (413, "Request body over the limit"),
-        (422, "Invalid instance or parameter, or no plan serves every job"),
-        (503, "All workers busy and too many requests waiting"),
+        (415, "A body that is not application/json"),
+        (422, "Invalid instance or parameter, a model above the size limits, or no plan"),
+        (503, "Workers busy or job queue full (with Retry-After)"),
     )
 }
 
@@ -132,11 +134,34 @@ class SolveRequest:
 
 
 def _parse_json(body: bytes) -> Any:
+    from ..formats.guard import MAX_JSON_DEPTH, json_depth
+
     def no_constants(name: str) -> Any:
         raise ValueError(f"{name} is not allowed in JSON")
 
     try:
-        return json.loads(body, parse_constant=no_constants)
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ServiceError(
+            400,
+            "invalid_json",
+            f"body: is not UTF-8 text (byte {e.start})",
+            field="body",
+            extra={"byte": e.start},
+        ) from None
+    # Nesting is bounded before parsing: json.loads recurses, and a body of 100,000 "[" would
+    # end in RecursionError (a 500) here or in the checks after it.
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ServiceError(
+            400,
+            "invalid_json",
+            f"body: nests arrays and objects {depth} deep, above the limit of {MAX_JSON_DEPTH}",
+            field="body",
+            value=depth,
+        )
+    try:
+        return json.loads(text, parse_constant=no_constants)
     except json.JSONDecodeError as e:
         raise ServiceError(
             400,
@@ -154,9 +179,12 @@ def _parse_json(body: bytes) -> Any:
 def _check_instance(doc: Any, prefix: str) -> str:
     """Build the instance once to report every problem now; return its name."""
     from ..formats.native import instance_from_dict
+    from ..limits import check_instance
 
     try:
-        return instance_from_dict(doc).name
+        inst = instance_from_dict(doc)
+        check_instance(inst)  # refused now (422), not after waiting in the queue
+        return inst.name
     except InputError as e:
         raise from_input_error(e, prefix) from None
 
@@ -259,6 +287,16 @@ async def read_body(request: Request, limit_bytes: int) -> bytes:
     The declared Content-Length is checked before reading anything; a chunked body is counted
     while it arrives, so an oversized upload never sits whole in memory.
     """
+    kind = request.headers.get("content-type", "")
+    if kind.split(";", 1)[0].strip().lower() != "application/json":
+        # Only JSON: a text/plain body is what a cross-site form may send without a preflight.
+        raise ServiceError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type: must be application/json, got {kind or 'none'!r}",
+            field="Content-Type",
+            value=kind,
+        )
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -326,7 +364,86 @@ class CatchAll:
 
 
 def _error_response(err: ServiceError) -> JSONResponse:
-    return JSONResponse(err.body(), status_code=err.status_code)
+    return JSONResponse(err.body(), status_code=err.status_code, headers=err.headers or None)
+
+
+class HostCheck:
+    """Answer 400 (JSON) to a request whose Host header does not name this service.
+
+    Why: a page on any web site can make a browser send requests to ``127.0.0.1:8000`` under a
+    host name of its own (DNS rebinding); checking the Host keeps a loopback service private.
+    """
+
+    def __init__(self, app: ASGIApp, config: ServiceConfig) -> None:
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = next(
+                (v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"), ""
+            )
+            if not self.config.host_allowed(host):
+                err = ServiceError(
+                    400,
+                    "invalid_host",
+                    f"Host: {host!r} is not a name of this service (see --allow-host)",
+                    field="Host",
+                    value=host,
+                )
+                await _error_response(err)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>optimizer API</title>
+<style>body{font:15px/1.4 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}
+code,pre{background:#f4f4f4;padding:0 .2em}h2{margin-top:1.5em}.m{font-weight:bold}</style>
+</head><body><h1>optimizer API</h1>
+<p>The machine-readable description is <a href="/openapi.json">/openapi.json</a>.
+This page is self-contained: it loads nothing from other sites.</p>
+<div id="ops">Loading...</div>
+<script>
+fetch('/openapi.json').then(r => r.json()).then(spec => {
+  const out = document.getElementById('ops');
+  out.textContent = '';
+  for (const [path, ops] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const h = document.createElement('h2');
+      h.innerHTML = '<span class="m"></span> <code></code>';
+      h.querySelector('.m').textContent = method.toUpperCase();
+      h.querySelector('code').textContent = path;
+      const p = document.createElement('pre');
+      p.textContent = (op.summary || '') + '\n\n' + (op.description || '');
+      out.append(h, p);
+    }
+  }
+});
+</script></body></html>
+"""
+
+
+#: Seconds between two retention passes (``keep_days``) while the service runs.
+PURGE_EVERY_S = 3600.0
+
+
+def _check_queue(app: FastAPI, store: JobStore, config: ServiceConfig) -> None:
+    """503 with Retry-After when ``max_queued_jobs`` wait; also runs the retention, hourly."""
+    if config.keep_days is not None and time.monotonic() - app.state.purged_at > PURGE_EVERY_S:
+        app.state.purged_at = time.monotonic()
+        store.purge(config.keep_days)
+    queued = store.counts()["queued"]
+    if queued >= config.max_queued_jobs:
+        raise ServiceError(
+            503,
+            "queue_full",
+            f"jobs: {queued} job(s) are waiting, the limit of this service"
+            f" (--max-queued-jobs {config.max_queued_jobs}); retry later",
+            field="jobs",
+            value=queued,
+            headers={"Retry-After": str(config.retry_after_s)},
+        )
 
 
 def create_app(config: ServiceConfig | None = None) -> FastAPI:
@@ -336,6 +453,13 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = JobStore(config.db_path)
+        if config.keep_days is not None:
+            purged = store.purge(config.keep_days)
+            if purged:
+                log.info(
+                    "job queue: %d job(s) older than %g day(s) deleted", purged, config.keep_days
+                )
+        app.state.purged_at = time.monotonic()
         runner = Runner(config, store)
         await runner.start()
         app.state.store, app.state.runner = store, runner
@@ -364,8 +488,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         summary="Routes and charging for mixed diesel / electric freight fleets.",
         lifespan=lifespan,
         responses=_ERROR_RESPONSES,
+        # FastAPI's own pages load Swagger UI / ReDoc from a CDN: our /docs is self-contained.
+        docs_url=None,
+        redoc_url=None,
     )
-    app.add_middleware(CatchAll)
+    app.add_middleware(HostCheck, config=config)
+    app.add_middleware(CatchAll)  # added last: the outermost layer
     guarded = [Depends(check_api_key)]
 
     @app.exception_handler(ServiceError)
@@ -430,8 +558,10 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         Jobs are kept in the service's SQLite database: a restart loses none (a job that was
         running is solved again, with the same result).
         """
-        req = await _solve_request(request, time_limit_s, seed)
         store: JobStore = request.app.state.store
+        # The queue is bounded before the body is even read: a full queue costs no parsing.
+        await run_in_threadpool(_check_queue, request.app, store, config)
+        req = await _solve_request(request, time_limit_s, seed)
         job_id = await run_in_threadpool(
             store.add, req.instance_json, req.time_limit_s, req.seed, req.instance_name
         )
@@ -481,6 +611,14 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                 "max_body_bytes": config.max_body_bytes,
                 "api_key_required": config.api_key is not None,
             }
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """The API documentation page (no external script: see DOCS_PAGE)."""
+        return HTMLResponse(
+            DOCS_PAGE,
+            headers={"Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'"},
         )
 
     @app.get("/schema/{kind}")

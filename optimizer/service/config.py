@@ -20,6 +20,22 @@ ENV_MAX_BODY_MB = "OPTIMIZER_MAX_BODY_MB"
 ENV_WORKERS = "OPTIMIZER_WORKERS"
 
 BYTES_PER_MB = 1_000_000
+#: Host header names a service answers to by default: the loopback ones. A service bound to another
+#: address must name its public host names (``--allow-host``), so that a DNS-rebinding page in a
+#: user's browser cannot reach a service on that user's machine under a name of its own.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding to ``host`` keeps the service on this machine."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "[::1]"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,16 @@ class ServiceConfig:
     #: A job interrupted this many times (service stopped or worker died mid-solve) is failed
     #: rather than retried, so one poisonous instance cannot crash-loop the service.
     max_attempts: int = 3
+    #: Jobs waiting in the database at most; past it ``POST /jobs`` answers 503 with Retry-After
+    #: (each job holds its instance, up to ``max_body_mb``: the queue must not fill the disk).
+    max_queued_jobs: int = 100
+    #: Finished jobs (done or failed) are deleted this many days after they finished; None keeps
+    #: them forever.
+    keep_days: float | None = 7.0
+    #: Host header names accepted besides the loopback ones; ``"*"`` accepts any.
+    allowed_hosts: tuple[str, ...] = ()
+    #: Seconds a client is told to wait (Retry-After) when the service is busy.
+    retry_after_s: int = 5
 
     def __post_init__(self) -> None:
         issues = []
@@ -57,6 +83,12 @@ class ServiceConfig:
             issues.append(Issue("max_waiting_solves", "must be >= 0", self.max_waiting_solves))
         if self.max_attempts < 1:
             issues.append(Issue("max_attempts", "must be >= 1", self.max_attempts))
+        if self.max_queued_jobs < 1:
+            issues.append(Issue("max_queued_jobs", "must be >= 1", self.max_queued_jobs))
+        if self.keep_days is not None and not self.keep_days > 0:
+            issues.append(Issue("keep_days", "must be > 0", self.keep_days))
+        if self.retry_after_s < 1:
+            issues.append(Issue("retry_after_s", "must be >= 1", self.retry_after_s))
         if issues:
             raise InputError(issues, "service configuration")
         if self.api_key == "":
@@ -69,6 +101,17 @@ class ServiceConfig:
     @property
     def max_body_bytes(self) -> int:
         return int(self.max_body_mb * BYTES_PER_MB)
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether a request's Host header (port included or not) names this service."""
+        if "*" in self.allowed_hosts:
+            return True
+        name = host.strip().lower()
+        if name.startswith("["):
+            name = name[: name.find("]") + 1] if "]" in name else name
+        elif name.count(":") == 1:
+            name = name.split(":", 1)[0]
+        return name in LOOPBACK_HOSTS or name in {h.lower() for h in self.allowed_hosts}
 
     @classmethod
     def from_env(cls) -> ServiceConfig:

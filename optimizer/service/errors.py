@@ -52,8 +52,11 @@ class ServiceError(Exception):
         value: Any = MISSING,
         errors: list[dict[str, Any]] | None = None,
         extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
+        #: HTTP headers of the answer (``Retry-After`` on a 503).
+        self.headers = dict(headers or {})
         self.status_code = status_code
         self.code = code
         self.message = message

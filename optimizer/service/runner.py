@@ -99,6 +99,9 @@ class Runner:
                 "busy",
                 f"all {self.config.workers} solver worker(s) are busy and"
                 f" {self._waiting} request(s) are waiting; retry later or use POST /jobs",
+                field="workers",
+                value=self._waiting,
+                headers={"Retry-After": str(self.config.retry_after_s)},
             )
         self._waiting += 1
         try:

@@ -13,12 +13,13 @@ One service per database file: :meth:`JobStore.recover` takes over every ``runni
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -68,6 +69,10 @@ class JobStore:
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # Created readable by the owner only: jobs hold customers' addresses and plans.
+            # SQLite gives its -wal and -shm files the same permissions.
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         # One connection shared under a lock: statements take milliseconds, and the event loop
         # and the request threads both use it.
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -129,11 +134,24 @@ class JobStore:
         status = "done" if outcome.get("status") == "done" else "failed"
         result = json.dumps(outcome["result"]) if status == "done" else None
         error = None if status == "done" else json.dumps(outcome.get("error", {}))
+        # The instance is dropped once the job ended: nothing reads it again, and it is the bulk
+        # of the row (up to the service's body limit).
         with self._lock:
             self._conn.execute(
-                "UPDATE jobs SET status = ?, finished_at = ?, result_json = ?, error_json = ?"
-                " WHERE id = ?",
+                "UPDATE jobs SET status = ?, finished_at = ?, result_json = ?, error_json = ?,"
+                " instance_json = '' WHERE id = ?",
                 (status, _now(), result, error, job_id),
+            )
+
+    def purge(self, keep_days: float) -> int:
+        """Delete the jobs that finished more than ``keep_days`` ago; returns how many."""
+        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat(timespec="milliseconds")
+        with self._lock:
+            return int(
+                self._conn.execute(
+                    "DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < ?",
+                    (cutoff,),
+                ).rowcount
             )
 
     def requeue(self, job_id: str) -> None:

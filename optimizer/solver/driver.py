@@ -171,11 +171,13 @@ def solve(
     Raises :class:`InfeasibleError` with a per-job diagnosis when the jobs cannot all be served and
     the instance allows no unserved jobs.
     """
+    from ..limits import check_instance
     from ..reach import unreachable_jobs
     from ..validator import validate
 
     opts = replace(options or SolveOptions(), time_limit_s=time_limit_s, seed=seed)
     started = time.monotonic()
+    check_instance(instance)  # before any work: a model too large is refused, not attempted
     if instance.objective.unserved_penalty is None:
         hopeless = unreachable_jobs(instance)
         if hopeless:

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from ..errors import InputError, Issue
+from ..limits import check_instance, check_model, vehicles_needed
 from ..model import Instance, Station, TimeWindow, Vehicle, VehicleType
 from . import scaling as S
 
@@ -191,11 +193,14 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             )
         )
 
+    # Never more units of an entry than there are tasks (exact: see optimizer.limits), then the
+    # model's size against the stated limits, before anything of size vehicles x nodes exists.
+    needed = vehicles_needed(inst)
     caps_by_id = opts.unit_caps or {}
+    per_entry = {v.id: min(needed[v.id], caps_by_id.get(v.id, v.count)) for v in inst.vehicles}
+    check_instance(inst)
     units = [
-        Unit(v, u, inst.type_by_id[v.type])
-        for v in inst.vehicles
-        for u in range(min(v.count, caps_by_id.get(v.id, v.count)))
+        Unit(v, u, inst.type_by_id[v.type]) for v in inst.vehicles for u in range(per_entry[v.id])
     ]
     classes: list[tuple[float, float]] = []
     unit_class: list[int] = []
@@ -207,6 +212,8 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             unit_class.append(classes.index(key))
         else:
             unit_class.append(-1)
+    copies = len(inst.stations) * len(classes) * opts.copies_per_station
+    check_model(len(units), len(nodes) + copies, copies)
     station_nodes: dict[tuple[str, int], list[int]] = {}
     for st in inst.stations:
         for c in range(len(classes)):
@@ -407,6 +414,16 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
                 tslack.SetMin(S.up(site.swap_min, S.TIME_PER_MIN))
             elif not inst.rules.instant_charging:
                 for a, b, c in _charge_time_cuts(site, battery, reserve):
+                    if max(a, b) * max(usable, 1) + abs(c) > 1000 * S.INFINITE:
+                        # Beyond int64 once OR-Tools multiplies out: refused, not a TypeError.
+                        raise InputError(
+                            Issue(
+                                "vehicle_types",
+                                f"a battery of {battery:g} kWh charging at station {site.id!r} is "
+                                "too large for the solver's charging-time integers",
+                                battery,
+                            )
+                        )
                     # tslack [0.01 min] * 1e6 >= a * (cum + slack) - b * cum + c   (minutes * 1e8),
                     # written with non-negative coefficients (a >= b) so that bounds propagate tightly.
                     rhs = slack * a + c if a == b else slack * a + cum * (a - b) + c

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from ..errors import InputError, Issue
+
 #: Integer units per real unit.
 DISTANCE_PER_KM = 1000  # metres
 TIME_PER_MIN = 100  # 0.6 s resolution
@@ -26,18 +28,41 @@ COST_PER_UNIT = 1000  # thousandths of the currency unit
 INFINITE = 10**15
 
 
+def _fits(scaled: float, value: float) -> float:
+    """``scaled`` when it is finite and within :data:`INFINITE`, else an :class:`InputError`.
+
+    Why here: every real number reaches OR-Tools through this module. A cost of 1e300 is finite
+    and passes the model's checks, but its scaled integer overflows int64 (an OverflowError deep
+    in OR-Tools, or a silent wrap-around in numpy): the input is refused instead, with the limit.
+    """
+    if not (math.isfinite(scaled) and abs(scaled) <= INFINITE):
+        raise InputError(
+            Issue(
+                "instance",
+                "holds a figure too large for the solver (a cost, time, distance, load or energy "
+                f"whose integer form exceeds {INFINITE:.0e}, optimizer.solver.scaling.INFINITE)",
+                value,
+            )
+        )
+    return scaled
+
+
 def up(value: float, per_unit: int) -> int:
     """Scale a consumed amount, rounding up (with a guard so 1.0000000001 ulp noise does not add 1)."""
-    return math.ceil(value * per_unit - 1e-7)
+    return math.ceil(_fits(value * per_unit, value) - 1e-7)
 
 
 def down(value: float, per_unit: int) -> int:
-    """Scale a bound, rounding down."""
-    return math.floor(value * per_unit + 1e-7)
+    """Scale a bound, rounding down. A bound beyond :data:`INFINITE` is no bound: it is cut to it
+    (exact: nothing the solver adds up comes near it)."""
+    scaled = value * per_unit
+    if math.isfinite(scaled) and abs(scaled) > INFINITE:
+        return INFINITE if scaled > 0 else -INFINITE
+    return math.floor(_fits(scaled, value) + 1e-7)
 
 
 def nearest(value: float, per_unit: int) -> int:
-    return round(value * per_unit)
+    return round(_fits(value * per_unit, value))
 
 
 def span_cost_per_time(cost_per_hour: float) -> int:
@@ -50,10 +75,21 @@ def span_cost_per_time(cost_per_hour: float) -> int:
     return max(1, nearest(cost_per_hour / 60.0 / TIME_PER_MIN, COST_PER_UNIT))
 
 
+def _matrix_fits(scaled: np.ndarray) -> np.ndarray:
+    if scaled.size and not (np.isfinite(scaled).all() and np.abs(scaled).max() <= INFINITE):
+        worst = float(np.nanmax(np.abs(np.where(np.isfinite(scaled), scaled, np.inf))))
+        _fits(worst, worst)
+    return scaled
+
+
 def matrix_up(m: np.ndarray, per_unit: float) -> np.ndarray:
     """Scale a whole matrix of consumed amounts, rounding up, as int64."""
-    return np.ceil(np.asarray(m, dtype=float) * per_unit - 1e-7).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.asarray(m, dtype=float) * per_unit
+    return np.ceil(_matrix_fits(scaled) - 1e-7).astype(np.int64)
 
 
 def matrix_nearest(m: np.ndarray, per_unit: float) -> np.ndarray:
-    return np.rint(np.asarray(m, dtype=float) * per_unit).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.asarray(m, dtype=float) * per_unit
+    return np.rint(_matrix_fits(scaled)).astype(np.int64)

@@ -71,11 +71,18 @@ zone covers, ``instance.banned(T, location)`` (ZONE). A job or shipment end whos
 list is not empty must be served by a route of one of those vehicle entries (VEHICLE_NOT_ALLOWED).
 
 *End*: arrival at the end depot must be <= the shift end and inside the end depot's opening
-(SHIFT). Route duration = end-depot arrival - start-depot departure; it must not exceed the smaller
+(SHIFT); so must a reported departure from it. A reported arrival at the start depot must lie
+inside the shift (SHIFT). Route duration = end-depot arrival - start-depot departure; it must not exceed the smaller
 of ``V.max_duration_min`` and ``T.max_duration_min`` where set (MAX_DURATION).
 
 *Unused routes*: a route with no stop other than depots is an unused vehicle: its figures are
 filled and checked, but it costs nothing and does not count in ``vehicles_used``.
+
+*Instance*: a plan whose ``instance`` names another instance than the one given (both names
+set) is OTHER_INSTANCE. Non-finite reported figures (NaN, infinities, or beyond +-1e15,
+``core.MAX_FIGURE``: the sums after them would overflow) are flagged first
+(TIME_INCONSISTENT for times, STOP_MISMATCH for other stop figures, TOTAL_MISMATCH for totals)
+and then treated as not reported; every comparison is written so that a NaN fails it.
 
 *Coverage*: every job and shipment is served exactly once or listed in ``unserved``, never both
 (MISSING_JOB, DUPLICATE_JOB; an ``unserved`` entry naming nothing is UNKNOWN_REF). Listing any as
@@ -154,6 +161,7 @@ from .codes import (
     MISSING_JOB,
     NEGATIVE_CHARGE,
     NOT_ELECTRIC,
+    OTHER_INSTANCE,
     PICKUP_ORDER,
     ROUTE_ENDPOINTS,
     SHIFT,
@@ -189,6 +197,7 @@ __all__ = [
     "MISSING_JOB",
     "NEGATIVE_CHARGE",
     "NOT_ELECTRIC",
+    "OTHER_INSTANCE",
     "PICKUP_ORDER",
     "ROUTE_ENDPOINTS",
     "SHIFT",

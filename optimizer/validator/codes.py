@@ -20,6 +20,9 @@ ROUTE_ENDPOINTS = "ROUTE_ENDPOINTS"
 #: A depot stop between the first and the last stop.
 DEPOT_MID_ROUTE = "DEPOT_MID_ROUTE"
 
+#: The plan names another instance than the one it is checked against (both names set).
+OTHER_INSTANCE = "OTHER_INSTANCE"
+
 # --- coverage of jobs and shipments --------------------------------------------------------------
 #: A job or shipment is neither served nor listed as unserved.
 MISSING_JOB = "MISSING_JOB"
@@ -86,6 +89,7 @@ CODES: dict[str, str] = {
     UNKNOWN_REF: "a stop or unserved entry names no depot/job/shipment/station of its kind",
     ROUTE_ENDPOINTS: "the route does not start at the start depot or does not end at the end depot",
     DEPOT_MID_ROUTE: "a depot stop between the first and the last stop",
+    OTHER_INSTANCE: "the plan was made for another instance (its instance name differs)",
     MISSING_JOB: "a job or shipment neither served nor listed as unserved",
     DUPLICATE_JOB: "a job or shipment end served twice, or served and also listed as unserved",
     UNSERVED_NOT_ALLOWED: "jobs left unserved while the objective has no unserved penalty",

@@ -8,6 +8,7 @@ and can check each rule where it applies, without stopping at the first problem.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,22 @@ _STOP_FIGURES = (
     "charged_kwh",
     "charge_cost",
 )
+
+
+#: The largest magnitude a reported figure may have (minutes, kg, kWh, money alike). Larger ones
+#: are flagged and not used: 1.7e308 kWh charged is finite, but the sums after it are not.
+MAX_FIGURE = 1e15
+
+
+def _finite_or_none(value: Any) -> bool:
+    """True for ``None`` or a finite number within :data:`MAX_FIGURE`; False for NaN, an
+    infinity, a huge number or a non-number."""
+    if value is None:
+        return True
+    try:
+        return math.isfinite(value) and abs(value) <= MAX_FIGURE
+    except (TypeError, OverflowError):
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +173,62 @@ class _Checker:
         )
 
     def differs(self, reported: float, recomputed: float) -> bool:
-        return abs(reported - recomputed) > self.tol + REL_TOL * abs(recomputed)
+        # Written as "not within" so that a NaN on either side differs (NaN > x is False).
+        return not abs(reported - recomputed) <= self.tol + REL_TOL * abs(recomputed)
+
+    def finite_only(self, sol: Solution) -> Solution:
+        """``sol`` with every non-finite reported figure flagged and then taken as unreported.
+
+        Why first: a NaN compares false with everything, so ``charged_kwh: NaN`` would pass the
+        negative-charge, overfull and mismatch checks alike, and poison every figure after it.
+        The readers refuse such numbers already; a plan built in Python reaches this point.
+        """
+        routes = []
+        for r, route in enumerate(sol.routes):
+            stops = []
+            for s, stop in enumerate(route.stops):
+                bad = [f for f in _STOP_FIGURES if not _finite_or_none(getattr(stop, f))]
+                for f in bad:
+                    self.add(
+                        C.TIME_INCONSISTENT if f.endswith("_min") else C.STOP_MISMATCH,
+                        f"{route.vehicle}#{route.unit} reports {f} {getattr(stop, f)!r} at "
+                        f"{stop.kind} {stop.ref!r}, not a finite number within ±{MAX_FIGURE:g}",
+                        r,
+                        s,
+                    )
+                none: dict[str, Any] = dict.fromkeys(bad)
+                stops.append(replace(stop, **none) if bad else stop)
+            routes.append(replace(route, stops=tuple(stops)))
+        t = sol.totals
+        scalars = {
+            f: getattr(t, f)
+            for f in ("distance_km", "duration_min", "vehicles_used", "co2e_wtw_kg")
+            if not _finite_or_none(getattr(t, f))
+        }
+        maps = {
+            name: {k for k, x in getattr(t, name).items() if not _finite_or_none(x)}
+            for name in ("cost", "energy")
+        }
+        for name, x in scalars.items():
+            self.add(
+                C.TOTAL_MISMATCH,
+                f"reported {name} {x!r} is not a finite number within ±{MAX_FIGURE:g}",
+            )
+        for name, keys in maps.items():
+            for k in sorted(keys):
+                x = getattr(t, name)[k]
+                self.add(
+                    C.TOTAL_MISMATCH,
+                    f"reported {name}.{k} {x!r} is not a finite number within ±{MAX_FIGURE:g}",
+                )
+        cleared: dict[str, Any] = dict.fromkeys(scalars)
+        totals = replace(
+            t,
+            **cleared,
+            cost={k: x for k, x in t.cost.items() if k not in maps["cost"]},
+            energy={k: x for k, x in t.energy.items() if k not in maps["energy"]},
+        )
+        return replace(sol, routes=tuple(routes), totals=totals)
 
     def _describe_other(self, ref: str) -> str:
         """Say what ``ref`` is when it names something of another kind (a common slip)."""
@@ -207,7 +279,13 @@ class _Checker:
 
     # ----- the whole plan ----------------------------------------------------------------------
     def run(self) -> Report:
-        sol = self.sol
+        sol = self.sol = self.finite_only(self.sol)
+        if sol.instance and self.inst.name and sol.instance != self.inst.name:
+            # A plan for another day can share every id with this one and still be nonsense here.
+            self.add(
+                C.OTHER_INSTANCE,
+                f"the plan names instance {sol.instance!r}, not {self.inst.name!r}",
+            )
         resolved = [
             [self.resolve(r, s, stop) for s, stop in enumerate(route.stops)]
             for r, route in enumerate(sol.routes)
@@ -399,6 +477,16 @@ class _Checker:
         if first is not None and origin is not None:
             arr_o = first.arrival_min if first.arrival_min is not None else dep
             start_o = first.start_min if first.start_min is not None else dep
+            # The reported arrival at the start depot opens the route: inside the shift too.
+            if first.arrival_min is not None and not shift.contains(arr_o, tol):
+                self.add(
+                    C.SHIFT,
+                    f"{label} reports arriving at its start depot {start_depot.id!r} at "
+                    f"{arr_o:g}, outside its shift [{shift.start_min:g}, {shift.end_min:g}]",
+                    r,
+                    origin,
+                    _outside((shift,), arr_o, arr_o),
+                )
             if arr_o > start_o + tol or start_o > dep + tol:
                 self.add(
                     C.TIME_INCONSISTENT,
@@ -490,6 +578,25 @@ class _Checker:
                 soc_end = soc
                 if stop is not None and s is not None:
                     departure = self.stay_departure(r, s, label, stop, start, 0.0)
+                    # A reported departure from the end depot closes the route: inside the
+                    # shift and the depot's opening, like the arrival checked below.
+                    if stop.departure_min is not None and (
+                        not shift.contains(departure, tol)
+                        or not end_depot.opening.contains(departure, tol)
+                    ):
+                        self.add(
+                            C.SHIFT,
+                            f"{label} reports leaving its end depot {end_depot.id!r} at "
+                            f"{departure:g}, outside its shift [{shift.start_min:g}, "
+                            f"{shift.end_min:g}] or the depot's opening "
+                            f"[{end_depot.opening.start_min:g}, {end_depot.opening.end_min:g}]",
+                            r,
+                            s,
+                            max(
+                                _outside((shift,), departure, departure),
+                                _outside((end_depot.opening,), departure, departure),
+                            ),
+                        )
                     figs[s] = {
                         "arrival_min": arrival,
                         "start_min": start,
@@ -1064,7 +1171,7 @@ class _Checker:
             if reported is None:
                 return
             diff = abs(reported - recomputed)
-            if diff > max(self.totals_tol, REL_TOL * abs(recomputed)):
+            if not diff <= max(self.totals_tol, REL_TOL * abs(recomputed)):
                 self.add(
                     C.TOTAL_MISMATCH,
                     f"reported {name} {reported:g} differs from the recomputed {recomputed:g}"

@@ -27,7 +27,7 @@ from optimizer.generate import generate
 from tests.conftest import INSTANCES, ROOT
 
 API_KEY = "test-key"
-HEADERS = {"X-API-Key": API_KEY}
+HEADERS = {"X-API-Key": API_KEY, "Content-Type": "application/json"}
 MAX_BODY_MB = 0.2
 MAX_TIME_LIMIT_S = 5.0
 

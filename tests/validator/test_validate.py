@@ -651,7 +651,9 @@ STOP_REFS = [
     ("station", "J1"),
     ("nonsense", "D"),
 ]
-maybe_time = st.none() | st.floats(0, 1500, allow_nan=False)
+#: Issue 23: NaN and infinities are drawn too (a plan built in Python may hold them).
+non_finite = st.sampled_from([math.nan, math.inf, -math.inf])
+maybe_time = st.none() | st.floats(0, 1500, allow_nan=False) | non_finite
 stops_st = st.builds(
     lambda ref, arr, start, dep, charged: Stop(
         ref[0], ref[1], arrival_min=arr, start_min=start, departure_min=dep, charged_kwh=charged
@@ -660,7 +662,7 @@ stops_st = st.builds(
     maybe_time,
     maybe_time,
     maybe_time,
-    st.none() | st.floats(-10, 200, allow_nan=False),
+    st.none() | st.floats(-10, 200, allow_nan=False) | non_finite,
 )
 routes_st = st.builds(
     Route,
@@ -675,9 +677,11 @@ solutions_st = st.builds(
     st.lists(st.sampled_from(["J1", "J2", "J5", "S1", "zz"]), max_size=3).map(tuple),
     st.builds(
         Totals,
-        st.none() | st.floats(0, 1000, allow_nan=False),
+        st.none() | st.floats(0, 1000, allow_nan=False) | non_finite,
         vehicles_used=st.none() | st.integers(0, 5),
-        cost=st.dictionaries(st.sampled_from(["total", "fixed", "tolls"]), st.floats(0, 1e4)),
+        cost=st.dictionaries(
+            st.sampled_from(["total", "fixed", "tolls"]), st.floats(0, 1e4) | non_finite
+        ),
     ),
 )
 
@@ -691,8 +695,17 @@ def test_random_plans_never_crash(sol: Solution) -> None:
     assert all(v.code in CODES for v in report.violations)
     assert all(v.route is None or 0 <= v.route < len(sol.routes) for v in report.violations)
     assert all(v.amount is None or math.isfinite(v.amount) for v in report.violations)
-    json.dumps(report.to_dict())
+    json.dumps(report.to_dict(), allow_nan=False)
     assert isinstance(report.summary(), str)
+    reported = [
+        getattr(stop, f)
+        for route in sol.routes
+        for stop in route.stops
+        for f in ("arrival_min", "start_min", "departure_min", "charged_kwh")
+    ]
+    reported += [sol.totals.distance_km, *sol.totals.cost.values()]
+    if any(x is not None and not math.isfinite(x) for x in reported):
+        assert not report.feasible, "a plan with a NaN or infinite figure must be flagged"
     # The filled solution agrees with itself: a second pass finds the same totals and no figure
     # that disagrees with its recomputation.
     again = validate(TINY, report.solution)

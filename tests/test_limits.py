@@ -1,0 +1,93 @@
+"""Bounded work (issue 23): the model is cut to what a plan can use, and checked against the
+stated limits of :mod:`optimizer.limits` before it is built."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import optimizer
+from optimizer import limits
+from optimizer.cli import app
+from optimizer.errors import InputError
+from optimizer.formats.native import instance_from_dict
+from tests.conftest import INSTANCES
+
+runner = CliRunner()
+
+
+def _day(count: int) -> dict[str, object]:
+    doc = json.loads((INSTANCES / "city-day-small.json").read_text("utf-8"))
+    doc["vehicles"][0]["count"] = count
+    return doc
+
+
+def test_count_100000_solves_within_its_limit() -> None:
+    # It built 100,000 OR-Tools vehicles (35 s, 2 GB at -t 1); the cut to the 12 tasks leaves 12.
+    inst = instance_from_dict(_day(100_000))
+    assert limits.vehicles_needed(inst)[inst.vehicles[0].id] == 12
+    started = time.monotonic()
+    plan = optimizer.solve(inst, time_limit_s=1.0, seed=0)
+    assert time.monotonic() - started < 20
+    assert optimizer.validate(inst, plan).feasible
+
+
+def test_too_many_vehicles_is_refused_naming_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "MAX_MODEL_VEHICLES", 10)
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(_day(100_000)))
+    result = runner.invoke(app, ["solve", str(path), "-t", "1", "-q"])
+    assert result.exit_code == 2
+    assert "above the limit of 10 (optimizer.limits.MAX_MODEL_VEHICLES)" in result.output
+
+
+def test_model_size_is_checked_before_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_VEHICLE_NODES", 100)
+    monkeypatch.setattr(limits, "MAX_STATION_COPIES", 2)
+    with pytest.raises(InputError) as e:
+        optimizer.solve(instance_from_dict(_day(1)), time_limit_s=1.0)
+    text = str(e.value)
+    assert "optimizer.limits.MAX_VEHICLE_NODES" in text
+    assert "optimizer.limits.MAX_STATION_COPIES" in text
+
+
+def test_matrix_cells_are_checked_before_allocating(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_MATRIX_CELLS", 100)
+    with pytest.raises(InputError, match=r"locations: .* above the limit of 100"):
+        instance_from_dict(_day(1))
+
+
+def test_numbers_beyond_the_stated_range_are_refused_with_their_path() -> None:
+    # 1e300 is finite: it passed, then overflowed OR-Tools' integers (OverflowError, TypeError).
+    doc = _day(1)
+    doc["vehicle_types"][0]["fixed_cost"] = 1e300
+    doc["stations"][0]["fee_per_visit"] = 1e13
+    with pytest.raises(InputError) as e:
+        instance_from_dict(doc)
+    paths = {i.path for i in e.value.issues}
+    assert paths == {"vehicle_types[0].fixed_cost", "stations[0].fee_per_visit"}
+    assert "optimizer.model.MAX_QUANTITY" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "message"),
+    [
+        ("vehicle_types", "cost_per_km", "optimizer.solver.scaling.INFINITE"),
+        ("vehicle_types", "battery_kwh", "too large for the solver's charging-time integers"),
+    ],
+)
+def test_products_too_large_for_the_solver_are_input_errors(
+    key: str, field: str, message: str
+) -> None:
+    # Each number is in range; the scaled cost matrix or charging cut is not.
+    doc = _day(1)
+    row = next(r for r in doc[key] if r.get("battery_kwh") or field != "battery_kwh")
+    row[field] = 1e11
+    with pytest.raises(InputError, match=message):
+        optimizer.solve(instance_from_dict(doc), time_limit_s=1.0)
