@@ -21,7 +21,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from ..errors import FormatError, Issue
+from ..errors import FormatError, InputError, Issue
 from ..model import Instance
 from ..solution import Solution
 
@@ -61,14 +61,15 @@ def detect(path: str | Path) -> str:
         if "optimizer-instance" in head:
             return "native"
         # A VROOM problem is a JSON object too: jobs or shipments and vehicles, no format tag.
-        import json
-
+        from .guard import parse_json, read_text
         from .vroom import looks_like
 
         try:
-            data = json.loads(p.read_text("utf-8", errors="replace"))
-        except (OSError, json.JSONDecodeError):
-            return "native"  # the native reader names the JSON error
+            # Within the readers' bounds (size, UTF-8, depth, numbers): a file built to crash
+            # the parser is the native reader's to refuse, with its error.
+            data = parse_json(read_text(p), str(p))
+        except (OSError, InputError):
+            return "native"
         return "vroom" if looks_like(data) else "native"
     if stripped.startswith("<") and ("<network" in lower or "<instance" in lower):
         return "evrp-nl"
@@ -159,11 +160,12 @@ def load(path: str | Path, format: str | None = None, orders: str | Path | None 
     if orders is not None:
         if fmt != "native":
             raise FormatError(Issue("--orders", f"adds jobs to a native day only; {path} is", fmt))
+        from . import guard
         from .native import _parse_json, instance_from_dict
         from .orders import add_orders, read_orders
 
         p = Path(path)
-        day = _parse_json(p.read_text("utf-8"), str(path))
+        day = _parse_json(guard.read_text(p), str(path))
         if not isinstance(day, dict):
             raise FormatError(Issue(str(path), "must hold a JSON object", type(day).__name__))
         joined = add_orders(day, read_orders(orders), str(orders))

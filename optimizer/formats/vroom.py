@@ -545,16 +545,11 @@ def instance_from_vroom(data: Any, source: str | None = None) -> Instance:
 
 def read_instance(path: str | Path) -> Instance:
     """Read a VROOM problem file."""
+    from . import guard
+
     p = Path(path)
-    try:
-        data = json.loads(p.read_text("utf-8"))
-    except json.JSONDecodeError as e:
-        raise FormatError(
-            Issue(
-                f"line {e.lineno} column {e.colno}", f"is not valid JSON: {e.msg}", has_value=False
-            ),
-            str(path),
-        ) from None
+    # Within the readers' bounds (size, UTF-8, nesting depth, finite numbers), naming the file.
+    data = guard.parse_json(guard.read_text(p), str(path))
     return instance_from_vroom(data, str(path))
 
 
