@@ -133,7 +133,9 @@ def test_delay_is_respected(result: ReplanResult, old_plan: Solution, events_jso
     new = next(r for r in result.plan.routes if (r.vehicle, r.unit) == (d["vehicle"], d["unit"]))
     c = _committed(old)
     assert c is not None
-    assert new.stops[c].departure_min == pytest.approx(old.stops[c].departure_min + d["delay_min"])
+    # At least the delay later; later still where the rest of its new route leaves that stop
+    # later (the vehicle then waits there).
+    assert new.stops[c].departure_min >= old.stops[c].departure_min + d["delay_min"] - 1e-6
     assert new.stops[c + 1].arrival_min >= new.stops[c].departure_min
 
 
