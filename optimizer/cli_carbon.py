@@ -189,8 +189,8 @@ def pareto(
     from rich.console import Console
     from rich.table import Table
 
-    from .carbon.pareto import ParetoPoint, abatement_costs, sweep
     from .formats import load
+    from .studies.pareto import ParetoPoint, abatement_costs, sweep
 
     if points < 1:
         raise InputError(Issue("--points", "must be an integer >= 1", points))

@@ -6,15 +6,16 @@
   carrier and scope, both scope 2 methods, reductions against the primary baseline, from the
   validator's recomputation of the plan.
 - :mod:`.diesel`: diesel equivalents of a fleet and the primary baseline (the plan's own routes on
-  diesel; no solver).
-- :mod:`.baseline`: the secondary baseline, the same jobs re-solved for an all-diesel fleet
-  (imports the solver).
-- :mod:`.pareto`: plans along the cost-versus-carbon frontier (imports the solver).
+  diesel).
 - :mod:`.ileap`: shipment footprints in the iLEAP data model, for partners.
 
-Why only the factors are imported here: the validator imports this package for its factors, and
-the validator must not (even indirectly) import the solver, which the baseline and the frontier
-need; the accounting itself imports the validator. Import those modules by name.
+This package is accounting only: it runs no solver (an import-linter contract in
+``pyproject.toml`` keeps it so). The studies that solve, the secondary baseline (the same jobs
+re-solved for an all-diesel fleet) and the cost-versus-carbon frontier, live above the solver in
+:mod:`optimizer.studies`.
+
+Why only the factors are imported here: the model and the validator import this package for its
+factors, and the accounting itself imports the validator. Import the other modules by name.
 """
 
 from .factors import (

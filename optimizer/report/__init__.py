@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..carbon.accounting import account
-from ..carbon.baseline import Baseline, solve_diesel_baseline
 from ..errors import InputError, Issue, OptimizerError
 from ..fileio import write_atomic
 from ..model import Instance
 from ..solution import Solution
+from ..studies.baseline import Baseline, solve_diesel_baseline
 from ..validator import validate
 from .data import ReportInputs, build
 

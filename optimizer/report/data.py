@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..carbon.accounting import CarbonAccount
-from ..carbon.baseline import Baseline
 from ..model import Instance
 from ..runsheet import RunSheet, build_run_sheet
+from ..studies.baseline import Baseline
 from ..validator import Report
 from .map import map_layers
 

@@ -11,7 +11,7 @@ import io
 
 from matplotlib.figure import Figure
 
-from ..carbon.pareto import ParetoResult, abatement_costs
+from ..studies.pareto import ParetoResult, abatement_costs
 
 
 def _fleet(vehicles: dict[str, int]) -> str:

@@ -6,12 +6,12 @@ import math
 
 import pytest
 
-from optimizer.carbon.baseline import diesel_equivalent, solve_diesel_baseline
+from optimizer.carbon.diesel import diesel_equivalent
 from optimizer.formats import load
+from optimizer.studies.baseline import solve_diesel_baseline
 from optimizer.validator import validate
+from tests.carbon.worked_example import make_instance
 from tests.conftest import INSTANCES
-
-from .worked_example import make_instance
 
 
 def test_diesel_equivalent_keeps_the_fleet_and_changes_the_energy() -> None:

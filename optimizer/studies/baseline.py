@@ -1,17 +1,17 @@
 """The second baseline: the same jobs served by an all-diesel fleet, solved, then accounted.
 
-Why a second figure beside the primary one (:mod:`.diesel`, the plan's own routes on diesel): a
-diesel fleet would not drive the detours to chargers nor shape its routes around battery range, so
-the same routes on diesel can overstate what a diesel fleet would emit; the re-solved plan credits
-that. Its weakness is the search: solved under a fixed 10 s wall clock, three reports of one plan
+Why a second figure beside the primary one (:mod:`optimizer.carbon.diesel`, the plan's own routes
+on diesel): a diesel fleet would not drive the detours to chargers nor shape its routes around
+battery range, so the same routes on diesel can overstate what a diesel fleet would emit; the
+re-solved plan credits that. Its weakness is the search: solved under a fixed 10 s wall clock, three reports of one plan
 on a busy machine gave 461, 629 and 636 kg. So it is solved with the *plan's* time limit and seed
 (``meta.time_limit_s`` and ``meta.seed`` of the plan), which size the solver's deterministic work
 budgets: two solves with the same limit and seed give the same plan on any machine, unless the wall
 clock ended the search first (the solver says so in ``meta.stopped_by``, and :meth:`Baseline.
 to_dict` reports ``reproducible: false``).
 
-The diesel fleet is :func:`~.diesel.diesel_equivalent` (the same diesel equivalents as the primary
-baseline). Zone bans are those of the vehicles replaced, so a diesel-free zone served by electric
+The diesel fleet is :func:`~optimizer.carbon.diesel.diesel_equivalent` (the same diesel equivalents
+as the primary baseline). Zone bans are those of the vehicles replaced, so a diesel-free zone served by electric
 vans stays served: the baseline asks what the same service would emit on diesel, not whether
 diesel would be allowed.
 """
@@ -21,18 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..carbon.accounting import CarbonAccount, account
+from ..carbon.diesel import diesel_equivalent
 from ..model import Instance
 from ..solution import Solution
-from .accounting import CarbonAccount, account
-from .diesel import diesel_equivalent, diesel_price, diesel_type
 
-__all__ = [
-    "Baseline",
-    "diesel_equivalent",
-    "diesel_price",
-    "diesel_type",
-    "solve_diesel_baseline",
-]
+__all__ = ["Baseline", "solve_diesel_baseline"]
 
 #: Plain-language name of the second baseline, as the report prints it.
 RESOLVED_METHOD = (
@@ -92,7 +86,7 @@ def solve_diesel_baseline(
     that two reports reproduce. Raises the solver's ``InfeasibleError`` (an
     :class:`~optimizer.errors.OptimizerError`) when the diesel fleet cannot serve every job.
     """
-    from ..solver import solve
+    from ..solver import solve  # here, not at the top: importing the report loads no OR-Tools
 
     base = diesel_equivalent(instance)
     plan = solve(base, time_limit_s=time_limit_s, seed=seed)

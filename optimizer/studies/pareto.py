@@ -232,7 +232,7 @@ def _epsilon_target(front: Sequence[ParetoPoint], done: set[float]) -> tuple[flo
 def _intensity_kg_per_km(instance: Instance, type_id: str) -> float:
     """Rough WTW kg CO2e per km of a vehicle type at half load (electric: at the depots' factor and
     efficiency): only to rank the fleet from dirtiest to cleanest."""
-    from .factors import electricity_wtw_kg_per_kwh, fuel_factor
+    from ..carbon.factors import electricity_wtw_kg_per_kwh, fuel_factor
 
     t = instance.type_by_id[type_id]
     rate = (t.consumption_per_km_empty + t.full_rate_per_km) / 2

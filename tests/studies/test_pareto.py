@@ -11,7 +11,11 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from optimizer.carbon.pareto import (
+from optimizer.cli import app
+from optimizer.errors import InputError
+from optimizer.formats import load
+from optimizer.solution import Solution
+from optimizer.studies.pareto import (
     ParetoPoint,
     ParetoResult,
     _epsilon_target,
@@ -21,14 +25,9 @@ from optimizer.carbon.pareto import (
     reassignments,
     sweep,
 )
-from optimizer.cli import app
-from optimizer.errors import InputError
-from optimizer.formats import load
-from optimizer.solution import Solution
 from optimizer.validator import validate
+from tests.carbon.worked_example import make_instance, make_plan
 from tests.conftest import INSTANCES
-
-from .worked_example import make_instance, make_plan
 
 SMALL = INSTANCES / "city-day-small.json"
 
