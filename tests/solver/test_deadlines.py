@@ -27,7 +27,11 @@ def test_every_cap_of_every_part_ends_by_the_days_search_end(
 ) -> None:
     calls: list[tuple[float, float, float]] = []  # (started, end, limit) of each _solve
     caps: list[tuple[str, float, int]] = []  # (phase, cap, index of the _solve it ran in)
-    real_solve, real_construct, real_hgs = driver._solve, construct_mod.construct, hgs_mod.hgs_routes
+    real_solve, real_construct, real_hgs = (
+        driver._solve,
+        construct_mod.construct,
+        hgs_mod.hgs_routes,
+    )
 
     def spy_solve(inst: Any, opts: Any, started: float, end: float, on_progress: Any) -> Any:
         calls.append((started, end, opts.time_limit_s))
