@@ -75,3 +75,32 @@ def test_a_solve_whose_time_is_up_reads_its_start_without_searching() -> None:
     assert plan.meta["stopped_by"] == "time"
     assert plan.meta.get("search_skipped") == 1
     assert plan.meta.get("hgs", 0) == 0
+
+
+def test_a_part_that_ran_past_its_cap_brings_the_next_parts_caps_earlier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parts whose caps fired and which then ran on (the insertion start is not cut) move the
+    later parts' ends earlier by that much, so a day's parts do not each push the next."""
+    calls: list[tuple[float, float, float, float]] = []  # (started, end, limit, finished)
+    real_solve = driver._solve
+
+    def fake_part(inst: Any, opts: Any, started: float, end: float, on_progress: Any) -> Any:
+        if not calls and end == started + opts.time_limit_s and opts.max_part_tasks:
+            calls.append((started, end, opts.time_limit_s, started))  # the day itself
+            return real_solve(inst, opts, started, end, on_progress)
+        driver.time.sleep(0.03)  # a part that runs past its cap
+        calls.append((started, end, opts.time_limit_s, driver.time.monotonic()))
+        return optimizer.Solution(inst.name, (), meta={"stopped_by": "time"})
+
+    monkeypatch.setattr(driver, "_solve", fake_part)
+    inst = generate(40, seed=2, stations=4)
+    with pytest.raises(RuntimeError, match="joined plan"):  # the fake parts serve nothing
+        optimizer.solve(inst, 0.05, 0, options=SolveOptions(max_part_tasks=20))
+    parts = calls[1:]
+    assert len(parts) >= 2
+    tail = 0.0
+    for started, end, limit, finished in parts:
+        assert end <= started + limit - tail + 1e-9
+        tail = max(tail, finished - end)
+    assert tail > 0.0
