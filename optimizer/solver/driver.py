@@ -156,7 +156,7 @@ ProgressFn = Callable[[float, float, int], None]
 #: parts) runs in the margin. Not covered: loading the instance and starting the process (before
 #: the call), and the one plan a solve cannot do without: every part of a decomposed day still
 #: gets its insertion start (0.6 to 1 s per 250-task part, after PyVRP's run capped at 90 % of the
-#: part's share), so a day whose shares are shorter than that (1,000 jobs at 10 s: +1.9 s) ends
+#: part's share), so a day whose shares are shorter than that (1,000 jobs at 5 s: +1.6 s) ends
 #: late; ``meta.stopped_by`` is then ``time`` and ``meta.wall_time_s`` says by how much. See
 #: ``benchmarks/overrun.py``.
 OVERRUN_MARGIN_S = 0.5
