@@ -148,6 +148,25 @@ class SolveOptions:
 
 ProgressFn = Callable[[float, float, int], None]
 
+#: The stated bound on how far past its limit a solve may end: ``solve(instance, t)`` returns
+#: (or raises) within ``t + overrun_margin(t)`` seconds of being called, that is within
+#: ``t + max(OVERRUN_MARGIN_S, OVERRUN_MARGIN_SHARE * t)``. Every phase's wall-clock cap counts
+#: from the call against the limit (parts of a decomposed day against the whole day's), and what
+#: follows the search (read-back, validation, charger queues, re-timing the charges, joining
+#: parts) runs in the margin. Not covered: loading the instance and starting the process (before
+#: the call), and the one plan a solve cannot do without: every part of a decomposed day still
+#: gets its insertion start (0.6 to 1 s per 250-task part, after PyVRP's run capped at 90 % of the
+#: part's share), so a day whose shares are shorter than that (1,000 jobs at 5 s: +1.6 s) ends
+#: late; ``meta.stopped_by`` is then ``time`` and ``meta.wall_time_s`` says by how much. See
+#: ``benchmarks/overrun.py``.
+OVERRUN_MARGIN_S = 0.5
+OVERRUN_MARGIN_SHARE = 0.05
+
+
+def overrun_margin(time_limit_s: float) -> float:
+    """Seconds a solve with this limit may run past it (see :data:`OVERRUN_MARGIN_S`)."""
+    return max(OVERRUN_MARGIN_S, OVERRUN_MARGIN_SHARE * time_limit_s)
+
 
 def _stderr_progress(elapsed_s: float, cost: float, vehicles: int) -> None:
     print(
@@ -171,27 +190,41 @@ def solve(
     Raises :class:`InfeasibleError` with a per-job diagnosis when the jobs cannot all be served and
     the instance allows no unserved jobs.
     """
+    opts = replace(options or SolveOptions(), time_limit_s=time_limit_s, seed=seed)
+    started = time.monotonic()
+    if on_progress is None and (opts.progress or progress):
+        on_progress = _stderr_progress
+    return _solve(instance, opts, started, started + opts.time_limit_s, on_progress)
+
+
+def _solve(
+    instance: Instance,
+    opts: SolveOptions,
+    started: float,
+    end: float,
+    on_progress: ProgressFn | None,
+) -> Solution:
+    """:func:`solve` from ``started`` (``time.monotonic()``); every wall-clock cap is at or
+    before ``end``, the instant the search must be over (``started`` + the limit, or earlier for
+    a part of a decomposed day: the whole day's search end)."""
     from ..limits import check_instance
     from ..reach import unreachable_jobs
     from ..validator import validate
 
-    opts = replace(options or SolveOptions(), time_limit_s=time_limit_s, seed=seed)
-    started = time.monotonic()
+    end = min(end, started + opts.time_limit_s)
     check_instance(instance)  # before any work: a model too large is refused, not attempted
     if instance.objective.unserved_penalty is None:
         hopeless = unreachable_jobs(instance)
         if hopeless:
             raise InfeasibleError(hopeless)
-    if on_progress is None and (opts.progress or progress):
-        on_progress = _stderr_progress
     tasks = len(instance.jobs) + 2 * len(instance.shipments)
     if opts.max_part_tasks and tasks > opts.max_part_tasks:
-        return _solve_decomposed(instance, opts, started, on_progress)
+        return _solve_decomposed(instance, opts, started, end, on_progress)
 
     copies = opts.copies_per_station or _default_copies(instance)
     rm = build(instance, ModelOptions(copies_per_station=copies))
+    timings: dict[str, float] = {"build_s": round(time.monotonic() - started, 3)}
     start_routes: dict[int, list[int]] | None = None
-    timings: dict[str, float] = {}
     # ----- PyVRP start (see .hgs): begin ------------------------------------------------------
     hgs_meta: dict[str, Any] = {}
     seed_routes: dict[int, list[int]] | None = None
@@ -199,7 +232,7 @@ def solve(
     #: PyVRP's plan seeds our search); deadlines always count from ``started`` over ``opts``.
     work = opts
     if opts.construct and opts.hgs:
-        hgs_start = _hgs_start(rm, opts, started, hgs_meta)
+        hgs_start = _hgs_start(rm, opts, started, end, hgs_meta)
         if isinstance(hgs_start, dict):
             # PyVRP planned without batteries: our own search places the stations from its
             # plan, in the time that is left.
@@ -232,7 +265,7 @@ def solve(
             lns_work=int(_lns_rate(instance, opts) * work.time_limit_s),
             lns_walks=work.long_route_walks if _routes_cost(instance) else 1,
             # A safety cap: OR-Tools needs a moment after this to accept the start.
-            deadline=started + 0.9 * opts.time_limit_s,
+            deadline=min(started + 0.9 * opts.time_limit_s, end),
             # A battery-blind seed on a day where charging takes time may be cut into many short
             # runs: insertion alone may start cheaper (CEC-2020's instant charging keeps it).
             compare_start=not instance.rules.instant_charging,
@@ -253,8 +286,9 @@ def solve(
             rm, copies = new_rm, needed
         else:
             start_routes = _remap(rm, rm, built.routes)
+    t_search = time.monotonic()
     params: Any = search_parameters(
-        max(0.1, opts.time_limit_s - (time.monotonic() - started)),
+        max(0.1, end - time.monotonic()),
         solution_limit=_budget(work, rm) if opts.deterministic else None,
         metaheuristic=opts.metaheuristic,
     )
@@ -285,7 +319,12 @@ def solve(
 
     rm.routing.AddAtSolutionCallback(at_solution)
     assignment = None
-    if start_routes is not None:
+    #: Out of time before OR-Tools' search: the start is the plan (read directly below), since
+    #: closing the model and accepting the start take seconds on a large model.
+    skip_search = start_routes is not None and time.monotonic() >= end
+    if skip_search:
+        timings["search_skipped"] = 1
+    elif start_routes is not None:
         rm.routing.CloseModelWithParameters(params)
         per_vehicle = [
             [rm.manager.NodeToIndex(n) for n in start_routes.get(k, [])]
@@ -294,25 +333,28 @@ def solve(
         initial = rm.routing.ReadAssignmentFromRoutes(per_vehicle, True)
         # Reading the routes propagates every constraint (seconds on large models): the wall cap
         # counts from here, so the whole solve stays within the limit.
-        params.time_limit.FromMilliseconds(
-            int(1000 * max(0.1, opts.time_limit_s - (time.monotonic() - started)))
-        )
+        params.time_limit.FromMilliseconds(int(1000 * max(0.1, end - time.monotonic())))
         if initial is not None:
             assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
             if assignment is None:
                 # The cap ran out before OR-Tools accepted the start (a slow construction on a
-                # large part): accept the start itself, with the finalizers run on it.
+                # large part): accept the start itself, with the finalizers run on it, within
+                # half the margin (else the start is read directly below).
                 params.solution_limit = 1
-                params.time_limit.FromMilliseconds(60_000)
+                grace = end + overrun_margin(opts.time_limit_s) / 2 - time.monotonic()
+                params.time_limit.FromMilliseconds(int(1000 * max(0.1, grace)))
                 assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
     if assignment is None and start_routes is None:
         assignment = rm.routing.SolveWithParameters(params)
         if assignment is None:
             raise InfeasibleError(_diagnose_no_plan(instance))
     elapsed = time.monotonic() - started
+    timings["ortools_s"] = round(time.monotonic() - t_search, 3)
     stopped_by = (
         "time"
         if elapsed >= 0.98 * opts.time_limit_s
+        or time.monotonic() >= end - 0.02 * opts.time_limit_s  # a part at the day's end
+        or skip_search
         or timings.get("lns_capped")
         or timings.get("route_min_capped")
         or hgs_meta.get("hgs_capped")  # PyVRP start (see .hgs)
@@ -331,6 +373,8 @@ def solve(
             sparse, dropped = direct, list(direct.unserved)
             timings["start_read_directly"] = 1
         elif assignment is None:
+            grace = end + overrun_margin(opts.time_limit_s) / 2 - time.monotonic()
+            params.time_limit.FromMilliseconds(int(1000 * max(0.1, grace)))
             assignment = rm.routing.SolveWithParameters(params)
             if assignment is None:
                 raise InfeasibleError(_diagnose_no_plan(instance))
@@ -366,6 +410,7 @@ def solve(
             timings.pop("charging_retimed_routes", None)
             timings.pop("charging_saved", None)
             timings.update(charging)
+    timings["after_search_s"] = round(time.monotonic() - started - elapsed, 3)
     meta = {
         "solver": "ortools-routing",
         "seed": opts.seed,
@@ -384,7 +429,11 @@ def solve(
 
 
 def _solve_decomposed(
-    instance: Instance, opts: SolveOptions, started: float, on_progress: ProgressFn | None
+    instance: Instance,
+    opts: SolveOptions,
+    started: float,
+    end: float,
+    on_progress: ProgressFn | None,
 ) -> Solution:
     """Solve a large instance part by part (:mod:`.decompose`), then validate the joined plan."""
     from ..validator import validate
@@ -403,12 +452,27 @@ def _solve_decomposed(
     )
     #: A tenth of the limit is kept for splitting, joining and validating the whole.
     budget_s = 0.9 * opts.time_limit_s
+    #: Every part's wall-clock caps end by then too (its own share's end otherwise): a part
+    #: that overran its share (the unavoidable insertion start, checks, read-back) no longer
+    #: pushes the day past its limit, and a part starting after it goes straight from its
+    #: insertion start to the plan. The shares, hence the work budgets, stay fixed.
+    search_end = min(end, started + budget_s)
     metas: list[dict[str, Any]] = []
     cost = [0.0]
     vehicles = [0]
 
+    #: How far a part ran past its end once a cap fired in it (PyVRP capped, then the insertion
+    #: start, which no cap cuts: 0.6 to 1 s on a 250-task part): later parts' caps come that much
+    #: earlier, so they end near their own share's end instead of each pushing the next. Zero
+    #: while no cap fires, so the parts' plans stay reproducible then.
+    tail = [0.0]
+
     def solve_part(sub: Instance, limit_s: float) -> Solution:
-        sol = solve(sub, limit_s, opts.seed, options=part_opts)
+        at = time.monotonic()
+        part_end = min(at + limit_s - tail[0], search_end)
+        sol = _solve(sub, replace(part_opts, time_limit_s=limit_s), at, part_end, None)
+        if sol.meta.get("stopped_by") == "time":
+            tail[0] = max(tail[0], time.monotonic() - part_end)
         metas.append(dict(sol.meta))
         return sol
 
@@ -426,12 +490,13 @@ def _solve_decomposed(
             solve_part,
             on_part,
             # Wall-clock solves only (see solve_in_parts): the parts' budgets stay fixed otherwise.
-            deadline=None if opts.deterministic else started + budget_s,
+            deadline=None if opts.deterministic else search_end,
         )
     except PartFailed as exc:
         raise InfeasibleError(
             {"*": f"the decomposed search found no plan ({exc}); try a longer --time-limit"}
         ) from exc
+    searched = time.monotonic() - started
     if joined.unserved and instance.objective.unserved_penalty is None:
         raise InfeasibleError(
             {tid: "no part of the decomposed search could serve it" for tid in joined.unserved}
@@ -450,6 +515,11 @@ def _solve_decomposed(
         "wall_time_s": round(time.monotonic() - started, 3),
         "stopped_by": "time" if any(m.get("stopped_by") == "time" for m in metas) else "solutions",
         "solutions": sum(int(m.get("solutions", 0)) for m in metas),
+        "parts_s": round(searched, 3),
+        "part_wall_s": [m.get("wall_time_s") for m in metas],
+        "part_limit_s": [round(float(m.get("time_limit_s", 0.0)), 3) for m in metas],
+        "part_tail_s": round(tail[0], 3),
+        "after_search_s": round(time.monotonic() - started - searched, 3),
         **info,
     }
     return replace(report.solution, meta={**dict(report.solution.meta), **meta})
@@ -630,7 +700,7 @@ def _time_charging(
 
 # ----- PyVRP start (see .hgs): begin ----------------------------------------------------------
 def _hgs_start(
-    rm: RoutingModel, opts: SolveOptions, started: float, meta: dict[str, Any]
+    rm: RoutingModel, opts: SolveOptions, started: float, end: float, meta: dict[str, Any]
 ) -> tuple[RoutingModel, dict[int, list[int]]] | dict[int, list[int]] | None:
     """PyVRP's plan as the start of OR-Tools' search, in the numbering of the model it returns
     (``rm`` with the fleet cut to the plan's routes plus a margin, as after construction), or
@@ -647,6 +717,12 @@ def _hgs_start(
     if why is not None:
         meta.update(hgs=0, hgs_declined=why)
         return None
+    cap = min(started + 0.9 * opts.time_limit_s, end)
+    if time.monotonic() >= cap:
+        # A part of a decomposed day that starts after the day's search end: PyVRP would stop
+        # at once with nothing (its setup alone took 0.1 s on a 150-task part).
+        meta.update(hgs=0, hgs_capped=1, hgs_declined="no time left")
+        return None
     t0 = time.monotonic()
     relaxed_path = battery_relaxed(rm)
     probe = relaxed_path and not rm.instance.rules.instant_charging and opts.hgs_probe_share > 0
@@ -660,7 +736,7 @@ def _hgs_start(
             iterations=int(opts.hgs_iterations_per_second * share * opts.time_limit_s),
             seed=opts.seed,
             # A safety cap, as for construction: OR-Tools needs a moment after this.
-            deadline_s=started + 0.9 * opts.time_limit_s,
+            deadline_s=cap,
             stats=stats,
             warm_start=best[0],
         )
