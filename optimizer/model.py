@@ -813,15 +813,7 @@ class Zone:
         if not len(a):
             return out
         poly = self.polygon
-        x0, y0, x1, y1 = poly.bounds
-        near = (
-            (np.minimum(a[:, 0], b[:, 0]) <= x1)
-            & (np.maximum(a[:, 0], b[:, 0]) >= x0)
-            & (np.minimum(a[:, 1], b[:, 1]) <= y1)
-            & (np.maximum(a[:, 1], b[:, 1]) >= y0)
-            & np.any(a != b, axis=1)
-        )
-        idx = np.flatnonzero(near)
+        idx = np.flatnonzero(self._near(a, b))
         if not len(idx):
             return out
         idx = idx[
@@ -832,6 +824,18 @@ class Zone:
         ]
         out[idx] = self._crosses(a[idx], b[idx])
         return out
+
+    def _near(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Which legs ``a[k] -> b[k]`` have a length and a bounding box that meets the zone's:
+        the only ones that may cross it (most legs of a city day do not)."""
+        x0, y0, x1, y1 = self.polygon.bounds
+        return (
+            (np.minimum(a[:, 0], b[:, 0]) <= x1)
+            & (np.maximum(a[:, 0], b[:, 0]) >= x0)
+            & (np.minimum(a[:, 1], b[:, 1]) <= y1)
+            & (np.maximum(a[:, 1], b[:, 1]) >= y0)
+            & np.any(a != b, axis=1)
+        )
 
     def _crosses(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """:meth:`crossed` for legs already known to have both ends outside the zone."""
@@ -872,7 +876,6 @@ class Zone:
         if n < 2:
             return out
         inside = shapely.covers(self.polygon, shapely.points(xy))
-        x0, y0, x1, y1 = self.polygon.bounds
         outside = np.flatnonzero(~inside)
         block = max(1, 2_000_000 // max(1, n))
         for lo in range(0, len(outside), block):
@@ -881,14 +884,7 @@ class Zone:
             j = np.tile(outside, len(rows))
             keep = i < j
             i, j = i[keep], j[keep]
-            a, b = xy[i], xy[j]
-            near = (
-                (np.minimum(a[:, 0], b[:, 0]) <= x1)
-                & (np.maximum(a[:, 0], b[:, 0]) >= x0)
-                & (np.minimum(a[:, 1], b[:, 1]) <= y1)
-                & (np.maximum(a[:, 1], b[:, 1]) >= y0)
-                & np.any(a != b, axis=1)
-            )
+            near = self._near(xy[i], xy[j])
             i, j = i[near], j[near]
             hit = self._crosses(xy[i], xy[j])
             out[i[hit], j[hit]] = True
