@@ -742,6 +742,10 @@ def _hgs_start(
         )
         departures = stats.pop("hgs_departures", {})
         best[0] = stats.pop("hgs_best", None)
+        # Over both runs (probe and longer run): the iterations add up, and a cap that fired in
+        # either makes the plan depend on the machine.
+        stats["hgs_iterations"] = stats.get("hgs_iterations", 0) + meta.get("hgs_iterations", 0)
+        stats["hgs_capped"] = int(bool(stats.get("hgs_capped")) or bool(meta.get("hgs_capped")))
         meta.update(**stats)
         return found, departures
 
