@@ -172,3 +172,23 @@ def build(inputs: ReportInputs) -> dict[str, Any]:
         "map": map_layers(inst),
         "emissions": emissions,
     }
+
+
+#: The figures of a factor row (``method.factors``) worth a column, in print order.
+FACTOR_FIGURES = (
+    "ttw",
+    "wtw",
+    "generation",
+    "market_based_generation",
+    "residual_generation",
+    "renewable_wtw",
+    "l_per_km_empty",
+    "l_per_km_full",
+)
+
+
+def factor_figures(row: dict[str, Any]) -> str:
+    """A factor row's figures as one line (the console table and the HTML page print the same)."""
+    return ", ".join(
+        f"{k.replace('_', ' ')} {row[k]:.4g}" for k in FACTOR_FIGURES if row.get(k) is not None
+    )

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from ..model import FUEL_UNIT
+from .data import factor_figures
 
 _CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2733;
@@ -43,25 +44,6 @@ code { font-size: 12px; }
 
 def _n(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:,.{digits}f}"
-
-
-#: The figures of a factor row (``method.factors``) worth a column, in print order.
-_FACTOR_FIGURES = (
-    "ttw",
-    "wtw",
-    "generation",
-    "market_based_generation",
-    "residual_generation",
-    "renewable_wtw",
-    "l_per_km_empty",
-    "l_per_km_full",
-)
-
-
-def _factor_figures(row: dict[str, Any]) -> str:
-    return ", ".join(
-        f"{k.replace('_', ' ')} {row[k]:.4g}" for k in _FACTOR_FIGURES if row.get(k) is not None
-    )
 
 
 def _clock(minutes: float | None) -> str:
@@ -491,7 +473,7 @@ def render_html(data: dict[str, Any], png: bytes | None, tiles_url: str | None =
                     escape(f["applies_to"]),
                     escape(f["carrier"]),
                     escape(f["unit"]),
-                    escape(_factor_figures(f)),
+                    escape(factor_figures(f)),
                     escape(str(f.get("gwp_set", "–"))),
                     f"<span class='small'>{escape(f['source'])}</span>",
                     escape(str(f.get("year") or "–")),

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .data import factor_figures
+
 
 def _f(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
@@ -249,20 +251,8 @@ def factors_table(data: dict[str, Any]) -> Table:
     table = Table(title="Factors in force (source, year, status)", title_justify="left")
     for name in ("applies to", "figures", "GWP set", "year", "status", "source"):
         table.add_column(name, justify="left", overflow="fold")
-    keys = (
-        "ttw",
-        "wtw",
-        "generation",
-        "market_based_generation",
-        "residual_generation",
-        "renewable_wtw",
-        "l_per_km_empty",
-        "l_per_km_full",
-    )
     for f in data["emissions"]["method"].get("factors", []):
-        figures = ", ".join(
-            f"{k.replace('_', ' ')} {f[k]:.4g}" for k in keys if f.get(k) is not None
-        )
+        figures = factor_figures(f)
         table.add_row(
             f["applies_to"],
             f"{figures} {f['unit']}",
