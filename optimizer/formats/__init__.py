@@ -43,18 +43,24 @@ SOLUTION_FORMATS = ("native", "evrptw-sol", "vrplib-sol")
 PLAN_OUT_FORMATS = ("native", "evrptw-sol", "csv", "geojson", "vroom")
 
 
+def _head(path: Path) -> str:
+    """The first 4 KiB of ``path`` as text (enough to tell the formats apart), or a
+    :class:`FormatError` naming the file when it cannot be read."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4096).decode("utf-8", errors="replace")
+    except OSError as e:
+        raise FormatError(
+            Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
+        ) from None
+
+
 def detect(path: str | Path) -> str:
     """Name the instance format of ``path`` from its first bytes, or raise :class:`FormatError`."""
     import re
 
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            head = fh.read(4096).decode("utf-8", errors="replace")
-    except OSError as e:
-        raise FormatError(
-            Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
-        ) from None
+    head = _head(p)
     stripped = head.lstrip("\ufeff \t\r\n")
     lower = head.lower()
     if stripped.startswith("{"):
@@ -195,13 +201,7 @@ def load_solution(
     if format is None:
         from .vrplib_sol import looks_like
 
-        try:
-            with p.open("rb") as fh:
-                head = fh.read(4096).decode("utf-8", errors="replace")
-        except OSError as e:
-            raise FormatError(
-                Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
-            ) from None
+        head = _head(p)
         if head.lstrip("\ufeff \t\r\n").startswith("{"):
             format = "native"
         elif looks_like(head):
