@@ -170,6 +170,16 @@ def solve(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Independent searches side by side, the best plan kept (default: every core). "
+            "Same seed, workers and limit: same plan.",
+        ),
+    ] = None,
 ) -> None:
     """Plan routes and charging for an instance; the plan is validated before it is written.
 
@@ -180,13 +190,18 @@ def solve(
     from .formats import load, save_solution
     from .runsheet import build_run_sheet, render_text
     from .solver import solve as run_solver
+    from .solver.parallel import default_workers
     from .validator import validate as run_validation
 
     check_output_folders({"--out": out})
     check_outputs_distinct({"the instance": instance, "--orders": orders}, {"--out": out})
     inst = load(instance, format, orders=orders)
     plan = run_solver(
-        inst, time_limit_s=time_limit, seed=seed, on_progress=None if quiet else _progress(inst)
+        inst,
+        time_limit_s=time_limit,
+        seed=seed,
+        on_progress=None if quiet else _progress(inst),
+        workers=workers or default_workers(),
     )
     report = run_validation(inst, plan)
     if not quiet:

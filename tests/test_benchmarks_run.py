@@ -289,3 +289,28 @@ def test_partial_recharge_set_reads_erdelic_best_known() -> None:
     assert c101.vehicles == 12 and c101.distance == pytest.approx(1043.381809)
     assert bench.read_pr_bks(path.with_name("missing.tsv")) == {}
     assert "evrptw-pr" in bench.HIERARCHICAL
+
+
+def test_options_and_workers_become_solve_options_of_their_field_types() -> None:
+    settings = bench.solve_settings(
+        ["recombine_work_per_second=0", "long_route_walks=1", "time_charging=false"], workers=2
+    )
+    assert settings == {
+        "recombine_work_per_second": 0.0,
+        "long_route_walks": 1,
+        "time_charging": False,
+        "workers": 2,
+    }
+    for bad in (["no_such_field=1"], ["long_route_walks"], ["long_route_walks=two"]):
+        with pytest.raises(ValueError, match="--option"):
+            bench.solve_settings(bad, workers=1)
+
+
+def test_work_of_scales_every_rate_and_nothing_else() -> None:
+    from optimizer.solver import SolveOptions
+
+    scaled = bench.scaled_rates(0.5)
+    defaults = SolveOptions()
+    assert set(scaled) == set(bench.RATE_FIELDS)
+    for name, value in scaled.items():
+        assert value == pytest.approx(0.5 * getattr(defaults, name))

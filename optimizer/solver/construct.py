@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +41,10 @@ from .ortools_model import (
     reassigned_task,
     task_allows,
 )
+from .recombine import RoutePool, recombine
+
+if TYPE_CHECKING:
+    from .lns import Midway
 
 MAX_LABELS = 6
 #: Sequences remembered per evaluator (see ``RouteEvaluator.evaluate``), bounding memory.
@@ -1043,6 +1048,8 @@ class Built:
     stats: dict[str, int] = field(default_factory=dict)
     #: Wall-clock seconds per phase (kept apart from ``stats``, which repeat exactly).
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The routes ruin and recreate met (:mod:`.recombine`), where it kept them.
+    pool: RoutePool | None = None
 
     def total_cost(self, fixed: Sequence[int]) -> int:
         """Routing cost plus each used unit's fixed cost (``lns.fixed_costs``): the measure the
@@ -1050,6 +1057,10 @@ class Built:
         return sum(self.cost[k] + fixed[k] for k in self.tasks)
 
 
+#: Wall-clock seconds kept for the recombination per unit of its work (CP-SAT's deterministic
+#: time), where the wall clock ends ruin and recreate (measured 1.0 on an idle 2-core machine,
+#: 1.6 with both cores busy and a third process).
+RECOMBINE_S_PER_WORK = 1.5
 #: Mean tasks per route from which fleet minimisation redoes the ejection search's last removal.
 LONG_ROUTE_TASKS = 20
 
@@ -1066,6 +1077,8 @@ def construct(
     lns_walks: int = 1,
     deadline: float = math.inf,
     compare_start: bool = False,
+    recombine_work: float = 0.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Built:
     """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
     cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
@@ -1077,6 +1090,10 @@ def construct(
     (:mod:`.lns`). All are counts, not seconds, so the result does not depend on the machine.
     Where routes hold ``LONG_ROUTE_TASKS`` tasks or more, ruin and recreate walks ``lns_walks``
     times from the same start, each walk with the whole ``lns_work`` (:func:`_best_of_walks`).
+    With ``recombine_work`` (CP-SAT's deterministic time), the routes the walks met are then
+    recombined into the cheapest plan they make (:mod:`.recombine`). ``progress(total, routes)``
+    hears of the plan after each phase and of each new best plan of ruin and recreate (``total``
+    in the model's scaled money, fixed costs included).
 
     ``initial`` seeds the plan with task sequences per unit (PyVRP's plan without batteries, see
     :func:`.hgs.battery_relaxed`): each keeps its order, the evaluator places its stations, and a
@@ -1243,6 +1260,15 @@ def construct(
         ):
             built = plain
             built.stats["seed_start_dropped"] = 1
+    from .lns import fixed_costs as _fixed_costs
+
+    fixed_all = _fixed_costs(rm)
+
+    def tell() -> None:
+        if progress is not None and not built.unassigned:
+            progress(built.total_cost(fixed_all), len(built.tasks))
+
+    tell()
     before_last: list[Built] = []
     # Under a money objective fewer routes are a means, not the end: the plan before route and
     # fleet minimisation is kept where it costs less (fixed costs included) than theirs.
@@ -1264,6 +1290,7 @@ def construct(
         if minimize_routes(rm, built, ev, tasks, ins, rm_work, rng, rm_deadline, before_last):
             built.stats["route_min_capped"] = 1
         built.seconds["route_min_s"] = round(time.monotonic() - now, 3)
+    tell()
     if fleet_work > 0 and not built.unassigned:
         from .lns import fixed_costs, fleet_minimise
 
@@ -1329,17 +1356,69 @@ def construct(
                 unminimised.routes,
                 unminimised.cost,
             )
+    tell()
     if lns_work > 0 and not built.unassigned:
-        from .lns import ruin_recreate
+        from .lns import fixed_costs, ruin_recreate
 
         now = time.monotonic()
-        if lns_walks > 1 and len(tasks) >= LONG_ROUTE_TASKS * len(built.tasks):
+        pool = RoutePool() if recombine_work > 0 else None
+        walks = (
+            lns_walks if lns_walks > 1 and len(tasks) >= LONG_ROUTE_TASKS * len(built.tasks) else 1
+        )
+        # The recombination runs half-way through each walk and once at the end, sharing
+        # ``recombine_work`` evenly. Where the wall clock ends the walks, they end early enough
+        # for the last one to have its work.
+        per_call = recombine_work / (walks + 1)
+        walk_end = deadline - RECOMBINE_S_PER_WORK * per_call if pool else deadline
+        fixed = fixed_costs(rm)
+        task_of = {n: tid for tid, ids in tasks.items() for n in ids}
+        midway_stats: dict[str, int] = {}
+
+        def midway(
+            seqs: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int]
+        ) -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, int]] | None:
+            assert pool is not None
+            trial = Built(dict(plans), dict(seqs), dict(costs), [])
+            found = recombine(
+                rm, trial, pool, fixed, task_of, work=per_call, seed=order_seed, deadline=walk_end
+            )
+            for key in ("recombine_saved", "recombine_improved", "recombine_capped"):
+                midway_stats[key] = midway_stats.get(key, 0) + found[key]
+            return (trial.tasks, trial.routes, trial.cost) if found["recombine_improved"] else None
+
+        hook = midway if pool is not None else None
+        if walks > 1:
             built.stats.update(
-                _best_of_walks(rm, built, ev, tasks, ins, lns_work, rng, deadline, lns_walks)
+                _best_of_walks(
+                    rm, built, ev, tasks, ins, lns_work, rng, walk_end, walks, pool, hook, progress
+                )
             )
         else:
-            built.stats.update(ruin_recreate(rm, built, ev, tasks, ins, lns_work, rng, deadline))
+            built.stats.update(
+                ruin_recreate(
+                    rm, built, ev, tasks, ins, lns_work, rng, walk_end, pool, hook, progress
+                )
+            )
         built.seconds["lns_s"] = round(time.monotonic() - now, 3)
+        if pool is not None:
+            now = time.monotonic()
+            built.stats.update(
+                recombine(
+                    rm,
+                    built,
+                    pool,
+                    fixed,
+                    task_of,
+                    work=per_call,
+                    seed=order_seed,
+                    deadline=deadline,
+                )
+            )
+            built.stats.update({f"midway_{k}": v for k, v in midway_stats.items()})
+            built.stats["recombine_offered"] = pool.offered
+            built.pool = pool
+            built.seconds["recombine_s"] = round(time.monotonic() - now, 3)
+        tell()
     return built
 
 
@@ -1353,6 +1432,9 @@ def _best_of_walks(
     rng: np.random.Generator,
     deadline: float,
     walks: int,
+    pool: RoutePool | None = None,
+    midway: Midway | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Run ruin and recreate ``walks`` times from ``built``, each with the whole budget and the
     seeded generator's next draws, and keep the cheapest plan (fixed costs included) in ``built``.
@@ -1374,7 +1456,10 @@ def _best_of_walks(
     totals: dict[str, int] = {"lns_walks": walks}
     for _ in range(walks):
         built.routes, built.tasks, built.cost = dict(start[0]), dict(start[1]), dict(start[2])
-        for key, n in ruin_recreate(rm, built, ev, tasks, ins, lns_work, rng, deadline).items():
+        walked = ruin_recreate(
+            rm, built, ev, tasks, ins, lns_work, rng, deadline, pool, midway, progress
+        )
+        for key, n in walked.items():
             totals[key] = totals.get(key, 0) + n
         # Ruin and recreate's own measure: where a vehicle's fixed cost outweighs any distance
         # (fewest vehicles) it orders plans by routes, then cost; with small fixed costs a walk

@@ -19,34 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import EXIT_INFEASIBLE, OptimizerError
+from ..errors import InputError, Issue
 from ..model import Instance, TimeWindow
 from ..solution import Route, Solution, Stop, StopKind, Totals
 from . import scaling as S
+from .infeasible import InfeasibleError
 from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search_parameters
 
 if TYPE_CHECKING:
     from ..validator import Report
-
-
-class InfeasibleError(OptimizerError):
-    """No plan serves every job; ``diagnosis`` says which jobs and why."""
-
-    code = "infeasible"
-    exit_status = EXIT_INFEASIBLE
-
-    def __init__(self, diagnosis: dict[str, str]) -> None:
-        self.diagnosis = diagnosis
-        lines = [f"{job}: {why}" for job, why in list(diagnosis.items())[:20]]
-        more = f"\n  ... and {len(diagnosis) - 20} more" if len(diagnosis) > 20 else ""
-        super().__init__(
-            f"no plan serves every job; {len(diagnosis)} cannot be served:\n  "
-            + "\n  ".join(lines)
-            + more
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "unservable": self.diagnosis}
 
 
 @dataclass(frozen=True)
@@ -116,8 +97,17 @@ class SolveOptions:
     #: says ``stopped_by: time``. Distance objectives keep one walk (not measured there), as do
     #: the parts of a decomposed instance (their time adds up).
     long_route_walks: int = 2
+    #: Recombination after ruin and recreate (:mod:`.recombine`): CP-SAT's deterministic time
+    #: (its own work measure, roughly seconds on one core) per second of time limit, spent
+    #: choosing the cheapest plan among the routes the walks met; 0 turns it off.
+    recombine_work_per_second: float = 0.1
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     progress: bool = False
+    #: Independent searches run side by side in processes, the best plan kept (see
+    #: :mod:`.parallel`): worker 0 uses ``seed``, so more workers never give a worse plan at the
+    #: same budget. 1 in the Python API (a library does not take its caller's cores unasked; the
+    #: batch pool and the service run one search per job), the machine's cores in the CLI.
+    workers: int = 1
     #: Above this many task nodes (jobs + 2 per shipment) the instance is split into sweep parts
     #: solved one after the other (see :mod:`optimizer.solver.decompose`); 0 never splits.
     max_part_tasks: int = 250
@@ -184,17 +174,46 @@ def solve(
     options: SolveOptions | None = None,
     on_progress: ProgressFn | None = None,
     progress: bool = False,
+    workers: int | None = None,
 ) -> Solution:
     """Plan ``instance``: the cheapest plan found within the limits, validated.
+
+    ``workers`` (default ``options.workers``, 1) runs that many independent searches in
+    processes and keeps the best (:mod:`.parallel`).
 
     Raises :class:`InfeasibleError` with a per-job diagnosis when the jobs cannot all be served and
     the instance allows no unserved jobs.
     """
     opts = replace(options or SolveOptions(), time_limit_s=time_limit_s, seed=seed)
+    if workers is not None:
+        opts = replace(opts, workers=workers)
+    if isinstance(opts.workers, bool) or not isinstance(opts.workers, int) or opts.workers < 1:
+        raise InputError(Issue("workers", "must be a whole number of at least 1", opts.workers))
     started = time.monotonic()
     if on_progress is None and (opts.progress or progress):
         on_progress = _stderr_progress
+    if opts.workers > 1:
+        from .parallel import solve_parallel
+
+        return solve_parallel(instance, opts, started, _solve_one, _recombine_workers, on_progress)
     return _solve(instance, opts, started, started + opts.time_limit_s, on_progress)
+
+
+def _solve_one(
+    instance: Instance,
+    opts: SolveOptions,
+    started: float,
+    end: float,
+    on_progress: ProgressFn | None = None,
+) -> tuple[Solution, dict[str, Any]]:
+    """One whole search from ``started`` to at most ``end`` (a worker of
+    :func:`.parallel.solve_parallel`): its plan, and what the recombination across workers needs
+    (``pool``, ``plan``: the routes ruin and recreate met and the plan it ended on, as
+    :class:`.recombine.PooledRoute`; ``copies``: the station copies of the model they refer to),
+    empty where ruin and recreate kept no pool."""
+    sink: dict[str, Any] = {}
+    plan = _solve(instance, replace(opts, workers=1), started, end, on_progress, sink)
+    return plan, sink
 
 
 def _solve(
@@ -203,13 +222,14 @@ def _solve(
     started: float,
     end: float,
     on_progress: ProgressFn | None,
+    sink: dict[str, Any] | None = None,
 ) -> Solution:
     """:func:`solve` from ``started`` (``time.monotonic()``); every wall-clock cap is at or
     before ``end``, the instant the search must be over (``started`` + the limit, or earlier for
-    a part of a decomposed day: the whole day's search end)."""
+    a part of a decomposed day: the whole day's search end). ``sink`` receives the route pool
+    (see :func:`_solve_one`)."""
     from ..limits import check_instance
     from ..reach import unreachable_jobs
-    from ..validator import validate
 
     end = min(end, started + opts.time_limit_s)
     check_instance(instance)  # before any work: a model too large is refused, not attempted
@@ -250,6 +270,7 @@ def _solve(
     # ----- PyVRP start: end --------------------------------------------------------------------
     if opts.construct and start_routes is None:
         from .construct import construct, release
+        from .recombine import export_pool
 
         t_construct = time.monotonic()
         built = construct(
@@ -269,9 +290,13 @@ def _solve(
             # A battery-blind seed on a day where charging takes time may be cut into many short
             # runs: insertion alone may start cheaper (CEC-2020's instant charging keeps it).
             compare_start=not instance.rules.instant_charging,
+            recombine_work=work.recombine_work_per_second * work.time_limit_s,
+            progress=None if on_progress is None else _phase_progress(rm, on_progress, started),
         )
         timings.update(built.stats)
         timings.update(built.seconds)
+        if sink is not None and built.pool is not None:
+            sink.update(export_pool(rm, built, copies))
         release(rm)
         timings["construct_s"] = round(time.monotonic() - t_construct, 3)
         # Rebuild the model around the constructed plan: enough station copies for it (even
@@ -387,13 +412,7 @@ def _solve(
             }
         )
     sparse = replace(sparse, unserved=tuple(dropped))
-    report = _queue_at_chargers(
-        instance,
-        _float_departures(
-            instance, _drop_idle_stations(instance, sparse, validate(instance, sparse))
-        ),
-    )
-    report = _time_charging(instance, report, opts, timings)
+    report = _finish(instance, sparse, opts, timings)
     if not report.feasible:
         raise RuntimeError(
             "internal error: the solver produced a plan the validator rejects:\n" + report.summary()
@@ -523,6 +542,58 @@ def _solve_decomposed(
         **info,
     }
     return replace(report.solution, meta={**dict(report.solution.meta), **meta})
+
+
+def _finish(
+    instance: Instance, sparse: Solution, opts: SolveOptions, timings: dict[str, Any]
+) -> Report:
+    """What follows every search: idle station stops dropped, departures floated, charger
+    queues, charges re-timed for the tariffs; the validator's report of the result."""
+    from ..validator import validate
+
+    report = _queue_at_chargers(
+        instance,
+        _float_departures(
+            instance, _drop_idle_stations(instance, sparse, validate(instance, sparse))
+        ),
+    )
+    return _time_charging(instance, report, opts, timings)
+
+
+def _recombine_workers(
+    instance: Instance, opts: SolveOptions, exports: list[dict[str, Any]], deadline: float
+) -> tuple[Solution | None, dict[str, int]]:
+    """The cheapest plan of the routes every worker's ruin and recreate met (a worker of
+    :func:`.parallel.solve_parallel` hands them back, see :func:`_solve_one`), finished as any
+    plan is; ``None`` where it is no cheaper than the workers' own or no worker kept a pool.
+    Returns the counters of the step too."""
+    from .construct import release
+    from .lns import fixed_costs
+    from .parallel import ACROSS_WORK_SHARE
+    from .recombine import merged_start, recombine
+
+    usable = [e for e in exports if e.get("pool")]
+    if len(usable) < 2 or len({e["copies"] for e in usable}) != 1:
+        return None, {}
+    rm = build(instance, ModelOptions(copies_per_station=int(usable[0]["copies"])))
+    try:
+        fixed = fixed_costs(rm)
+        built, pool = merged_start(rm, usable, fixed)
+        task_of = {n: tid for tid, ids in rm.task_nodes.items() for n in ids}
+        work = ACROSS_WORK_SHARE * opts.recombine_work_per_second * opts.time_limit_s
+        stats = recombine(
+            rm, built, pool, fixed, task_of, work=work, seed=opts.seed, deadline=deadline
+        )
+        if not stats.get("recombine_improved"):
+            return None, stats
+        sparse = _start_plan(instance, rm, built.routes)
+    finally:
+        release(rm)
+    if sparse is None:
+        return None, stats
+    timings: dict[str, Any] = {}
+    report = _finish(instance, sparse, opts, timings)
+    return (report.solution if report.feasible else None), stats
 
 
 def _is_idle_station(stop: Stop) -> bool:
@@ -919,6 +990,26 @@ def _remap(
             next_copy[key] = c + 1
         out[free[old.units[k].vehicle.id].pop(0)] = mapped
     return out
+
+
+def _phase_progress(
+    rm: RoutingModel, on_progress: ProgressFn, started: float
+) -> Callable[[int, int], None]:
+    """``on_progress`` for our own phases: the search value of a plan (scaled money with fixed
+    costs, as OR-Tools' objective counts it) shown as OR-Tools' progress shows it, at most once a
+    second, so that a solve reports from its first phases and not only from OR-Tools' last one."""
+    last = [-math.inf]
+    fewest = rm.instance.objective.kind == "vehicles_then_distance" and bool(rm.units)
+    per_vehicle = rm.routing.GetFixedCostOfVehicle(0) if fewest else 0
+
+    def report(total: int, routes: int) -> None:
+        now = time.monotonic() - started
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        on_progress(now, _real_cost(rm, total - routes * per_vehicle), routes)
+
+    return report
 
 
 def _real_cost(rm: RoutingModel, value: int) -> float:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .construct import Built, RouteEvaluator
     from .insertion import Insertion
     from .ortools_model import RoutingModel
+    from .recombine import RoutePool
 
 #: Most tasks one ruin removes on a small instance (up to half of its tasks; from 28 tasks on a
 #: quarter is more). With a quarter (3 of 15) E-VRPTW rc204C15, one route of 15 customers, ended
@@ -38,6 +39,12 @@ if TYPE_CHECKING:
 SMALL_RUIN = 7
 #: Longest string of consecutive tasks removed from one route.
 MAX_STRING = 10
+#: A plan per unit (task sequences, full plans, costs) in, a cheaper one or None out: the
+#: recombination half-way through a walk (see :func:`ruin_recreate`).
+Midway = Callable[
+    [dict[int, list[int]], dict[int, list[int]], dict[int, int]],
+    tuple[dict[int, list[int]], dict[int, list[int]], dict[int, int]] | None,
+]
 #: Start and end temperature, as a fraction of the mean route cost of the starting plan.
 T_START = 0.05
 T_END = 0.001
@@ -61,8 +68,18 @@ def ruin_recreate(
     max_work: int,
     rng: np.random.Generator,
     deadline: float = math.inf,
+    pool: RoutePool | None = None,
+    midway: Midway | None = None,
+    on_best: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Improve ``built`` in place within ``max_work`` label steps; returns counters for the meta.
+
+    Every route of every complete re-insertion (accepted or not) is offered to ``pool``, for
+    :func:`.recombine.recombine`. Half-way through the budget ``midway`` is handed the best plan
+    so far (sequences, plans, costs per unit) and may return a cheaper one made of pooled routes:
+    the walk then goes on from it, at the temperature it had reached (a plan with a route fewer
+    found there is worth the second half of the walk; at the end it would be worth nothing more).
+    ``on_best(total, routes)`` hears of each new best plan (progress for the caller).
 
     ``deadline`` (``time.monotonic()``) is a safety cap only: the work budget should end the
     search first, or the result depends on the machine (``lns_capped`` then says 1).
@@ -75,9 +92,11 @@ def ruin_recreate(
             "lns_accepted": 0,
             "lns_reheats": 0,
             "lns_capped": 0,
+            "lns_recombined": 0,
         }
     task_of, names, near, index = _neighbourhood(rm, tasks)
     fixed = fixed_costs(rm)
+    unit_entry = [un.vehicle.id for un in rm.units]
     n_tasks = len(names)
     # Up to a quarter of the tasks, at most 30; on small instances up to half, at most
     # ``SMALL_RUIN`` (see there).
@@ -114,10 +133,22 @@ def ruin_recreate(
     stall = max(STALL_ITERATIONS, 50 * n_tasks)
     reheats = 0
     heat_from = 0
+    half_done = midway is None
+    recombined = 0
     while spent[0] < max_work:
         if iterations % 16 == 0 and time.monotonic() > deadline:
             capped = 1
             break
+        if not half_done and spent[0] >= max_work // 2:
+            half_done = True
+            assert midway is not None
+            found = midway(*best_state)
+            if found is not None:
+                best_state = (dict(found[0]), dict(found[1]), dict(found[2]))
+                cur_seqs, cur_plans, cur_costs = dict(found[0]), dict(found[1]), dict(found[2])
+                best = cur = total(cur_seqs, cur_costs)
+                last_best = iterations
+                recombined += 1
         if iterations - last_best > stall:
             # Converged. Small instances (the only ones that get here within their budget) are
             # re-heated from the best plan a few times: a new walk often leaves the local
@@ -165,6 +196,12 @@ def ruin_recreate(
         if not ok:
             failed += 1
             continue
+        if pool is not None:
+            for k, p in plans.items():
+                if cur_plans.get(k) is not p and seqs.get(k):
+                    pool.add(
+                        unit_entry[k], frozenset(tasks_in(seqs[k])), p, seqs[k], costs[k] + fixed[k]
+                    )
         new = total(seqs, costs)
         frac = min(1.0, (spent[0] - heat_from) / max(1, max_work - heat_from))
         temp = t_start * (t_end / t_start) ** frac
@@ -176,6 +213,8 @@ def ruin_recreate(
                 last_best = iterations
                 improvements += 1
                 best_state = (dict(seqs), dict(plans), dict(costs))
+                if on_best is not None:
+                    on_best(new, len(seqs))
     built.tasks, built.routes, built.cost = best_state
     return {
         "lns_iterations": iterations,
@@ -184,6 +223,7 @@ def ruin_recreate(
         "lns_accepted": accepted,
         "lns_reheats": reheats,
         "lns_capped": capped,
+        "lns_recombined": recombined,
     }
 
 

@@ -219,3 +219,30 @@ def test_our_start_is_the_plan_when_or_tools_does_not_come_back(
     assert report.feasible, report.summary()
     assert not plan.unserved
     assert plan.meta["start_read_directly"] == 1
+
+
+def test_progress_is_heard_from_our_phases_not_only_from_or_tools() -> None:
+    """A 60 s solve used to be silent until OR-Tools' last phase: now insertion, route and fleet
+    minimisation and ruin and recreate report their plans too (at most once a second), with the
+    value OR-Tools' progress shows (km on a fewest-vehicles objective) and the vehicles used."""
+    inst = optimizer.load(benchmark_file("evrptw", "c103_21.txt"))
+    heard: list[tuple[float, float, int]] = []
+    opts = SolveOptions(
+        solution_budget=100,
+        route_min_work_per_second=5_000,
+        fleet_work_per_second=5_000,
+        lns_work_per_second=20_000,
+        recombine_work_per_second=0.01,
+    )
+    plan = optimizer.solve(
+        inst, 60, 1, options=opts, on_progress=lambda t, v, n: heard.append((t, v, n))
+    )
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["stopped_by"] == "solutions", plan.meta  # the budgets, not the clock
+    construct_end = plan.meta["build_s"] + plan.meta["construct_s"]
+    ours = [h for h in heard if h[0] <= construct_end]
+    assert len(ours) >= 2  # the insertion start, and later phases
+    assert ours[0][2] >= ours[-1][2] >= report.totals.vehicles_used
+    # the first plan's km are a real distance, above the final plan's
+    assert ours[0][1] >= report.totals.distance_km - 0.01

@@ -1,0 +1,134 @@
+"""Recombination: set partitioning over pooled routes finds the optimum when the pool holds every
+route, never returns a dearer plan than its start, and repeats itself for the same pool."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import optimizer
+from optimizer.solver.construct import Built, RouteEvaluator, construct, release
+from optimizer.solver.driver import _default_copies, _start_plan
+from optimizer.solver.lns import fixed_costs
+from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
+from optimizer.solver.recombine import RoutePool, export_pool, merged_start, recombine
+from tests.conftest import benchmark_file
+
+
+def _total(rm: RoutingModel, built: Built) -> int:
+    fixed = fixed_costs(rm)
+    return sum(built.cost[k] + fixed[k] for k in built.tasks)
+
+
+def _task_of(rm: RoutingModel) -> dict[int, str]:
+    return {n: tid for tid, ids in rm.task_nodes.items() for n in ids}
+
+
+def test_a_pool_of_every_route_recombines_into_the_optimum() -> None:
+    """E-VRPTW c101C5 (optimum 2 vehicles, 257.75, proven by CPLEX): with every order of every
+    subset of its 5 customers in the pool, the cheapest plan of pooled routes is the optimum,
+    from a start that gives each customer a vehicle of its own; the validator checks the plan."""
+    inst = optimizer.load(benchmark_file("evrptw", "c101C5.txt"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    try:
+        _recombine_every_route(inst, rm)
+    finally:
+        release(rm)
+
+
+def _recombine_every_route(inst: optimizer.Instance, rm: RoutingModel) -> None:
+    fixed = fixed_costs(rm)
+    task_of = _task_of(rm)
+    ev = RouteEvaluator(rm, 0)
+    entry = rm.units[0].vehicle.id
+    pool = RoutePool()
+    tids = sorted(rm.task_nodes)
+    for size in range(1, len(tids) + 1):
+        for subset in itertools.combinations(tids, size):
+            for order in itertools.permutations(subset):
+                seq = [n for t in order for n in rm.task_nodes[t]]
+                res = ev.evaluate(seq)
+                if res is not None:
+                    pool.add(entry, frozenset(subset), res[1], seq, res[0] + fixed[0])
+    start = Built({}, {}, {}, [])
+    for k, t in enumerate(tids):
+        seq = list(rm.task_nodes[t])
+        res = RouteEvaluator(rm, k).evaluate(seq)
+        assert res is not None
+        start.tasks[k], start.routes[k], start.cost[k] = seq, res[1], res[0]
+    before = _total(rm, start)
+    stats = recombine(rm, start, pool, fixed, task_of, work=10.0)
+    assert stats["recombine_improved"] == 1 and stats["recombine_optimal"] == 1
+    assert stats["recombine_saved"] == before - _total(rm, start)
+    plan = _start_plan(inst, rm, start.routes)
+    assert plan is not None
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert report.totals.vehicles_used == 2
+    assert report.totals.distance_km == pytest.approx(257.75, abs=0.006)
+
+
+def test_recombination_after_ruin_and_recreate_is_never_dearer_and_repeats_itself() -> None:
+    """The pool only watches the walk, so the walk ends where it would without it; the plan
+    recombined from what it met costs at most that, serves every task on routes a fresh
+    evaluator agrees with, and the same seed and budgets give the same plan."""
+    inst = optimizer.load(benchmark_file("evrptw", "r102_21.txt"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    try:
+        plain = construct(rm, order_seed=3, lns_work=600_000)
+        a = construct(rm, order_seed=3, lns_work=600_000, recombine_work=2.0)
+        b = construct(rm, order_seed=3, lns_work=600_000, recombine_work=2.0)
+        assert a.stats["recombine_pool"] > len(plain.tasks)
+        assert _total(rm, a) <= _total(rm, plain)
+        assert _total(rm, a) == _total(rm, plain) - a.stats["recombine_saved"]
+        assert a.routes == b.routes and a.stats == b.stats
+        served = sorted(n for seq in a.tasks.values() for n in seq)
+        assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
+        for k, seq in a.tasks.items():
+            res = RouteEvaluator(rm, k).evaluate(seq)
+            assert res is not None and res[0] == a.cost[k] and res[1] == a.routes[k]
+        plan = _start_plan(inst, rm, a.routes)
+        assert plan is not None and optimizer.validate(inst, plan).feasible
+    finally:
+        release(rm)
+
+
+def test_the_pool_keeps_the_cheapest_route_per_task_set_and_its_limit() -> None:
+    pool = RoutePool(limit=2)
+    pool.add("v", frozenset({"a", "b"}), [1, 2], [1, 2], 10)
+    pool.add("v", frozenset({"a", "b"}), [2, 1], [2, 1], 7)  # same set, cheaper: replaces
+    pool.add("v", frozenset({"a", "b"}), [1, 2], [1, 2], 9)  # dearer: ignored
+    pool.add("w", frozenset({"a", "b"}), [1, 2], [1, 2], 5)  # another entry: its own route
+    pool.add("v", frozenset({"c"}), [3], [3], 1)  # over the limit: ignored
+    assert pool.offered == 5
+    assert {k: r.cost for k, r in pool.routes.items()} == {
+        ("v", frozenset({"a", "b"})): 7,
+        ("w", frozenset({"a", "b"})): 5,
+    }
+    assert pool.routes[("v", frozenset({"a", "b"}))].seq == (2, 1)
+
+
+def test_the_routes_of_two_walks_recombine_into_a_plan_no_dearer_than_either() -> None:
+    """What the workers hand back (:func:`export_pool`) merges into one pool whose cheapest plan
+    costs at most the cheaper walk's, serves every task once and passes the validator."""
+    inst = optimizer.load(benchmark_file("evrptw", "r102_21.txt"))
+    copies = _default_copies(inst)
+    rm = build(inst, ModelOptions(copies_per_station=copies))
+    try:
+        walks = [
+            construct(rm, order_seed=seed, lns_work=400_000, recombine_work=0.5) for seed in (1, 2)
+        ]
+        exports = [export_pool(rm, w, copies) for w in walks]
+        fixed = fixed_costs(rm)
+        built, pool = merged_start(rm, exports, fixed)
+        assert _total(rm, built) == min(_total(rm, w) for w in walks)
+        assert len(pool.routes) >= max(len(e["pool"]) for e in exports)  # type: ignore[arg-type]
+        recombine(rm, built, pool, fixed, _task_of(rm), work=2.0)
+        assert _total(rm, built) <= min(_total(rm, w) for w in walks)
+        served = sorted(n for seq in built.tasks.values() for n in seq)
+        assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
+        plan = _start_plan(inst, rm, built.routes)
+        assert plan is not None and optimizer.validate(inst, plan).feasible
+    finally:
+        release(rm)
