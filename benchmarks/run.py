@@ -115,6 +115,9 @@ class Row:
     gap_at_bks_vehicles_pct: float | None = None
     vehicle_diff: int | None = None
     seconds: float | None = None
+    #: CPU seconds of the solve (user + system, its worker processes included): over
+    #: ``seconds``, how many cores the solve kept busy.
+    cpu_s: float | None = None
     stopped_by: str = ""
     valid: bool = False
     status: str = ""
@@ -132,6 +135,7 @@ _FLOAT_COLUMNS = frozenset(
         "gap_pct",
         "gap_at_bks_vehicles_pct",
         "seconds",
+        "cpu_s",
     }
 )
 
@@ -165,6 +169,8 @@ class Summary:
     mean_gap_at_bks: float | None
     at_bks: int
     median_seconds: float | None
+    #: Median over instances of CPU seconds over wall seconds (cores kept busy).
+    median_cpu_per_wall: float | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +318,7 @@ def summarize(rows: Sequence[Row]) -> Summary:
     gaps = [r.gap_pct for r in valid if r.gap_pct is not None]
     at_bks = [r.gap_at_bks_vehicles_pct for r in valid if r.gap_at_bks_vehicles_pct is not None]
     seconds = [r.seconds for r in rows if r.seconds is not None]
+    busy = [r.cpu_s / r.seconds for r in rows if r.cpu_s is not None and r.seconds]
     return Summary(
         total=len(rows),
         valid=len(valid),
@@ -323,6 +330,7 @@ def summarize(rows: Sequence[Row]) -> Summary:
         mean_gap_at_bks=statistics.fmean(at_bks) if at_bks else None,
         at_bks=len(at_bks),
         median_seconds=statistics.median(seconds) if seconds else None,
+        median_cpu_per_wall=statistics.median(busy) if busy else None,
     )
 
 
@@ -339,6 +347,8 @@ def summary_lines(summary: Summary, hierarchical: bool) -> list[str]:
     if hierarchical:
         lines.append(f"mean gap at the bks vehicle count: {_pct(s.mean_gap_at_bks)} (n={s.at_bks})")
     lines.append(f"median seconds: {_num(s.median_seconds, 1)}")
+    if s.median_cpu_per_wall is not None:
+        lines.append(f"median CPU time over wall time: {_num(s.median_cpu_per_wall, 2)}")
     return lines
 
 
@@ -564,7 +574,12 @@ def pool_markdown(p: Pool, hierarchical: bool) -> str:
 
 
 def solve_task(
-    path: str, fmt: str, time_limit_s: float, seed: int, baseline: bool
+    path: str,
+    fmt: str,
+    time_limit_s: float,
+    seed: int,
+    baseline: bool,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Solve one instance in a worker process; never raises for a solver or input failure.
 
@@ -579,15 +594,15 @@ def solve_task(
     from optimizer.solver import InfeasibleError, SolveOptions
 
     started = time.perf_counter()
+    cpu0 = os.times()
     try:
         inst = optimizer.load(path, format=fmt)
         # The textbook model searches the whole time limit (the wall clock alone stops it): the
         # issue compares at equal time, and its solution budget, calibrated for our model, ends
         # the textbook search after a tenth of the limit on a fast machine.
-        extra: dict[str, Any] = (
-            {"options": SolveOptions(construct=False, deterministic=False)} if baseline else {}
-        )
-        sol = optimizer.solve(inst, time_limit_s=time_limit_s, seed=seed, **extra)
+        fields = {"construct": False, "deterministic": False} if baseline else {}
+        options = SolveOptions(**{**fields, **(settings or {})})
+        sol = optimizer.solve(inst, time_limit_s=time_limit_s, seed=seed, options=options)
     except InfeasibleError as e:
         return _failure("infeasible", e, time.perf_counter() - started)
     except OptimizerError as e:
@@ -595,17 +610,25 @@ def solve_task(
     except Exception as e:  # a bug in the solver must not stop the run
         return _failure("error", e, time.perf_counter() - started, with_type=True)
     seconds = sol.meta.get("wall_time_s", time.perf_counter() - started)
+    cpu1 = os.times()
     return {
         "status": "ok",
         "message": "",
         "seconds": float(seconds),
+        # user + system of this process and of the solve's worker processes (reaped by now)
+        "cpu_s": round(sum(cpu1[:4]) - sum(cpu0[:4]), 3),
         "stopped_by": str(sol.meta.get("stopped_by", "")),
         "solution": solution_to_dict(sol),
     }
 
 
 def solve_all(
-    tasks: Sequence[Task], time_limit_s: float, seed: int, jobs: int, baseline: bool
+    tasks: Sequence[Task],
+    time_limit_s: float,
+    seed: int,
+    jobs: int,
+    baseline: bool,
+    settings: dict[str, Any] | None = None,
 ) -> Iterator[tuple[Task, dict[str, Any]]]:
     """Solve the tasks in ``jobs`` worker processes and yield ``(task, outcome)`` as they finish.
 
@@ -613,7 +636,7 @@ def solve_all(
     pending are rerun one per fresh process, so the crash is pinned on its own instance.
     """
     ctx = multiprocessing.get_context("spawn")
-    args = (time_limit_s, seed, baseline)
+    args = (time_limit_s, seed, baseline, settings)
     broken: list[Task] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         futures = {pool.submit(solve_task, str(t.path), t.fmt, *args): t for t in tasks}
@@ -650,6 +673,7 @@ def evaluate(set_name: str, task: Task, bks: Bks | None, outcome: dict[str, Any]
         bks_distance=bks.distance if bks else None,
         bks_vehicles=bks.vehicles if bks else None,
         seconds=_float(outcome.get("seconds")),
+        cpu_s=_float(outcome.get("cpu_s")),
         stopped_by=str(outcome.get("stopped_by", "")),
         status=str(outcome.get("status", "error")),
         message=_short(str(outcome.get("message", ""))),
@@ -696,6 +720,7 @@ def run(
     seed: int = 1,
     jobs: int = 1,
     baseline: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> list[Row]:
     """Solve every matching instance of ``directory`` and return the rows in instance order.
 
@@ -733,7 +758,7 @@ def run(
                 message=_short(f"load failed: {e}"),
             )
             _progress(len(rows), len(files), rows[path.stem])
-    for task, outcome in solve_all(tasks, time_limit_s, seed, jobs, baseline):
+    for task, outcome in solve_all(tasks, time_limit_s, seed, jobs, baseline, settings):
         rows[task.name] = evaluate(set_name, task, lookup_bks(bks, task.name), outcome)
         _progress(len(rows), len(files), rows[task.name])
     return [rows[p.stem] for p, _ in files]
@@ -777,6 +802,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="pool result CSVs of one set (one per seed, say): gaps side by side and means",
     )
     p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="searches per instance, side by side in processes (default 1; jobs x workers "
+        "should not exceed the cores)",
+    )
+    p.add_argument(
+        "--work-of",
+        type=float,
+        metavar="S",
+        help="give every solve the work budgets of an S-second solve (the rates per second "
+        "scaled by S / --time-limit), the time limit then only a wall-clock cap: with a limit "
+        "well above S the caps never fire and the plans do not depend on the machine's load",
+    )
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a SolveOptions field for every solve (repeatable), e.g. recombine_work_per_second=0",
+    )
+    p.add_argument(
         "--baseline",
         action="store_true",
         help="measure the textbook OR-Tools model, searching until the time limit",
@@ -815,6 +862,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.time_limit <= 0 or args.jobs < 1:
         parser.error("--time-limit must be > 0 and --jobs >= 1")
     patterns = [p.strip() for raw in args.instances or [] for p in raw.split(",") if p.strip()]
+    try:
+        settings = solve_settings(args.option, args.workers)
+        if args.work_of is not None:
+            settings = {**scaled_rates(args.work_of / args.time_limit), **settings}
+    except ValueError as e:
+        parser.error(str(e))
     directory = args.dir or BENCHMARKS / SETS[args.set_name]
     started = datetime.now()
     try:
@@ -826,6 +879,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             jobs=args.jobs,
             baseline=args.baseline,
+            settings=settings,
         )
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -898,12 +952,73 @@ def _run_header(
             "",
             f"- started: {started.isoformat(timespec='seconds')}",
             f"- data: {directory}" + (f", instances {', '.join(patterns)}" if patterns else ""),
-            f"- time limit: {args.time_limit:g} s, seed {args.seed}, jobs {args.jobs}, {mode}",
+            f"- time limit: {args.time_limit:g} s, seed {args.seed}, jobs {args.jobs}, "
+            f"workers {args.workers}, {mode}"
+            + (f", options {' '.join(args.option)}" if args.option else "")
+            + (f", work budgets of a {args.work_of:g} s solve" if args.work_of else ""),
             f"- machine: {platform.node()}, {_cpu_model()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
             f"- optimizer {optimizer.__version__}",
         ]
     )
+
+
+def solve_settings(pairs: Sequence[str], workers: int) -> dict[str, Any]:
+    """``SolveOptions`` fields from ``--option FIELD=VALUE`` pairs and ``--workers``: each value
+    read as the field's type (int, float, bool, str); an unknown field or bad value is an error
+    naming it."""
+    from dataclasses import fields
+
+    from optimizer.solver import SolveOptions
+
+    known = {f.name: f for f in fields(SolveOptions)}
+    defaults = SolveOptions()
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, eq, text = pair.partition("=")
+        if not eq or name not in known:
+            raise ValueError(f"--option {pair!r}: expected FIELD=VALUE with a SolveOptions field")
+        current = getattr(defaults, name)
+        try:
+            if isinstance(current, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(text)
+                out[name] = text.lower() in ("true", "1")
+            elif isinstance(current, int) or (current is None and text.isdigit()):
+                out[name] = int(text)
+            elif isinstance(current, float):
+                out[name] = float(text)
+            else:
+                out[name] = text
+        except ValueError:
+            raise ValueError(f"--option {name}: bad value {text!r}") from None
+    if workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {workers}")
+    if workers != 1:
+        out["workers"] = workers
+    return out
+
+
+#: The ``SolveOptions`` fields that turn seconds of time limit into work.
+RATE_FIELDS = (
+    "solution_rate",
+    "solution_rate_no_windows",
+    "route_min_work_per_second",
+    "fleet_work_per_second",
+    "lns_work_per_second",
+    "lns_work_per_second_no_windows",
+    "lns_work_per_second_partial_no_windows",
+    "recombine_work_per_second",
+    "hgs_iterations_per_second",
+)
+
+
+def scaled_rates(factor: float) -> dict[str, float]:
+    """Every work rate of the default ``SolveOptions`` times ``factor`` (``--work-of``)."""
+    from optimizer.solver import SolveOptions
+
+    defaults = SolveOptions()
+    return {name: getattr(defaults, name) * factor for name in RATE_FIELDS}
 
 
 def _cpu_model() -> str:
