@@ -103,8 +103,6 @@ def recombine(
     ``built``'s own routes join the pool first and are CP-SAT's hint, so the answer is never
     dearer than ``built``.
     """
-    from ortools.sat.python import cp_model
-
     stats = {
         "recombine_pool": 0,
         "recombine_improved": 0,
@@ -120,12 +118,48 @@ def recombine(
         if seq
     }
     before = sum(built.cost[k] + fixed[k] for k, seq in built.tasks.items() if seq)
-    keys = list(pool.routes)
-    stats["recombine_pool"] = len(keys)
+    stats["recombine_pool"] = len(pool.routes)
     units_of: dict[str, list[int]] = {}
     for k, un in enumerate(rm.units):
         units_of.setdefault(un.vehicle.id, []).append(k)
+    counts = {entry: len(units) for entry, units in units_of.items()}
+    chosen = _partition(pool, current, counts, work, seed, deadline, stats)
+    if chosen is None:
+        return stats
+    after = sum(pool.routes[key].cost for key in chosen)
+    if after >= before:
+        return stats
+    tasks: dict[int, list[int]] = {}
+    routes: dict[int, list[int]] = {}
+    cost: dict[int, int] = {}
+    free = {entry: list(units) for entry, units in units_of.items()}
+    # Deterministic unit assignment: routes of an entry in the order of their first task node.
+    for key in sorted(chosen, key=lambda kk: (kk[0], pool.routes[kk].seq)):
+        r = pool.routes[key]
+        k = free[r.entry].pop(0)
+        tasks[k], routes[k], cost[k] = list(r.seq), list(r.plan), r.cost - fixed[k]
+    built.tasks, built.routes, built.cost = tasks, routes, cost
+    stats["recombine_improved"] = 1
+    stats["recombine_saved"] = int(before - after)
+    return stats
 
+
+def _partition(
+    pool: RoutePool,
+    current: set[tuple[str, frozenset[str]]],
+    counts: dict[str, int],
+    work: float,
+    seed: int,
+    deadline: float,
+    stats: dict[str, int],
+) -> list[tuple[str, frozenset[str]]] | None:
+    """The set-partitioning model over ``pool`` on CP-SAT: each task on exactly one chosen route,
+    each vehicle entry at most ``counts`` routes, least total cost, ``current`` as the hint.
+    Returns the chosen routes' keys (None without an answer) and notes in ``stats`` whether the
+    answer is proven optimal and whether the wall clock cut it."""
+    from ortools.sat.python import cp_model
+
+    keys = list(pool.routes)
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"r{i}") for i in range(len(keys))]
     covering: dict[str, list[int]] = {}
@@ -137,7 +171,7 @@ def recombine(
     for tid in sorted(covering):
         model.add_exactly_one(x[i] for i in covering[tid])
     for entry, idx in sorted(by_entry.items()):
-        model.add(sum(x[i] for i in idx) <= len(units_of.get(entry, ())))
+        model.add(sum(x[i] for i in idx) <= counts.get(entry, 0))
     model.minimize(sum(pool.routes[key].cost * x[i] for i, key in enumerate(keys)))
     for i, key in enumerate(keys):
         model.add_hint(x[i], key in current)
@@ -159,24 +193,8 @@ def recombine(
         status != cp_model.OPTIMAL and time.monotonic() >= deadline - 0.05
     )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return stats
-    chosen = [keys[i] for i in range(len(keys)) if solver.boolean_value(x[i])]
-    after = sum(pool.routes[key].cost for key in chosen)
-    if after >= before:
-        return stats
-    tasks: dict[int, list[int]] = {}
-    routes: dict[int, list[int]] = {}
-    cost: dict[int, int] = {}
-    free = {entry: list(units) for entry, units in units_of.items()}
-    # Deterministic unit assignment: routes of an entry in the order of their first task node.
-    for key in sorted(chosen, key=lambda kk: (kk[0], pool.routes[kk].seq)):
-        r = pool.routes[key]
-        k = free[r.entry].pop(0)
-        tasks[k], routes[k], cost[k] = list(r.seq), list(r.plan), r.cost - fixed[k]
-    built.tasks, built.routes, built.cost = tasks, routes, cost
-    stats["recombine_improved"] = 1
-    stats["recombine_saved"] = int(before - after)
-    return stats
+        return None
+    return [keys[i] for i in range(len(keys)) if solver.boolean_value(x[i])]
 
 
 def export_pool(rm: RoutingModel, built: Built, copies: int) -> dict[str, object]:
