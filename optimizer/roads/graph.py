@@ -119,6 +119,41 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+#: The encoding named in an XML declaration, up to its closing quote or the end of the head read
+#: (a name that long is no encoding, and is reported cut).
+_XML_ENCODING = re.compile(rb"""\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"'>]*)""")
+
+
+def check_xml_encoding(path: Path) -> None:
+    """Raise :class:`FormatError` when the XML declaration of ``path`` names an encoding that the
+    parser cannot read (``UTF-9``, ``rot13``, ``utf-32``), naming the file and the encoding.
+
+    Why before parsing: ``xml.etree`` reports such a file with ``LookupError``, ``ValueError`` or
+    ``UnicodeError`` (which encoding gives which depends on the codec), not with its ``ParseError``,
+    so a reader catching only the latter let a one-byte typo in the declaration out as a traceback.
+    A declaration that is malformed in itself is left to the parser, which names its line.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(1024).removeprefix(b"\xef\xbb\xbf")
+    m = _XML_ENCODING.match(head)
+    if m is None:
+        return
+    name = m.group(1)
+    try:  # the same declaration on a one-element document: only the encoding can fail
+        ET.fromstring(b"<?xml version='1.0' encoding='" + name + b"'?><a/>")
+    except ET.ParseError:
+        return
+    except LookupError:
+        reason = "is not an encoding the XML parser knows; use UTF-8"
+    except ValueError as e:  # a known codec expat cannot use; UnicodeError is a ValueError
+        reason = f"is an encoding the XML parser cannot read ({e}); use UTF-8"
+    else:
+        return
+    raise FormatError(
+        Issue("encoding", reason, name.decode("ascii", "backslashreplace")), str(path)
+    )
+
+
 def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
     """Read and check a road graph: GraphML, an edge-list CSV with its node CSV ``nodes``, or an
     OpenStreetMap extract (``.osm`` XML, ``.osm.pbf``; :mod:`.osm`).
@@ -213,6 +248,22 @@ def _number(sink: _Sink, raw: Any, path: str) -> float | None:
         sink.add(path, "must be a finite number", raw)
         return None
     return value
+
+
+def lon_lat_in_range(sink: _Sink, where: str, lon: float, lat: float) -> bool:
+    """Whether ``lon``/``lat`` are degrees on the globe; reports each one that is not.
+
+    Shared by the CSV/GraphML node check and the OSM reader: great-circle lengths of points off
+    the globe are nonsense, and trigonometry on an infinite one raises instead of failing.
+    """
+    ok = True
+    if not -180 <= lon <= 180:
+        sink.add(f"{where}.lon", "must be between -180 and 180", lon)
+        ok = False
+    if not -90 <= lat <= 90:
+        sink.add(f"{where}.lat", "must be between -90 and 90", lat)
+        ok = False
+    return ok
 
 
 def _flag(sink: _Sink, raw: Any, path: str) -> bool:
@@ -338,10 +389,7 @@ def _nodes(
             continue
         a, b = vals[0], vals[1]
         if pair == ("lon", "lat"):
-            if not -180 <= a <= 180:
-                sink.add(f"{where}.lon", "must be between -180 and 180", a)
-            if not -90 <= b <= 90:
-                sink.add(f"{where}.lat", "must be between -90 and 90", b)
+            lon_lat_in_range(sink, where, a, b)
         ids.append(nid)
         coords.append((a, b))
     if len(kinds) > 1:
@@ -374,6 +422,7 @@ def _finish(source: str, ids: list[str], xy: np.ndarray, geo: bool, s: _Streets)
 # GraphML
 def _read_graphml(path: Path) -> RoadGraph:
     source = str(path)
+    check_xml_encoding(path)
     try:
         g = nx.read_graphml(path)
     except (ET.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as e:

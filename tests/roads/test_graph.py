@@ -1,0 +1,53 @@
+"""Road graph files that once crashed :func:`optimizer.roads.read_graph` (issue 23, found by
+``python -m benchmarks.fuzz --only roads``): each now ends in an ``InputError`` naming the file,
+the field and the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.errors import FormatError
+from optimizer.roads import read_graph
+
+GRAPHML = """<?xml version="1.0" encoding="{encoding}"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+<key id="x" for="node" attr.name="x" attr.type="double"/>
+<key id="y" for="node" attr.name="y" attr.type="double"/>
+<key id="len" for="edge" attr.name="length_km" attr.type="double"/>
+<key id="spd" for="edge" attr.name="speed_kmh" attr.type="double"/>
+<graph id="G" edgedefault="directed">
+<node id="a"><data key="x">0</data><data key="y">0</data></node>
+<node id="b"><data key="x">1</data><data key="y">0</data></node>
+<edge source="a" target="b"><data key="len">1</data><data key="spd">50</data></edge>
+</graph>
+</graphml>
+"""
+
+
+def test_graphml_reads_with_a_known_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "town.graphml"
+    path.write_text(GRAPHML.format(encoding="ISO-8859-1"))
+    assert read_graph(path).streets == 1
+
+
+@pytest.mark.parametrize(
+    ("encoding", "shown", "why"),
+    [
+        ("UTF-9", "'UTF-9'", "knows"),  # unknown to Python: LookupError
+        ("UT" + "7" * 5000 + "F-8", "'UT777", "knows"),  # longer than the head read: cut
+        ("rot13", "'rot13'", "knows"),  # a codec, but not of text: LookupError
+        ("utf-32", "'utf-32'", "cannot read (multi-byte"),  # expat cannot use it: ValueError
+    ],
+)
+def test_graphml_with_an_unreadable_encoding_names_it(
+    tmp_path: Path, encoding: str, shown: str, why: str
+) -> None:
+    path = tmp_path / "town.graphml"
+    path.write_text(GRAPHML.format(encoding=encoding))
+    with pytest.raises(FormatError) as info:
+        read_graph(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: encoding: ")
+    assert why in message and f"got {shown}" in message
