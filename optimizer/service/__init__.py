@@ -25,5 +25,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """The app configured by the ``OPTIMIZER_*`` environment variables."""
+    """The app configured by the ``OPTIMIZER_*`` environment variables, one per setting
+    (:data:`.config.ENV_VARS`); a bad value is an :class:`~optimizer.errors.InputError` naming the
+    variable and the value, raised before the app exists (uvicorn then stops with that line)."""
     return create_app(ServiceConfig.from_env())
