@@ -188,17 +188,15 @@ class ServiceConfig:
                     values[name] = None  # 0 keeps finished jobs, as --keep-days 0
                 else:
                     values[name] = number
+        try:
+            config = cls(**values)
+        except InputError as e:  # a field's own check: name the variable that set it
+            issues += [
+                Issue(ENV_VARS[i.path], i.message, env[ENV_VARS[i.path]], i.has_value)
+                if i.path in values
+                else i
+                for i in e.issues
+            ]
         if issues:
             raise InputError(issues, "environment")
-        try:
-            return cls(**values)
-        except InputError as e:  # a field's own check: name the variable that set it
-            raise InputError(
-                [
-                    Issue(ENV_VARS[i.path], i.message, env[ENV_VARS[i.path]], i.has_value)
-                    if i.path in values
-                    else i
-                    for i in e.issues
-                ],
-                "environment",
-            ) from None
+        return config

@@ -96,9 +96,24 @@ def test_a_bad_value_names_the_variable_and_the_value(var: str, value: str, mess
 
 
 def test_all_bad_values_are_reported_at_once() -> None:
-    with pytest.raises(InputError) as info:
-        ServiceConfig.from_env({"OPTIMIZER_WORKERS": "x", "OPTIMIZER_MAX_TIME_LIMIT_S": "soon"})
-    assert {i.path for i in info.value.issues} == {
-        "OPTIMIZER_WORKERS",
-        "OPTIMIZER_MAX_TIME_LIMIT_S",
+    bad = {
+        "OPTIMIZER_WORKERS": "x",
+        "OPTIMIZER_MAX_TIME_LIMIT_S": "soon",
+        "OPTIMIZER_KEEP_DAYS": "-2",
     }
+    with pytest.raises(InputError) as info:
+        ServiceConfig.from_env(bad)
+    # Unreadable values and a field's own check (keep_days > 0) in one report.
+    assert {(i.path, i.value) for i in info.value.issues} == set(bad.items())
+
+
+def test_uvicorn_factory_stops_with_the_error_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPTIMIZER_WORKERS", "x")
+    with pytest.raises(SystemExit) as info:
+        app_from_env()
+    assert info.value.code == 2
+    assert capsys.readouterr().err == (
+        "optimizer service: environment: OPTIMIZER_WORKERS: must be an integer, got 'x'\n"
+    )
