@@ -6,7 +6,8 @@ seed per input format through :func:`optimizer.load`, mutated copies of a solved
 bundled ``instances/city-day-small.json`` through :func:`solution_from_dict` and the validator,
 mutated plan texts of the other tools' formats (E-VRPTW verifier text, VRPLIB ``.sol``) through
 their readers and the validator, and mutated road graphs (GraphML, edge and node CSV, OSM XML and
-PBF) through :func:`optimizer.roads.read_graph`.
+PBF) through :func:`optimizer.roads.read_graph` and native days naming one through
+:func:`optimizer.roads.paths.network_of`.
 
 Run from the project root::
 
@@ -166,8 +167,9 @@ ROAD_SEEDS: dict[str, str] = {
     ),
 }
 
-#: The rows of the road part (the CSV pair is one row; ``osm pbf`` only with osmium installed).
-ROAD_ROWS = ("graphml", "road csv", "osm", "osm pbf")
+#: The rows of the road part (the CSV pair is one row; ``osm pbf`` only with osmium installed;
+#: ``road_network``: the block of a native day that names the graph).
+ROAD_ROWS = ("graphml", "road csv", "osm", "osm pbf", "road_network")
 
 #: Tokens known to upset readers: each was a crash class once (issue 23) or is a classic.
 NASTY_TEXT: tuple[bytes, ...] = (
@@ -570,7 +572,7 @@ def fuzz_roads(n: int, seed: int, tally: Tally, folder: Path) -> None:
     Rows: ``graphml``; ``road csv`` (the edge file or the node file mutated, the other kept);
     ``osm`` (XML); ``osm pbf`` (the OSM seed written as PBF by osmium, when it is installed). A
     graph that is read must hold only finite coordinates, lengths, speeds and travel times, or it
-    counts as a ``bad result``.
+    counts as a ``bad result``. Then the ``road_network`` row (:func:`fuzz_network_blocks`).
     """
     from optimizer import InputError
     from optimizer.roads import read_graph
@@ -614,6 +616,55 @@ def fuzz_roads(n: int, seed: int, tally: Tally, folder: Path) -> None:
             else:
                 tally.counts[(row, "bad result")] += 1
                 tally.crashes.setdefault("non-finite number in a read road graph", row)
+    fuzz_network_blocks(n, rng, tally, folder)
+
+
+def network_seed() -> dict[str, Any]:
+    """The bundled small city day with a ``travel.road_network`` block (every field given)."""
+    doc = json.loads(BUNDLED.read_bytes())
+    types = [t["id"] for t in doc["vehicle_types"]]
+    doc["travel"] = {
+        "road_network": {
+            "graph": "edges.csv",
+            "nodes": "nodes.csv",
+            "gross_weight_kg": {t: 12000.0 + 1000 * k for k, t in enumerate(types)},
+            "location_nodes": {doc["locations"][0]["id"]: "a"},
+            "max_snap_km": 1.5,
+            "cache": False,
+        }
+    }
+    return doc
+
+
+def fuzz_network_blocks(n: int, rng: random.Random, tally: Tally, folder: Path) -> None:
+    """``n`` mutated native days with a road network block through
+    :func:`optimizer.roads.paths.network_of` (row ``road_network``), which the CLI calls on the
+    instance file it loaded to draw GeoJSON routes and the report's map along the roads.
+
+    Half the mutations are of the JSON document (a value at a random path, the block's included),
+    half of its bytes. A road network or ``None`` (not a native day) counts as ``result``.
+    """
+    from optimizer import InputError
+    from optimizer.roads.paths import network_of
+
+    doc = network_seed()
+    base = json.dumps(doc, indent=1).encode()
+    path = folder / "day.json"
+    for _ in range(n):
+        path.write_bytes(
+            _dump(mutate_json(doc, rng)) if rng.random() < 0.5 else mutate_bytes(base, rng)
+        )
+        tally.counts[("road_network", "inputs")] += 1
+        try:
+            network_of(path)
+        except InputError as e:
+            ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
+            tally.counts[("road_network", "InputError" if ok else "crash")] += 1
+            continue
+        except Exception as e:
+            tally.crash("road_network", e)
+            continue
+        tally.counts[("road_network", "result")] += 1
 
 
 def fuzz_service(n: int, seed: int, tally: Tally, folder: Path, max_queued_jobs: int = 5) -> None:

@@ -60,7 +60,7 @@ def test_roads_sample_has_no_crash() -> None:
     tally = fuzz.run(25, seed=5, only="roads")
     counts = tally.counts
     rows = {row for row, _ in counts}
-    assert {"graphml", "road csv", "osm"} <= rows <= set(fuzz.ROAD_ROWS)
+    assert {"graphml", "road csv", "osm", "road_network"} <= rows <= set(fuzz.ROAD_ROWS)
     for row in rows:
         assert counts[(row, "result")] + counts[(row, "InputError")] == 25, tally.crashes
     assert not tally.crashes
@@ -75,6 +75,17 @@ def test_road_seeds_are_valid_graphs(tmp_path: Path) -> None:
     (tmp_path / "e.csv").write_text(fuzz.ROAD_SEEDS["road csv edges"])
     (tmp_path / "n.csv").write_text(fuzz.ROAD_SEEDS["road csv nodes"])
     assert read_graph(tmp_path / "e.csv", tmp_path / "n.csv").streets == 3
+
+
+def test_network_seed_is_a_native_day_with_its_network(tmp_path: Path) -> None:
+    import json
+
+    from optimizer.roads.paths import network_of
+
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(fuzz.network_seed()))
+    network = network_of(path)
+    assert network is not None and network.nodes == tmp_path / "nodes.csv"
 
 
 def test_mutations_are_seeded() -> None:
