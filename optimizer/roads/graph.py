@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import FormatError, InputError, Issue
-from ..model import CARRIERS
+from ..model import CARRIERS, MAX_QUANTITY, TOO_LARGE
 
 NODE_FIELDS = ("x", "y", "lon", "lat", "name")
 EDGE_FIELDS = ("length_km", "speed_kmh", "max_weight_kg", "banned_carriers", "oneway", "name")
@@ -235,7 +235,12 @@ class _Sink:
 
 
 def _number(sink: _Sink, raw: Any, path: str) -> float | None:
-    """A finite number, or ``None`` after reporting why not (empty cells count as missing)."""
+    """A finite number within the model's range (:data:`~optimizer.model.MAX_QUANTITY`), or
+    ``None`` after reporting why not (empty cells count as missing).
+
+    Why the range: a graph's lengths and times become the instance's matrices, which the model
+    bounds everywhere else; a finite 1e300 km street passed, and the day loaded with 1e300 km legs.
+    """
     if isinstance(raw, bool):
         sink.add(path, "must be a number", raw)
         return None
@@ -246,6 +251,9 @@ def _number(sink: _Sink, raw: Any, path: str) -> float | None:
         return None
     if not math.isfinite(value):
         sink.add(path, "must be a finite number", raw)
+        return None
+    if abs(value) > MAX_QUANTITY:
+        sink.add(path, TOO_LARGE, raw)
         return None
     return value
 
@@ -321,6 +329,14 @@ class _Streets:
             if speed is not None and speed <= 0:
                 sink.add(f"{where}.speed_kmh", "must be > 0", attrs["speed_kmh"])
                 speed = None
+        if length is not None and speed is not None and length / speed * 60.0 > MAX_QUANTITY:
+            # Each in range, a long street at a crawl still overflows the matrices' minutes.
+            sink.add(
+                f"{where}.speed_kmh",
+                f"gives a travel time above {MAX_QUANTITY:.0e} min over {length:g} km",
+                attrs["speed_kmh"],
+            )
+            speed = None
         weight = math.inf
         raw_w = attrs.get("max_weight_kg")
         if raw_w not in (None, ""):

@@ -1,6 +1,7 @@
-"""Road graph files that once crashed :func:`optimizer.roads.read_graph` (issue 23, found by
-``python -m benchmarks.fuzz --only roads``): each now ends in an ``InputError`` naming the file,
-the field and the value."""
+"""Road graph files that once crashed :func:`optimizer.roads.read_graph`, or were read into
+figures no plan can use (issue 23, found by ``python -m benchmarks.fuzz --only roads`` and in
+review of its findings): each now ends in an ``InputError`` naming the file, the field and the
+value."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.errors import FormatError
+from optimizer.errors import FormatError, InputError
 from optimizer.roads import read_graph
 
 GRAPHML = """<?xml version="1.0" encoding="{encoding}"?>
@@ -51,3 +52,26 @@ def test_graphml_with_an_unreadable_encoding_names_it(
     message = str(info.value)
     assert message.startswith(f"{path}: encoding: ")
     assert why in message and f"got {shown}" in message
+
+
+@pytest.mark.parametrize(
+    ("length", "speed", "expected"),
+    [
+        # Finite, so it passed, and the day loaded with a leg of 1e300 km.
+        ("1e300", "60", "line 2.length_km: must be at most 1e+12 in magnitude"),
+        # Each figure in range, the time is not: it was an infinite time per arc (a RuntimeWarning,
+        # then "no road connects them" for a street that is there) or 6e17 minutes.
+        ("1e11", "1e-300", "line 2.speed_kmh: gives a travel time above 1e+12 min over 1e+11 km"),
+        ("1e11", "1e-5", "line 2.speed_kmh: gives a travel time above 1e+12 min over 1e+11 km"),
+    ],
+)
+def test_street_figures_stay_in_the_models_range(
+    tmp_path: Path, length: str, speed: str, expected: str
+) -> None:
+    (tmp_path / "nodes.csv").write_text("id,x,y\na,0,0\nb,1,0\n")
+    (tmp_path / "edges.csv").write_text(f"from,to,length_km,speed_kmh\na,b,{length},{speed}\n")
+    with pytest.raises(InputError) as info:
+        read_graph(tmp_path / "edges.csv", tmp_path / "nodes.csv")
+    (issue,) = info.value.issues
+    assert str(issue).startswith(expected)
+    assert issue.value == (length if "length_km" in expected else speed)
