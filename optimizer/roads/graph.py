@@ -36,6 +36,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import FormatError, InputError, Issue
+from ..formats.guard import read_text
 from ..model import CARRIERS, MAX_QUANTITY, TOO_LARGE
 
 NODE_FIELDS = ("x", "y", "lon", "lat", "name")
@@ -164,7 +165,12 @@ def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
     p = Path(path)
     if not p.is_file():
         raise FormatError(Issue(str(p), "is not a file", has_value=False))
+    from ..formats import _head
     from .osm import is_osm, read_osm
+
+    # Read once here: a file that cannot be read (permissions) is a FormatError naming it, not an
+    # OSError out of whichever parser opens it next; the head also tells GraphML from CSV below.
+    head = _head(p)
 
     if is_osm(p):
         if nodes is not None:
@@ -182,8 +188,7 @@ def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
     elif suffix == ".csv":
         kind = "csv"
     else:
-        head = p.read_bytes()[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
-        kind = "graphml" if head.startswith(b"<") else "csv"
+        kind = "graphml" if head.lstrip("\ufeff \t\r\n").startswith("<") else "csv"
     if kind == "graphml":
         if nodes is not None:
             raise InputError(
@@ -497,12 +502,8 @@ def _csv_rows(
     sink: _Sink, path: Path, known: tuple[str, ...], required: tuple[str, ...]
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV as (line number, column -> cell), after checking the header."""
-    try:
-        text = path.read_text("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise FormatError(
-            Issue(path.name, f"is not UTF-8 text: {e.reason}", has_value=False), str(path)
-        ) from None
+    # The readers' own bounds: the size limit, and a non-UTF-8 byte named by byte and line.
+    text = read_text(path)
     reader = csv.reader(text.splitlines())
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []

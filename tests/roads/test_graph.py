@@ -6,6 +6,7 @@ value."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,29 @@ def test_street_figures_stay_in_the_models_range(
     (issue,) = info.value.issues
     assert str(issue).startswith(expected)
     assert issue.value == (length if "length_km" in expected else speed)
+
+
+def test_an_unreadable_graph_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Permissions cannot be tested as root: the file's open is made to fail instead. It was an
+    # OSError out of whichever parser opened the file first (networkx, ElementTree, csv).
+    path = tmp_path / "town.graphml"
+    path.write_text(GRAPHML.format(encoding="UTF-8"))
+    real_open = Path.open
+
+    def deny(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", deny)
+    with pytest.raises(FormatError) as info:
+        read_graph(path)
+    assert str(info.value) == f"{path}: cannot be read: Permission denied"
+
+
+def test_a_node_csv_with_a_non_utf8_byte_names_byte_and_line(tmp_path: Path) -> None:
+    (tmp_path / "nodes.csv").write_bytes(b"id,x,y\na,0,0\nb,1\xff,0\n")
+    (tmp_path / "edges.csv").write_text("from,to,length_km,speed_kmh\na,b,1,50\n")
+    with pytest.raises(FormatError) as info:
+        read_graph(tmp_path / "edges.csv", tmp_path / "nodes.csv")
+    assert f"{tmp_path / 'nodes.csv'}: is not UTF-8 text (byte 16, line 3)" in str(info.value)
