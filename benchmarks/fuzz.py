@@ -428,12 +428,12 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
     rng = random.Random(seed)
     text = json.dumps(doc, indent=1).encode()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "plan.json"
+        plan_file = Path(tmp) / "plan.json"  # not `path`: that is a JSON path below
         for _ in range(n // 4):  # plan files, byte-mutated, through load_solution
-            path.write_bytes(mutate_bytes(text, rng))
+            plan_file.write_bytes(mutate_bytes(text, rng))
             tally.counts[("plan files", "inputs")] += 1
             try:
-                report = validate(inst, load_solution(path, inst))
+                report = validate(inst, load_solution(plan_file, inst))
             except InputError:
                 tally.counts[("plan files", "InputError")] += 1
                 continue
