@@ -112,11 +112,20 @@ class RoadGraph:
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes: the graph's identity in cache keys and in provenance."""
+    """SHA-256 of a file's bytes: the graph's identity in cache keys and in provenance.
+
+    The first read of a road day's graph (before :func:`read_graph`, to look up the cache), so a
+    file that cannot be read is a :class:`FormatError` naming it here.
+    """
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as e:
+        raise FormatError(
+            Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
+        ) from None
     return h.hexdigest()
 
 

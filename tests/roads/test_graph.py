@@ -12,6 +12,7 @@ import pytest
 
 from optimizer.errors import FormatError, InputError
 from optimizer.roads import read_graph
+from optimizer.roads.graph import file_digest
 
 GRAPHML = """<?xml version="1.0" encoding="{encoding}"?>
 <graphml xmlns="http://graphml.graphdrawing.org/xmlns">
@@ -78,11 +79,9 @@ def test_street_figures_stay_in_the_models_range(
     assert issue.value == (length if "length_km" in expected else speed)
 
 
-def test_an_unreadable_graph_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Permissions cannot be tested as root: the file's open is made to fail instead. It was an
-    # OSError out of whichever parser opened the file first (networkx, ElementTree, csv).
-    path = tmp_path / "town.graphml"
-    path.write_text(GRAPHML.format(encoding="UTF-8"))
+def _deny_open(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Make opening ``path`` fail as an unreadable file does (permissions cannot be tested as
+    root, which reads every file)."""
     real_open = Path.open
 
     def deny(self: Path, *args: Any, **kwargs: Any) -> Any:
@@ -91,9 +90,18 @@ def test_an_unreadable_graph_file_is_named(tmp_path: Path, monkeypatch: pytest.M
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", deny)
-    with pytest.raises(FormatError) as info:
-        read_graph(path)
-    assert str(info.value) == f"{path}: cannot be read: Permission denied"
+
+
+def test_an_unreadable_graph_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # It was an OSError out of whichever parser opened the file first (networkx, ElementTree, csv),
+    # or out of the digest that looks the matrices up in the cache, which runs first.
+    path = tmp_path / "town.graphml"
+    path.write_text(GRAPHML.format(encoding="UTF-8"))
+    _deny_open(monkeypatch, path)
+    for read in (read_graph, file_digest):
+        with pytest.raises(FormatError) as info:
+            read(path)
+        assert str(info.value) == f"{path}: cannot be read: Permission denied"
 
 
 def test_a_node_csv_with_a_non_utf8_byte_names_byte_and_line(tmp_path: Path) -> None:
