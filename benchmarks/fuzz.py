@@ -803,7 +803,7 @@ def table(tally: Tally) -> str:
             return 1
         if row in ROAD_ROWS:
             return 2
-        return 3 if row.startswith("plans") else 0
+        return 3 if row.startswith("plan") else 0  # "plan files" too: the plans part
 
     rows = sorted({r for r, _ in tally.counts}, key=lambda r: (part(r), r))
     counts = tally.counts
