@@ -2,13 +2,19 @@
 
 Why in the repository: files come from everywhere, and a loader that crashes on one of them turns
 a user's typo into a traceback (CLI exit 1, HTTP 500). This tool feeds mutated copies of one small
-seed per input format through :func:`optimizer.load`, and mutated copies of a solved plan of the
-bundled ``instances/city-day-small.json`` through :func:`solution_from_dict` and the validator.
+seed per input format through :func:`optimizer.load`, mutated copies of a solved plan of the
+bundled ``instances/city-day-small.json`` through :func:`solution_from_dict` and the validator,
+mutated plan texts of the other tools' formats (E-VRPTW verifier text, VRPLIB ``.sol``) through
+their readers and the validator, and mutated road graphs (GraphML, edge and node CSV, OSM XML and
+PBF) through :func:`optimizer.roads.read_graph` and native days naming one through
+:func:`optimizer.roads.paths.network_of`.
 
 Run from the project root::
 
-    python -m benchmarks.fuzz --n 10000 --seed 1              # both parts, 10,000 inputs each
+    python -m benchmarks.fuzz --n 10000 --seed 1              # all parts but the service
     python -m benchmarks.fuzz --n 2000 --seed 3 --only plans  # plans only
+    python -m benchmarks.fuzz --n 2000 --seed 1 --only solutions  # plan texts of other tools
+    python -m benchmarks.fuzz --n 2000 --seed 1 --only roads  # road graph files
     python -m benchmarks.fuzz --n 1000 --seed 1 --only service  # requests to `optimizer serve`
 
 Mutations are plain and seeded (no hypothesis): byte flips, cut and duplicated spans, inserted
@@ -16,10 +22,11 @@ tokens from a list of known troublemakers (non-UTF-8 bytes, 400-digit integers, 
 ``1e999``, nesting thousands deep), and for JSON a value at a random path replaced by one of them.
 
 Outcomes per input: ``result`` (read fine; the instance must also write back as strict JSON, that
-is without NaN or infinities, or it counts as a ``bad result``), ``InputError`` (refused, with a
-path and a message), ``crash`` (any other exception: a bug). Plans: ``rejected`` (the reader refused
-it), ``flagged`` (the validator lists a violation), ``accepted``; a plan whose mutation changed a
-reported figure of the feasible original and is accepted is an ``unflagged break``.
+is without NaN or infinities, and a road graph must hold only finite figures, or it counts as a
+``bad result``), ``InputError`` (refused, with a path and a message), ``crash`` (any other
+exception: a bug). Plans and plan texts: ``InputError`` (the reader refused it), ``flagged`` (the
+validator lists a violation), ``accepted``; a plan whose mutation changed a reported figure of the
+feasible original and is accepted is an ``unflagged break``.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +110,67 @@ SEEDS: dict[str, str] = {
     ),
 }
 
+#: Plan texts other tools write, each with the seed (of :data:`SEEDS`) it is read against.
+SOLUTION_SEEDS: dict[str, tuple[str, str]] = {
+    # The E-VRPTW verifier's text: total distance, then one line per route (the instance is
+    # named after its file, instance.evrptw).
+    "evrptw-sol": ("evrptw", "# solution for instance\n120.564\nD0, C30, D0\nD0, S5, C12, D0\n"),
+    # VRPLIB ``.sol`` through load_solution: one vehicle entry, so routes are its units in order.
+    "vrplib-sol": ("cvrp", "Route #1: 1 2\nRoute #2: 3\nCost 31\n"),
+    # VRPLIB ``.sol`` through vrplib_sets.read_solution, on a fleet of two entries (two depots).
+    "vrplib-sets-sol": ("vrplib", "Route #1: 2\nRoute #3: 3\nCost 14.4721\nTime 1.5\n"),
+}
+#: One small, valid road graph per reader of :func:`optimizer.roads.read_graph`.
+ROAD_SEEDS: dict[str, str] = {
+    "graphml": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+        '<key id="x" for="node" attr.name="x" attr.type="double"/>\n'
+        '<key id="y" for="node" attr.name="y" attr.type="double"/>\n'
+        '<key id="len" for="edge" attr.name="length_km" attr.type="double"/>\n'
+        '<key id="spd" for="edge" attr.name="speed_kmh" attr.type="double"/>\n'
+        '<key id="w" for="edge" attr.name="max_weight_kg" attr.type="double"/>\n'
+        '<key id="ban" for="edge" attr.name="banned_carriers" attr.type="string"/>\n'
+        '<key id="ow" for="edge" attr.name="oneway" attr.type="boolean">'
+        "<default>false</default></key>\n"
+        '<graph id="G" edgedefault="directed">\n'
+        '<node id="a"><data key="x">0</data><data key="y">0</data></node>\n'
+        '<node id="b"><data key="x">1.5</data><data key="y">0</data></node>\n'
+        '<node id="c"><data key="x">1.5</data><data key="y">2</data></node>\n'
+        '<edge source="a" target="b"><data key="len">1.5</data><data key="spd">50</data></edge>\n'
+        '<edge source="b" target="c"><data key="len">2</data><data key="spd">30</data>'
+        '<data key="w">7500</data><data key="ow">true</data></edge>\n'
+        '<edge source="c" target="a"><data key="len">2.5</data><data key="spd">40</data>'
+        '<data key="ban">diesel</data></edge>\n'
+        "</graph>\n</graphml>\n"
+    ),
+    "road csv edges": (
+        "from,to,length_km,speed_kmh,max_weight_kg,banned_carriers,oneway,name\n"
+        "a,b,1.5,50,,,,Main St\n"
+        "b,c,2,30,7500,,true,Bridge\n"
+        "c,a,2.5,40,,diesel;lng,false,\n"
+    ),
+    "road csv nodes": "id,x,y,name\na,0,0,Depot corner\nb,1.5,0,\nc,1.5,2,\n",
+    "osm": (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<osm version="0.6">\n'
+        '<node id="1" lat="60.0" lon="25.000"/>\n'
+        '<node id="2" lat="60.0" lon="25.001"/>\n'
+        '<node id="3" lat="60.001" lon="25.001"><tag k="name" v="corner"/></node>\n'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/>'
+        '<tag k="maxspeed" v="50"/></way>\n'
+        '<way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="tertiary"/>'
+        '<tag k="maxweight" v="7.5"/><tag k="oneway" v="-1"/></way>\n'
+        '<way id="12"><nd ref="3"/><nd ref="1"/><tag k="highway" v="service"/>'
+        '<tag k="hgv" v="no"/><tag k="maxspeed" v="20 mph"/></way>\n'
+        "</osm>\n"
+    ),
+}
+
+#: The rows of the road part (the CSV pair is one row; ``osm pbf`` only with osmium installed;
+#: ``road_network``: the block of a native day that names the graph).
+ROAD_ROWS = ("graphml", "road csv", "osm", "osm pbf", "road_network")
+
 #: Tokens known to upset readers: each was a crash class once (issue 23) or is a classic.
 NASTY_TEXT: tuple[bytes, ...] = (
     b"NaN",
@@ -112,6 +181,7 @@ NASTY_TEXT: tuple[bytes, ...] = (
     b"1e999",
     b"-1e999",
     b"1" * 400,
+    b"7" * 5000,  # int() of more than 4,300 digits raises ValueError (CPython's own limit)
     b"-" + b"9" * 400,
     b"1e-400",
     b"0",
@@ -358,12 +428,12 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
     rng = random.Random(seed)
     text = json.dumps(doc, indent=1).encode()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "plan.json"
+        plan_file = Path(tmp) / "plan.json"  # not `path`: that is a JSON path below
         for _ in range(n // 4):  # plan files, byte-mutated, through load_solution
-            path.write_bytes(mutate_bytes(text, rng))
+            plan_file.write_bytes(mutate_bytes(text, rng))
             tally.counts[("plan files", "inputs")] += 1
             try:
-                report = validate(inst, load_solution(path, inst))
+                report = validate(inst, load_solution(plan_file, inst))
             except InputError:
                 tally.counts[("plan files", "InputError")] += 1
                 continue
@@ -414,6 +484,187 @@ def fuzz_plans(n: int, seed: int, tally: Tally, plan: tuple[Any, dict[str, Any]]
             tally.crashes.setdefault(f"unflagged break: {'.'.join(map(str, path))}", row)
         else:
             tally.counts[(row, "accepted")] += 1
+
+
+def _solution_instances(folder: Path) -> dict[str, Any]:
+    """The instance each plan seed of :data:`SOLUTION_SEEDS` is read against (from :data:`SEEDS`)."""
+    from optimizer import load
+
+    out: dict[str, Any] = {}
+    for part, (fmt, _) in SOLUTION_SEEDS.items():
+        path = folder / f"instance.{fmt}"
+        path.write_text(SEEDS[fmt])
+        out[part] = load(path, format=fmt)
+    return out
+
+
+def fuzz_solutions(n: int, seed: int, tally: Tally, folder: Path) -> None:
+    """``n`` mutated plan texts per format of :data:`SOLUTION_SEEDS`, read and then validated.
+
+    ``evrptw-sol`` and ``vrplib-sol`` go through :func:`optimizer.load_solution` (the format named
+    on three in four, detected on the rest, as ``optimizer validate`` does without ``--format``);
+    ``vrplib-sets-sol`` through :func:`optimizer.formats.vrplib_sets.read_solution`, which has no
+    other entry point. A plan that is read must also validate without a crash and report as
+    strict JSON; it counts as ``flagged`` or ``accepted``.
+    """
+    from optimizer import InputError, load_solution
+    from optimizer.formats import vrplib_sets
+    from optimizer.validator import validate
+
+    rng = random.Random(seed)
+    instances = _solution_instances(folder)
+    for part, (_, text) in SOLUTION_SEEDS.items():
+        inst = instances[part]
+        base = text.encode()
+        path = folder / f"plan.{part}.txt"
+        for _ in range(n):
+            path.write_bytes(mutate_bytes(base, rng))
+            tally.counts[(part, "inputs")] += 1
+            try:
+                if part == "vrplib-sets-sol":
+                    sol = vrplib_sets.read_solution(path, inst)
+                else:
+                    sol = load_solution(path, inst, format=part if rng.random() < 0.75 else None)
+            except InputError as e:
+                ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
+                tally.counts[(part, "InputError" if ok else "crash")] += 1
+                continue
+            except Exception as e:
+                tally.crash(part, e)
+                continue
+            try:
+                report = validate(inst, sol)
+                json.dumps(report.to_dict(), allow_nan=False)
+            except Exception as e:
+                tally.crash(part, e)
+                continue
+            tally.counts[(part, "accepted" if report.feasible else "flagged")] += 1
+
+
+def _pbf_seed(folder: Path) -> bytes | None:
+    """The OSM seed as PBF, written by osmium (None when the optional package is missing)."""
+    try:
+        import osmium
+    except ImportError:
+        return None
+    xml = folder / "seed.osm"
+    xml.write_text(ROAD_SEEDS["osm"])
+    pbf = folder / "seed.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(xml)):
+            writer.add(obj)
+    return pbf.read_bytes()
+
+
+def _finite_graph(graph: Any) -> bool:
+    """True when every figure of a read road graph is a usable number (weight limits may be inf)."""
+    import numpy as np
+
+    arrays = (graph.coordinates, graph.length_km, graph.speed_kmh, graph.time_min)
+    with np.errstate(all="ignore"):
+        finite = all(bool(np.all(np.isfinite(a))) for a in arrays)
+    return finite and not bool(np.any(np.isnan(graph.max_weight_kg)))
+
+
+def fuzz_roads(n: int, seed: int, tally: Tally, folder: Path) -> None:
+    """``n`` mutated road graphs per reader through :func:`optimizer.roads.read_graph`.
+
+    Rows: ``graphml``; ``road csv`` (the edge file or the node file mutated, the other kept);
+    ``osm`` (XML); ``osm pbf`` (the OSM seed written as PBF by osmium, when it is installed). A
+    graph that is read must hold only finite coordinates, lengths, speeds and travel times, or it
+    counts as a ``bad result``. Then the ``road_network`` row (:func:`fuzz_network_blocks`).
+    """
+    from optimizer import InputError
+    from optimizer.roads import read_graph
+
+    rng = random.Random(seed)
+    edges = ROAD_SEEDS["road csv edges"].encode()
+    nodes = ROAD_SEEDS["road csv nodes"].encode()
+    parts: list[tuple[str, str, bytes]] = [
+        ("graphml", "graph.graphml", ROAD_SEEDS["graphml"].encode()),
+        ("road csv", "edges.csv", edges),
+        ("osm", "map.osm", ROAD_SEEDS["osm"].encode()),
+    ]
+    pbf = _pbf_seed(folder)
+    if pbf is not None:
+        parts.append(("osm pbf", "map.osm.pbf", pbf))
+    for row, name, base in parts:
+        path = folder / name
+        node_path = folder / "nodes.csv"
+        for _ in range(n):
+            if row == "road csv" and rng.random() < 0.5:
+                path.write_bytes(edges)
+                node_path.write_bytes(mutate_bytes(nodes, rng))
+            else:
+                path.write_bytes(mutate_bytes(base, rng))
+                node_path.write_bytes(nodes)
+            tally.counts[(row, "inputs")] += 1
+            try:
+                with warnings.catch_warnings():
+                    # networkx warns about undeclared GraphML keys (and reads them as text).
+                    warnings.simplefilter("ignore")
+                    graph = read_graph(path, node_path if row == "road csv" else None)
+            except InputError as e:
+                ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
+                tally.counts[(row, "InputError" if ok else "crash")] += 1
+                continue
+            except Exception as e:
+                tally.crash(row, e)
+                continue
+            if _finite_graph(graph):
+                tally.counts[(row, "result")] += 1
+            else:
+                tally.counts[(row, "bad result")] += 1
+                tally.crashes.setdefault("non-finite number in a read road graph", row)
+    fuzz_network_blocks(n, rng, tally, folder)
+
+
+def network_seed() -> dict[str, Any]:
+    """The bundled small city day with a ``travel.road_network`` block (every field given)."""
+    doc = json.loads(BUNDLED.read_bytes())
+    types = [t["id"] for t in doc["vehicle_types"]]
+    doc["travel"] = {
+        "road_network": {
+            "graph": "edges.csv",
+            "nodes": "nodes.csv",
+            "gross_weight_kg": {t: 12000.0 + 1000 * k for k, t in enumerate(types)},
+            "location_nodes": {doc["locations"][0]["id"]: "a"},
+            "max_snap_km": 1.5,
+            "cache": False,
+        }
+    }
+    return doc
+
+
+def fuzz_network_blocks(n: int, rng: random.Random, tally: Tally, folder: Path) -> None:
+    """``n`` mutated native days with a road network block through
+    :func:`optimizer.roads.paths.network_of` (row ``road_network``), which the CLI calls on the
+    instance file it loaded to draw GeoJSON routes and the report's map along the roads.
+
+    Half the mutations are of the JSON document (a value at a random path, the block's included),
+    half of its bytes. A road network or ``None`` (not a native day) counts as ``result``.
+    """
+    from optimizer import InputError
+    from optimizer.roads.paths import network_of
+
+    doc = network_seed()
+    base = json.dumps(doc, indent=1).encode()
+    path = folder / "day.json"
+    for _ in range(n):
+        path.write_bytes(
+            _dump(mutate_json(doc, rng)) if rng.random() < 0.5 else mutate_bytes(base, rng)
+        )
+        tally.counts[("road_network", "inputs")] += 1
+        try:
+            network_of(path)
+        except InputError as e:
+            ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
+            tally.counts[("road_network", "InputError" if ok else "crash")] += 1
+            continue
+        except Exception as e:
+            tally.crash("road_network", e)
+            continue
+        tally.counts[("road_network", "result")] += 1
 
 
 def fuzz_service(n: int, seed: int, tally: Tally, folder: Path, max_queued_jobs: int = 5) -> None:
@@ -526,9 +777,12 @@ def fuzz_service(n: int, seed: int, tally: Tally, folder: Path, max_queued_jobs:
         log.close()
 
 
+#: The parts ``--only`` can name (all but ``service`` run by default).
+PARTS = ("inputs", "plans", "solutions", "roads", "service")
 COLUMNS = (
     "inputs",
     "result",
+    "bad result",
     "InputError",
     "flagged",
     "accepted",
@@ -542,8 +796,16 @@ COLUMNS = (
 
 
 def table(tally: Tally) -> str:
-    """The outcome table as Markdown (one row per format, then the plan rows)."""
-    rows = sorted({r for r, _ in tally.counts}, key=lambda r: (r.startswith("plans"), r))
+    """The outcome table as Markdown: instance formats, plan texts, road graphs, then plans."""
+
+    def part(row: str) -> int:
+        if row in SOLUTION_SEEDS:
+            return 1
+        if row in ROAD_ROWS:
+            return 2
+        return 3 if row.startswith("plan") else 0  # "plan files" too: the plans part
+
+    rows = sorted({r for r, _ in tally.counts}, key=lambda r: (part(r), r))
     counts = tally.counts
     cols = [c for c in COLUMNS if c == "crash" or any(counts.get((r, c)) for r in rows)]
     lines = [
@@ -558,8 +820,8 @@ def table(tally: Tally) -> str:
 def run(
     n: int, seed: int, only: str | None = None, plan: Any = None, max_queued_jobs: int = 5
 ) -> Tally:
-    """Fuzz ``n`` inputs per format and ``n`` plans (``only``: ``inputs``, ``plans`` or
-    ``service``, the last only when named)."""
+    """Fuzz ``n`` inputs per format, ``n`` plans, ``n`` plan texts per solution format and ``n``
+    road graphs per reader (``only``: one of :data:`PARTS`; ``service`` runs only when named)."""
     tally = Tally()
     old_limit = sys.getrecursionlimit()
     try:
@@ -568,6 +830,12 @@ def run(
                 fuzz_inputs(n, seed, tally, Path(tmp))
         if only in (None, "plans"):
             fuzz_plans(n, seed, tally, plan or base_plan())
+        if only in (None, "solutions"):
+            with tempfile.TemporaryDirectory() as tmp:
+                fuzz_solutions(n, seed, tally, Path(tmp))
+        if only in (None, "roads"):
+            with tempfile.TemporaryDirectory() as tmp:
+                fuzz_roads(n, seed, tally, Path(tmp))
         if only == "service":
             with tempfile.TemporaryDirectory() as tmp:
                 fuzz_service(n, seed, tally, Path(tmp), max_queued_jobs)
@@ -578,11 +846,13 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.fuzz", description=__doc__)
-    ap.add_argument("--n", type=int, default=1000, help="inputs per format, and plans")
+    ap.add_argument(
+        "--n", type=int, default=1000, help="inputs per format and per part's row, and plans"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
         "--only",
-        choices=("inputs", "plans", "service"),
+        choices=PARTS,
         help="one part; 'service' (n requests to a service on loopback) runs only when named",
     )
     ap.add_argument(

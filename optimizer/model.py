@@ -60,6 +60,8 @@ EPS = 1e-6
 #: Why: a finite 1e300 passes every other check, then overflows the solver's integers or the
 #: validator's sums; nothing real comes near 1e12 (a trillion euros, two million years).
 MAX_QUANTITY = 1e12
+#: What a number beyond :data:`MAX_QUANTITY` is told, by the model and by the road graph reader.
+TOO_LARGE = f"must be at most {MAX_QUANTITY:.0e} in magnitude (optimizer.model.MAX_QUANTITY)"
 
 
 def _finite(p: Problems, value: float, path: str) -> bool:
@@ -73,7 +75,7 @@ def _finite(p: Problems, value: float, path: str) -> bool:
     return p.check(
         abs(value) <= MAX_QUANTITY,
         path,
-        f"must be at most {MAX_QUANTITY:.0e} in magnitude (optimizer.model.MAX_QUANTITY)",
+        TOO_LARGE,
         value,
     )
 

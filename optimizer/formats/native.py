@@ -70,11 +70,17 @@ def _json_path(parts: Iterable[Any]) -> str:
     return out
 
 
-def _schema_issues(data: Any, kind: str) -> list[Issue]:
-    validator = Draft202012Validator(schema(kind))
+def _schema_issues(data: Any, kind: str, at: tuple[str, ...] = ()) -> list[Issue]:
+    """Every schema issue of ``data`` with its JSON path. With ``at`` (object keys, e.g.
+    ``("travel", "road_network")``), ``data`` is that part of a document, checked against that
+    part of the schema (whose properties use no ``$ref``), and the paths start there."""
+    sub = schema(kind)
+    for key in at:
+        sub = sub["properties"][key]
+    validator = Draft202012Validator(sub)
     issues = []
     for err in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
-        path = _json_path(err.absolute_path)
+        path = _json_path([*at, *err.absolute_path])
         if err.validator == "additionalProperties":
             # Name the unknown field itself: nothing given is silently dropped.
             known = set(err.schema.get("properties", {}))

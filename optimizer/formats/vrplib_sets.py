@@ -74,6 +74,7 @@ from ..model import (
     Zone,
 )
 from ..solution import Route, Solution, Stop, Totals
+from .guard import MAX_INT_DIGITS, read_text
 
 FORMATS = ("solomon", "cvrp", "vrplib")
 #: Opening of a depot when the file has no time: wide enough never to bind.
@@ -707,12 +708,7 @@ def read_solution(path: str | Path, instance: Instance) -> Solution:
     """
     p = Path(path)
     src = p.name
-    try:
-        text = p.read_text("utf-8")
-    except OSError as e:
-        raise _fail(str(path), f"cannot be read: {e.strerror}", has_value=False) from None
-    except UnicodeDecodeError as e:
-        raise _fail(str(path), f"is not UTF-8 text (byte {e.start})", has_value=False) from None
+    text = read_text(p)  # within the size limit: this reader has no load_solution() in front
     single = len(instance.vehicles) == 1
     # Unit k (1-based over the whole fleet, file order) -> (vehicle entry, unit within it).
     slots: list[tuple[Vehicle, int]] = [(v, u) for v in instance.vehicles for u in range(v.count)]
@@ -726,7 +722,15 @@ def read_solution(path: str | Path, instance: Instance) -> Solution:
             continue
         m = _ROUTE.match(line)
         if m:
-            k = int(m.group("k"))
+            digits = m.group("k")
+            if len(digits) > MAX_INT_DIGITS:  # int() raises past 4,300 digits; no fleet is that big
+                raise _fail(
+                    f"line {n}",
+                    f"route number must be an integer of at most {MAX_INT_DIGITS} digits",
+                    digits,
+                    src,
+                )
+            k = int(digits)
             if k in seen:
                 raise _fail(f"line {n}", f"repeats route #{k} of line {seen[k]}", line, src)
             seen[k] = n

@@ -36,7 +36,8 @@ import networkx as nx
 import numpy as np
 
 from ..errors import FormatError, InputError, Issue
-from ..model import CARRIERS
+from ..formats.guard import read_text
+from ..model import CARRIERS, MAX_QUANTITY, TOO_LARGE
 
 NODE_FIELDS = ("x", "y", "lon", "lat", "name")
 EDGE_FIELDS = ("length_km", "speed_kmh", "max_weight_kg", "banned_carriers", "oneway", "name")
@@ -111,12 +112,56 @@ class RoadGraph:
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes: the graph's identity in cache keys and in provenance."""
+    """SHA-256 of a file's bytes: the graph's identity in cache keys and in provenance.
+
+    The first read of a road day's graph (before :func:`read_graph`, to look up the cache), so a
+    file that cannot be read is a :class:`FormatError` naming it here.
+    """
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as e:
+        raise FormatError(
+            Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
+        ) from None
     return h.hexdigest()
+
+
+#: The encoding named in an XML declaration, up to its closing quote or the end of the head read
+#: (a name that long is no encoding, and is reported cut).
+_XML_ENCODING = re.compile(rb"""\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"'>]*)""")
+
+
+def check_xml_encoding(path: Path) -> None:
+    """Raise :class:`FormatError` when the XML declaration of ``path`` names an encoding that the
+    parser cannot read (``UTF-9``, ``rot13``, ``utf-32``), naming the file and the encoding.
+
+    Why before parsing: ``xml.etree`` reports such a file with ``LookupError``, ``ValueError`` or
+    ``UnicodeError`` (which encoding gives which depends on the codec), not with its ``ParseError``,
+    so a reader catching only the latter let a one-byte typo in the declaration out as a traceback.
+    A declaration that is malformed in itself is left to the parser, which names its line.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(1024).removeprefix(b"\xef\xbb\xbf")
+    m = _XML_ENCODING.match(head)
+    if m is None:
+        return
+    name = m.group(1)
+    try:  # the same declaration on a one-element document: only the encoding can fail
+        ET.fromstring(b"<?xml version='1.0' encoding='" + name + b"'?><a/>")
+    except ET.ParseError:
+        return
+    except LookupError:
+        reason = "is not an encoding the XML parser knows; use UTF-8"
+    except ValueError as e:  # a known codec expat cannot use; UnicodeError is a ValueError
+        reason = f"is an encoding the XML parser cannot read ({e}); use UTF-8"
+    else:
+        return
+    raise FormatError(
+        Issue("encoding", reason, name.decode("ascii", "backslashreplace")), str(path)
+    )
 
 
 def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
@@ -129,7 +174,12 @@ def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
     p = Path(path)
     if not p.is_file():
         raise FormatError(Issue(str(p), "is not a file", has_value=False))
+    from ..formats import _head
     from .osm import is_osm, read_osm
+
+    # Read once here: a file that cannot be read (permissions) is a FormatError naming it, not an
+    # OSError out of whichever parser opens it next; the head also tells GraphML from CSV below.
+    head = _head(p)
 
     if is_osm(p):
         if nodes is not None:
@@ -147,8 +197,7 @@ def read_graph(path: str | Path, nodes: str | Path | None = None) -> RoadGraph:
     elif suffix == ".csv":
         kind = "csv"
     else:
-        head = p.read_bytes()[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
-        kind = "graphml" if head.startswith(b"<") else "csv"
+        kind = "graphml" if head.lstrip("\ufeff \t\r\n").startswith("<") else "csv"
     if kind == "graphml":
         if nodes is not None:
             raise InputError(
@@ -200,7 +249,12 @@ class _Sink:
 
 
 def _number(sink: _Sink, raw: Any, path: str) -> float | None:
-    """A finite number, or ``None`` after reporting why not (empty cells count as missing)."""
+    """A finite number within the model's range (:data:`~optimizer.model.MAX_QUANTITY`), or
+    ``None`` after reporting why not (empty cells count as missing).
+
+    Why the range: a graph's lengths and times become the instance's matrices, which the model
+    bounds everywhere else; a finite 1e300 km street passed, and the day loaded with 1e300 km legs.
+    """
     if isinstance(raw, bool):
         sink.add(path, "must be a number", raw)
         return None
@@ -212,7 +266,26 @@ def _number(sink: _Sink, raw: Any, path: str) -> float | None:
     if not math.isfinite(value):
         sink.add(path, "must be a finite number", raw)
         return None
+    if abs(value) > MAX_QUANTITY:
+        sink.add(path, TOO_LARGE, raw)
+        return None
     return value
+
+
+def lon_lat_in_range(sink: _Sink, where: str, lon: float, lat: float) -> bool:
+    """Whether ``lon``/``lat`` are degrees on the globe; reports each one that is not.
+
+    Shared by the CSV/GraphML node check and the OSM reader: great-circle lengths of points off
+    the globe are nonsense, and trigonometry on an infinite one raises instead of failing.
+    """
+    ok = True
+    if not -180 <= lon <= 180:
+        sink.add(f"{where}.lon", "must be between -180 and 180", lon)
+        ok = False
+    if not -90 <= lat <= 90:
+        sink.add(f"{where}.lat", "must be between -90 and 90", lat)
+        ok = False
+    return ok
 
 
 def _flag(sink: _Sink, raw: Any, path: str) -> bool:
@@ -270,6 +343,14 @@ class _Streets:
             if speed is not None and speed <= 0:
                 sink.add(f"{where}.speed_kmh", "must be > 0", attrs["speed_kmh"])
                 speed = None
+        if length is not None and speed is not None and length / speed * 60.0 > MAX_QUANTITY:
+            # Each in range, a long street at a crawl still overflows the matrices' minutes.
+            sink.add(
+                f"{where}.speed_kmh",
+                f"gives a travel time above {MAX_QUANTITY:.0e} min over {length:g} km",
+                attrs["speed_kmh"],
+            )
+            speed = None
         weight = math.inf
         raw_w = attrs.get("max_weight_kg")
         if raw_w not in (None, ""):
@@ -338,10 +419,7 @@ def _nodes(
             continue
         a, b = vals[0], vals[1]
         if pair == ("lon", "lat"):
-            if not -180 <= a <= 180:
-                sink.add(f"{where}.lon", "must be between -180 and 180", a)
-            if not -90 <= b <= 90:
-                sink.add(f"{where}.lat", "must be between -90 and 90", b)
+            lon_lat_in_range(sink, where, a, b)
         ids.append(nid)
         coords.append((a, b))
     if len(kinds) > 1:
@@ -374,6 +452,7 @@ def _finish(source: str, ids: list[str], xy: np.ndarray, geo: bool, s: _Streets)
 # GraphML
 def _read_graphml(path: Path) -> RoadGraph:
     source = str(path)
+    check_xml_encoding(path)
     try:
         g = nx.read_graphml(path)
     except (ET.ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as e:
@@ -432,12 +511,8 @@ def _csv_rows(
     sink: _Sink, path: Path, known: tuple[str, ...], required: tuple[str, ...]
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV as (line number, column -> cell), after checking the header."""
-    try:
-        text = path.read_text("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise FormatError(
-            Issue(path.name, f"is not UTF-8 text: {e.reason}", has_value=False), str(path)
-        ) from None
+    # The readers' own bounds: the size limit, and a non-UTF-8 byte named by byte and line.
+    text = read_text(path)
     reader = csv.reader(text.splitlines())
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []

@@ -53,7 +53,9 @@ from ..errors import InputError, Issue, Problems
 from ..model import EARTH_RADIUS_KM, Instance, Travel
 from .graph import RoadGraph, file_digest, read_graph
 
-CACHE_VERSION = 1
+#: Part of every cache key. 2: the graph reader refuses numbers beyond MAX_QUANTITY and arc times
+#: that overflow (issue 23); matrices cached from such a graph must not be served without it.
+CACHE_VERSION = 2
 DEFAULT_MAX_SNAP_KM = 1.0
 #: Profiles are combined as bits of an int64 mask; an instance with more is not a road fleet.
 MAX_PROFILES = 62

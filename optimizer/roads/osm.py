@@ -36,8 +36,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, Issue
+from ..formats.guard import MAX_INT_DIGITS
 from ..model import EARTH_RADIUS_KM
-from .graph import RoadGraph, _finish, _Sink, _Streets
+from .graph import (
+    RoadGraph,
+    _finish,
+    _number,
+    _Sink,
+    _Streets,
+    check_xml_encoding,
+    lon_lat_in_range,
+)
 
 #: Highway classes a truck or van may drive.
 DRIVABLE: frozenset[str] = frozenset(
@@ -121,6 +130,7 @@ def _weight_kg(tags: Mapping[str, str]) -> float | None:
 
 def _xml_elements(path: Path) -> Iterator[tuple[str, str, Any, dict[str, str]]]:
     """(kind, id, payload, tags) of each node (payload: lon, lat) and way (payload: node refs)."""
+    check_xml_encoding(path)
     try:
         for _, el in ET.iterparse(path, events=("end",)):
             if el.tag == "node":
@@ -177,10 +187,17 @@ def read_osm(path: str | Path) -> RoadGraph:
     ways: list[tuple[str, list[str], dict[str, str]]] = []
     for kind, oid, payload, tags in elements:
         if kind == "node":
-            try:
-                lon, lat = float(payload[0]), float(payload[1])
-            except (TypeError, ValueError):
-                sink.add(f"node {oid}", "has no valid lon/lat", payload)
+            where = f"node {oid}"
+            if payload[0] is None or payload[1] is None:
+                sink.add(where, "has no valid lon/lat", payload)
+                continue
+            # Checked like a graph node's: "inf" or "1e999" is a float, and a length between
+            # two such points would raise in the trigonometry below instead of failing here.
+            lon, lat = (
+                _number(sink, payload[0], f"{where}.lon"),
+                _number(sink, payload[1], f"{where}.lat"),
+            )
+            if lon is None or lat is None or not lon_lat_in_range(sink, where, lon, lat):
                 continue
             coords[oid] = (lon, lat)
         elif tags.get("highway") in DRIVABLE and not any(
@@ -226,7 +243,11 @@ def read_osm(path: str | Path) -> RoadGraph:
 
 
 def _osm_order(nid: str) -> tuple[int, str]:
-    return (int(nid), nid) if nid.lstrip("-").isdigit() else (0, nid)
+    """Numeric ids in numeric order; any other id sorts by its text. That includes ids longer than
+    an OSM id (64 bits), on which ``int()`` raises past 4,300 digits, and ids of digits that are
+    not decimals (``"²"``), on which it raises too."""
+    digits = nid.removeprefix("-")
+    return (int(nid), nid) if digits.isdecimal() and len(digits) <= MAX_INT_DIGITS else (0, nid)
 
 
 def _haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

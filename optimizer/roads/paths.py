@@ -11,14 +11,13 @@ upper bound, so the drawn path may then be shorter than the distance counted).
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import Problems
+from ..errors import InputError, Problems
 from ..model import Instance
 from ..runsheet import RunSheet
 from .graph import RoadGraph, read_graph
@@ -28,16 +27,31 @@ Leg = tuple[str, int, int]  # (vehicle type id, from location, to location)
 
 
 def network_of(path: str | Path) -> RoadNetwork | None:
-    """The ``travel.road_network`` of a native instance file, or ``None`` (any other file)."""
+    """The ``travel.road_network`` of a native instance file, or ``None`` (any other file).
+
+    Why the format tag and the schema check: the CLI calls this on whatever file it loaded,
+    another format's JSON included (a VROOM problem with a stray ``travel`` key crashed
+    :meth:`RoadNetwork.from_dict` with a ``TypeError``), and the file is read here a second time,
+    so it is read within the same bounds as by the loader (:mod:`optimizer.formats.guard`). A
+    block that breaks the schema is an :class:`InputError` naming its field and value.
+    """
+    from ..formats import guard
+    from ..formats.native import INSTANCE_FORMAT, _schema_issues
+
     p = Path(path)
     try:
-        data = json.loads(p.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = guard.parse_json(guard.read_text(p), str(p))
+    except InputError:
+        return None  # not JSON within bounds: no native instance, which the loader said already
+    if not isinstance(data, dict) or data.get("format") != INSTANCE_FORMAT:
         return None
-    travel = data.get("travel") if isinstance(data, dict) else None
+    travel = data.get("travel")
     road = travel.get("road_network") if isinstance(travel, dict) else None
-    if not isinstance(road, dict) or "graph" not in road:
+    if road is None:
         return None
+    issues = _schema_issues(road, "instance", ("travel", "road_network"))
+    if issues:
+        raise InputError(issues, str(p))
     return RoadNetwork.from_dict(road, p.parent)
 
 

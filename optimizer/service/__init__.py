@@ -25,5 +25,21 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """The app configured by the ``OPTIMIZER_*`` environment variables."""
-    return create_app(ServiceConfig.from_env())
+    """The app configured by the ``OPTIMIZER_*`` environment variables, one per setting
+    (:data:`.config.ENV_VARS`).
+
+    A bad value ends the process with the error line (the variable and the value) on stderr and
+    exit status 2, as ``optimizer serve`` does: uvicorn catches only a ``TypeError`` from a
+    factory, so an :class:`~optimizer.errors.InputError` raised here reached the operator as a
+    traceback.
+    """
+    import sys
+
+    from ..errors import EXIT_BAD_INPUT, InputError
+
+    try:
+        config = ServiceConfig.from_env()
+    except InputError as e:
+        print(f"optimizer service: {e}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    return create_app(config)

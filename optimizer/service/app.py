@@ -13,6 +13,7 @@ Routes: ``POST /solve``, ``POST /jobs``, ``GET /jobs/{id}``, ``POST /validate``,
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -428,8 +429,31 @@ fetch('/openapi.json').then(r => r.json()).then(spec => {
 PURGE_EVERY_S = 3600.0
 
 
+async def _retention(app: FastAPI, store: JobStore, keep_days: float, every_s: float) -> None:
+    """Delete finished jobs older than ``keep_days`` every ``every_s`` seconds, until cancelled.
+
+    Why a timer and not only the pass in :func:`_check_queue`: that pass runs when a job is
+    posted, so a service that is only polled, or idle for weeks, kept its finished jobs (each with
+    its plan: customers' addresses) past the retention the operator set. The pass runs in a
+    thread: a large ``DELETE`` must not stall the event loop. A failed pass (a database locked by
+    another process past its busy timeout) is logged and tried again at the next tick, rather
+    than ending the retention for the rest of the service's life.
+    """
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            purged = await run_in_threadpool(store.purge, keep_days)
+        except Exception:
+            log.exception("job queue: retention pass failed; trying again in %g s", every_s)
+            continue
+        app.state.purged_at = time.monotonic()
+        if purged:
+            log.info("job queue: %d job(s) older than %g day(s) deleted", purged, keep_days)
+
+
 def _check_queue(app: FastAPI, store: JobStore, config: ServiceConfig) -> None:
-    """503 with Retry-After when ``max_queued_jobs`` wait; also runs the retention, hourly."""
+    """503 with Retry-After when ``max_queued_jobs`` wait; also runs the retention when the timer
+    (:func:`_retention`) has not run it for :data:`PURGE_EVERY_S`."""
     if config.keep_days is not None and time.monotonic() - app.state.purged_at > PURGE_EVERY_S:
         app.state.purged_at = time.monotonic()
         store.purge(config.keep_days)
@@ -463,9 +487,19 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         runner = Runner(config, store)
         await runner.start()
         app.state.store, app.state.runner = store, runner
+        app.state.retention = (
+            None
+            if config.keep_days is None
+            else asyncio.create_task(
+                _retention(app, store, config.keep_days, PURGE_EVERY_S), name="job-retention"
+            )
+        )
         try:
             yield
         finally:
+            if app.state.retention is not None:  # before the store closes under it
+                app.state.retention.cancel()
+                await asyncio.gather(app.state.retention, return_exceptions=True)
             await runner.stop()
             store.close()
 

@@ -6,18 +6,51 @@ different limits in one machine, and each app must see only its own settings.
 
 from __future__ import annotations
 
+import math
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, Issue
 
-#: Environment variables that ``optimizer serve`` (and :meth:`ServiceConfig.from_env`) reads.
+#: Environment variables that ``optimizer serve`` (the first five) and
+#: :meth:`ServiceConfig.from_env` (all) read.
 ENV_API_KEY = "OPTIMIZER_API_KEY"
 ENV_DB = "OPTIMIZER_DB"
 ENV_MAX_TIME_LIMIT_S = "OPTIMIZER_MAX_TIME_LIMIT_S"
 ENV_MAX_BODY_MB = "OPTIMIZER_MAX_BODY_MB"
 ENV_WORKERS = "OPTIMIZER_WORKERS"
+ENV_DEFAULT_TIME_LIMIT_S = "OPTIMIZER_DEFAULT_TIME_LIMIT_S"
+ENV_MAX_WAITING_SOLVES = "OPTIMIZER_MAX_WAITING_SOLVES"
+ENV_MAX_ATTEMPTS = "OPTIMIZER_MAX_ATTEMPTS"
+ENV_MAX_QUEUED_JOBS = "OPTIMIZER_MAX_QUEUED_JOBS"
+#: Days; ``0`` keeps finished jobs forever (as ``--keep-days 0``).
+ENV_KEEP_DAYS = "OPTIMIZER_KEEP_DAYS"
+#: Host names separated by commas or spaces; ``*`` accepts any.
+ENV_ALLOWED_HOSTS = "OPTIMIZER_ALLOWED_HOSTS"
+ENV_RETRY_AFTER_S = "OPTIMIZER_RETRY_AFTER_S"
+#: Every :class:`ServiceConfig` field and the variable that sets it in :meth:`~ServiceConfig.from_env`.
+ENV_VARS: dict[str, str] = {
+    "db_path": ENV_DB,
+    "api_key": ENV_API_KEY,
+    "max_time_limit_s": ENV_MAX_TIME_LIMIT_S,
+    "default_time_limit_s": ENV_DEFAULT_TIME_LIMIT_S,
+    "max_body_mb": ENV_MAX_BODY_MB,
+    "workers": ENV_WORKERS,
+    "max_waiting_solves": ENV_MAX_WAITING_SOLVES,
+    "max_attempts": ENV_MAX_ATTEMPTS,
+    "max_queued_jobs": ENV_MAX_QUEUED_JOBS,
+    "keep_days": ENV_KEEP_DAYS,
+    "allowed_hosts": ENV_ALLOWED_HOSTS,
+    "retry_after_s": ENV_RETRY_AFTER_S,
+}
+#: Fields read from their variable as integers (the others as numbers, text or host lists).
+_INT_FIELDS = frozenset(
+    {"workers", "max_waiting_solves", "max_attempts", "max_queued_jobs", "retry_after_s"}
+)
 
 BYTES_PER_MB = 1_000_000
 #: Host header names a service answers to by default: the loopback ones. A service bound to another
@@ -114,19 +147,56 @@ class ServiceConfig:
         return name in LOOPBACK_HOSTS or name in {h.lower() for h in self.allowed_hosts}
 
     @classmethod
-    def from_env(cls) -> ServiceConfig:
-        """Settings from the ``OPTIMIZER_*`` environment variables (for ``uvicorn --factory``)."""
-        env = os.environ
-        default = cls()
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
+        """Settings from the ``OPTIMIZER_*`` environment variables (for ``uvicorn --factory``).
+
+        Every field has its variable (:data:`ENV_VARS`); an unset one keeps the default. Why every
+        field: under ``uvicorn --factory`` the environment is the only way in, so a setting
+        without a variable (the queue bound, the retention) could not be changed there at all.
+        All bad values are reported at once, each with its variable and the text found.
+        """
+        env = os.environ if env is None else env
+        issues: list[Issue] = []
+        values: dict[str, Any] = {}
+        for name, var in ENV_VARS.items():
+            raw = env.get(var)
+            if raw is None:
+                continue
+            text = raw.strip()
+            if name == "api_key":
+                values[name] = raw or None  # empty: no key (as `optimizer serve` reads it)
+            elif name == "db_path":
+                if text:
+                    values[name] = Path(text)
+                else:
+                    issues.append(Issue(var, "must name the job database file", raw))
+            elif name == "allowed_hosts":
+                values[name] = tuple(h for h in re.split(r"[,\s]+", text) if h)
+            elif name in _INT_FIELDS:
+                if re.fullmatch(r"[+-]?[0-9]{1,18}", text):
+                    values[name] = int(text)
+                else:
+                    issues.append(Issue(var, "must be an integer", raw))
+            else:
+                try:
+                    number = float(text)
+                except ValueError:
+                    number = math.nan
+                if not math.isfinite(number):
+                    issues.append(Issue(var, "must be a finite number", raw))
+                elif name == "keep_days" and number == 0:
+                    values[name] = None  # 0 keeps finished jobs, as --keep-days 0
+                else:
+                    values[name] = number
         try:
-            return cls(
-                db_path=Path(env.get(ENV_DB, str(default.db_path))),
-                api_key=env.get(ENV_API_KEY) or None,
-                max_time_limit_s=float(env.get(ENV_MAX_TIME_LIMIT_S, default.max_time_limit_s)),
-                max_body_mb=float(env.get(ENV_MAX_BODY_MB, default.max_body_mb)),
-                workers=int(env.get(ENV_WORKERS, default.workers)),
-            )
-        except ValueError as e:
-            if isinstance(e, InputError):
-                raise
-            raise InputError(Issue("environment", str(e), has_value=False)) from None
+            config = cls(**values)
+        except InputError as e:  # a field's own check: name the variable that set it
+            issues += [
+                Issue(ENV_VARS[i.path], i.message, env[ENV_VARS[i.path]], i.has_value)
+                if i.path in values
+                else i
+                for i in e.issues
+            ]
+        if issues:
+            raise InputError(issues, "environment")
+        return config

@@ -372,3 +372,14 @@ def test_solution_extra_keys_go_to_meta(tmp_path: Path) -> None:
     assert sol.meta["time"] == "1.5" and sol.totals.distance_km == 30.0
     # 0 -> (3,4) -> (6,8) -> 0: 5 + 5 + 10 = 20 ; 0 -> (0,5) -> 0 = 10
     assert _recomputed(inst, sol) == pytest.approx(30.0)
+
+
+def test_route_number_longer_than_int_reads_is_refused(tmp_path: Path) -> None:
+    # Found by benchmarks.fuzz (issue 23): int() raises ValueError past 4,300 digits.
+    inst = read_instance(_write(tmp_path, CVRP), "cvrp")
+    with pytest.raises(FormatError) as info:
+        read_solution(_write(tmp_path, "Route #" + "7" * 5000 + ": 1 2\n", "bad.sol"), inst)
+    (issue,) = info.value.issues
+    assert info.value.source == "bad.sol" and issue.path == "line 1"
+    assert issue.message == "route number must be an integer of at most 18 digits"
+    assert issue.value == "7" * 5000

@@ -114,6 +114,54 @@ def test_database_is_created_private_and_old_jobs_are_deleted(tmp_path: Path) ->
     store.close()
 
 
+class _IdleRunner:
+    """Stands in for the worker pool: the retention timer needs no solver processes."""
+
+    def __init__(self, config: ServiceConfig, store: JobStore) -> None:
+        pass
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+def _finished_job(store: JobStore, days_ago: float) -> str:
+    job = store.add("{}", 1.0, 0, "x")
+    store.finish(job, {"status": "done", "result": {}})
+    when = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="milliseconds")
+    store._conn.execute("UPDATE jobs SET finished_at = ? WHERE id = ?", (when, job))
+    return job
+
+
+def test_retention_runs_on_a_timer_without_requests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from optimizer.service import app as service_app
+
+    monkeypatch.setattr(service_app, "Runner", _IdleRunner)
+    monkeypatch.setattr(service_app, "PURGE_EVERY_S", 0.05)
+    app = service_app.create_app(ServiceConfig(db_path=tmp_path / "jobs.sqlite3", keep_days=7))
+    with TestClient(app):
+        store: JobStore = app.state.store
+        # Both jobs finish after the start-up pass: only the timer can delete the old one.
+        old, recent = _finished_job(store, days_ago=10), _finished_job(store, days_ago=1)
+        deadline = time.monotonic() + 10
+        while store.get(old) is not None and time.monotonic() < deadline:
+            time.sleep(0.02)  # no request is sent: the timer alone must purge
+        assert store.get(old) is None and store.get(recent) is not None
+        task = app.state.retention
+        assert not task.done()
+    assert task.cancelled()  # stopped with the service, before its database closed
+
+    idle = service_app.create_app(ServiceConfig(db_path=tmp_path / "j2.sqlite3", keep_days=None))
+    with TestClient(idle):
+        assert idle.state.retention is None  # keep_days None: jobs are kept, no timer runs
+
+
 def test_api_key_required_beyond_loopback(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
