@@ -24,7 +24,9 @@ from .fileio import write_atomic
 from .service.config import (
     ENV_API_KEY,
     ENV_DB,
+    ENV_KEEP_DAYS,
     ENV_MAX_BODY_MB,
+    ENV_MAX_QUEUED_JOBS,
     ENV_MAX_TIME_LIMIT_S,
     ENV_WORKERS,
     ServiceConfig,
@@ -90,11 +92,17 @@ def serve(
     ] = 1,
     max_queued_jobs: Annotated[
         int,
-        typer.Option(help="Jobs waiting at most; past it POST /jobs answers 503 with Retry-After."),
+        typer.Option(
+            help="Jobs waiting at most; past it POST /jobs answers 503 with Retry-After.",
+            envvar=ENV_MAX_QUEUED_JOBS,
+        ),
     ] = 100,
     keep_days: Annotated[
         float,
-        typer.Option(help="Delete finished jobs this many days after they finished (0: keep)."),
+        typer.Option(
+            help="Delete finished jobs this many days after they finished (0: keep).",
+            envvar=ENV_KEEP_DAYS,
+        ),
     ] = 7.0,
     allow_host: Annotated[
         list[str] | None,

@@ -179,3 +179,13 @@ def test_format_choices_are_the_formats_the_package_reads_and_writes() -> None:
 
     assert set(INSTANCE_FORMAT_CHOICES) == set(INSTANCE_FORMATS)
     assert set(PLAN_FORMAT_CHOICES) == set(PLAN_OUT_FORMATS)
+
+
+def test_serve_reads_the_queue_bound_and_retention_from_the_environment() -> None:
+    """`optimizer serve` takes the same OPTIMIZER_* variables as `uvicorn --factory` for the
+    settings it has options for (the rest have no option; see ServiceConfig.from_env)."""
+    from optimizer.service.config import ENV_KEEP_DAYS, ENV_MAX_QUEUED_JOBS
+
+    result = runner.invoke(app, ["serve", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert ENV_MAX_QUEUED_JOBS in result.output and ENV_KEEP_DAYS in result.output
