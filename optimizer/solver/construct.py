@@ -1078,6 +1078,7 @@ def construct(
     deadline: float = math.inf,
     compare_start: bool = False,
     recombine_work: float = 0.0,
+    recombine_midway: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> Built:
     """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
@@ -1368,7 +1369,7 @@ def construct(
         # The recombination runs half-way through each walk and once at the end, sharing
         # ``recombine_work`` evenly. Where the wall clock ends the walks, they end early enough
         # for the last one to have its work.
-        per_call = recombine_work / (walks + 1)
+        per_call = recombine_work / (walks + 1) if recombine_midway else recombine_work
         walk_end = deadline - RECOMBINE_S_PER_WORK * per_call if pool else deadline
         fixed = fixed_costs(rm)
         task_of = {n: tid for tid, ids in tasks.items() for n in ids}
@@ -1386,7 +1387,7 @@ def construct(
                 midway_stats[key] = midway_stats.get(key, 0) + found[key]
             return (trial.tasks, trial.routes, trial.cost) if found["recombine_improved"] else None
 
-        hook = midway if pool is not None else None
+        hook = midway if pool is not None and recombine_midway else None
         if walks > 1:
             built.stats.update(
                 _best_of_walks(

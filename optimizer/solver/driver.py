@@ -101,6 +101,9 @@ class SolveOptions:
     #: (its own work measure, roughly seconds on one core) per second of time limit, spent
     #: choosing the cheapest plan among the routes the walks met; 0 turns it off.
     recombine_work_per_second: float = 0.1
+    #: Recombine half-way through each walk too (the walk goes on from a cheaper plan), not only
+    #: at its end; off, the walk is the same as without recombination and the plan never dearer.
+    recombine_midway: bool = True
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     progress: bool = False
     #: Independent searches run side by side in processes, the best plan kept (see
@@ -291,6 +294,7 @@ def _solve(
             # runs: insertion alone may start cheaper (CEC-2020's instant charging keeps it).
             compare_start=not instance.rules.instant_charging,
             recombine_work=work.recombine_work_per_second * work.time_limit_s,
+            recombine_midway=opts.recombine_midway,
             progress=None if on_progress is None else _phase_progress(rm, on_progress, started),
         )
         timings.update(built.stats)
