@@ -142,7 +142,6 @@ def solve_parallel(
         except InfeasibleError as exc:
             outcomes.append(("infeasible", exc.diagnosis, {}))
         outcomes += [f.result() for f in futures]
-    cpu1 = os.times()
     plans = [(i, sol) for i, (status, sol, _) in enumerate(outcomes) if status == "ok"]
     if not plans:
         raise InfeasibleError(outcomes[0][1])
@@ -158,6 +157,7 @@ def solve_parallel(
     if across:
         assert recombined is not None
         best = replace(recombined, meta={**dict(best.meta), **dict(recombined.meta)})
+    cpu1 = os.times()
     cpu_s = sum(cpu1[:4]) - sum(cpu0[:4])  # user + system, this process and its workers
     meta = {
         **dict(best.meta),
