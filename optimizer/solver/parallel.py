@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -85,12 +86,18 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _child(
     solve_one: Callable[..., tuple[Solution, dict[str, Any]]],
-    instance: Instance,
+    pickled: bytes,
     opts: SolveOptions,
     started: float,
     end: float,
 ) -> tuple[str, Any, dict[str, Any]]:
-    """A worker process's search: ``("ok", plan, pool)`` or ``("infeasible", diagnosis, {})``."""
+    """A worker process's search: ``("ok", plan, pool)`` or ``("infeasible", diagnosis, {})``.
+
+    The instance comes pickled by the caller: the pool pickles its arguments in a background
+    thread, while worker 0 already searches in the main thread and fills the instance's lazy
+    caches; pickling a live instance there failed once with "dictionary changed size during
+    iteration" (E-VRPTW rc101, two workers, under load)."""
+    instance = pickle.loads(pickled)
     try:
         plan, exported = solve_one(instance, opts, started, end)
         return "ok", plan, exported
@@ -121,6 +128,7 @@ def solve_parallel(
     work = ACROSS_WORK_SHARE * opts.recombine_work_per_second * opts.time_limit_s
     end = limit_end - (RECOMBINE_S_PER_WORK * work + 0.02 * opts.time_limit_s if work > 0 else 0.0)
     cpu0 = os.times()
+    pickled = pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL)  # see _child
     outcomes: list[tuple[str, Any, dict[str, Any]]] = []
     with ProcessPoolExecutor(
         max_workers=n - 1, mp_context=_context(), initializer=exit_with_parent
@@ -129,7 +137,7 @@ def solve_parallel(
             pool.submit(
                 _child,
                 solve_one,
-                instance,
+                pickled,
                 replace(opts, seed=worker_seed(opts.seed, i)),
                 started,
                 end,
