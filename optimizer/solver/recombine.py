@@ -119,9 +119,7 @@ def recombine(
     }
     before = sum(built.cost[k] + fixed[k] for k, seq in built.tasks.items() if seq)
     stats["recombine_pool"] = len(pool.routes)
-    units_of: dict[str, list[int]] = {}
-    for k, un in enumerate(rm.units):
-        units_of.setdefault(un.vehicle.id, []).append(k)
+    units_of = _units_by_entry(rm)
     counts = {entry: len(units) for entry, units in units_of.items()}
     chosen = _partition(pool, current, counts, work, seed, deadline, stats)
     if chosen is None:
@@ -238,9 +236,7 @@ def merged_start(
             )
     plans: list[list[PooledRoute]] = [list(e["plan"]) for e in exports]  # type: ignore[call-overload]
     best = min(plans, key=lambda p: sum(r.cost for r in p))
-    units_of: dict[str, list[int]] = {}
-    for k, un in enumerate(rm.units):
-        units_of.setdefault(un.vehicle.id, []).append(k)
+    units_of = _units_by_entry(rm)
     built = Built({}, {}, {}, [])
     for r in best:
         k = units_of[r.entry].pop(0)
@@ -250,3 +246,12 @@ def merged_start(
             r.cost - fixed[k],
         )
     return built, pool
+
+
+def _units_by_entry(rm: RoutingModel) -> dict[str, list[int]]:
+    """The model's unit indices per vehicle entry, in order: a pooled route is an entry's, and
+    any of its units can drive it (the evaluator prices a route by its entry)."""
+    units_of: dict[str, list[int]] = {}
+    for k, un in enumerate(rm.units):
+        units_of.setdefault(un.vehicle.id, []).append(k)
+    return units_of
