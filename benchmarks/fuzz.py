@@ -42,6 +42,7 @@ import time
 import traceback
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -318,6 +319,32 @@ class Tally:
         where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
         self.crashes.setdefault(f"{type(exc).__name__} at {where}", row)
 
+    def attempt(
+        self, row: str, read: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> tuple[bool, Any]:
+        """Run ``read(*args, **kwargs)`` on one input and count how it failed, if it did: an
+        ``InputError`` that names a path for each issue as ``InputError`` (without, as a crash),
+        any other exception as a crash (the bug this tool hunts). Returns ``(True, what was
+        read)``, or ``(False, None)`` after a failure."""
+        from optimizer import InputError
+
+        try:
+            return True, read(*args, **kwargs)
+        except InputError as e:
+            ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
+            self.counts[(row, "InputError" if ok else "crash")] += 1
+        except Exception as e:
+            self.crash(row, e)
+        return False, None
+
+
+def _read_quietly(read_graph: Callable[..., Any], path: Path, nodes: Path | None) -> Any:
+    """``read_graph(path, nodes)`` with warnings silenced: networkx warns about undeclared
+    GraphML keys (and reads them as text)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_graph(path, nodes)
+
 
 def _strict_json(inst: Any) -> bool:
     """True when the loaded instance writes back as strict JSON (every number finite)."""
@@ -332,7 +359,7 @@ def _strict_json(inst: Any) -> bool:
 
 def fuzz_inputs(n: int, seed: int, tally: Tally, folder: Path) -> None:
     """``n`` mutated files per format through :func:`optimizer.load` (format named)."""
-    from optimizer import InputError, load
+    from optimizer import load
 
     rng = random.Random(seed)
     seeds = {"native": BUNDLED.read_bytes(), **{k: v.encode() for k, v in SEEDS.items()}}
@@ -346,14 +373,8 @@ def fuzz_inputs(n: int, seed: int, tally: Tally, folder: Path) -> None:
                 data = mutate_bytes(base, rng)
             path.write_bytes(data)
             tally.counts[(fmt, "inputs")] += 1
-            try:
-                inst = load(path, format=fmt)
-            except InputError as e:
-                ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
-                tally.counts[(fmt, "InputError" if ok else "crash")] += 1
-                continue
-            except Exception as e:  # the bug this tool hunts
-                tally.crash(fmt, e)
+            read, inst = tally.attempt(fmt, load, path, format=fmt)
+            if not read:
                 continue
             if _strict_json(inst):
                 tally.counts[(fmt, "result")] += 1
@@ -507,7 +528,7 @@ def fuzz_solutions(n: int, seed: int, tally: Tally, folder: Path) -> None:
     other entry point. A plan that is read must also validate without a crash and report as
     strict JSON; it counts as ``flagged`` or ``accepted``.
     """
-    from optimizer import InputError, load_solution
+    from optimizer import load_solution
     from optimizer.formats import vrplib_sets
     from optimizer.validator import validate
 
@@ -520,17 +541,12 @@ def fuzz_solutions(n: int, seed: int, tally: Tally, folder: Path) -> None:
         for _ in range(n):
             path.write_bytes(mutate_bytes(base, rng))
             tally.counts[(part, "inputs")] += 1
-            try:
-                if part == "vrplib-sets-sol":
-                    sol = vrplib_sets.read_solution(path, inst)
-                else:
-                    sol = load_solution(path, inst, format=part if rng.random() < 0.75 else None)
-            except InputError as e:
-                ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
-                tally.counts[(part, "InputError" if ok else "crash")] += 1
-                continue
-            except Exception as e:
-                tally.crash(part, e)
+            if part == "vrplib-sets-sol":
+                read, sol = tally.attempt(part, vrplib_sets.read_solution, path, inst)
+            else:
+                named = part if rng.random() < 0.75 else None
+                read, sol = tally.attempt(part, load_solution, path, inst, format=named)
+            if not read:
                 continue
             try:
                 report = validate(inst, sol)
@@ -574,7 +590,6 @@ def fuzz_roads(n: int, seed: int, tally: Tally, folder: Path) -> None:
     graph that is read must hold only finite coordinates, lengths, speeds and travel times, or it
     counts as a ``bad result``. Then the ``road_network`` row (:func:`fuzz_network_blocks`).
     """
-    from optimizer import InputError
     from optimizer.roads import read_graph
 
     rng = random.Random(seed)
@@ -599,17 +614,9 @@ def fuzz_roads(n: int, seed: int, tally: Tally, folder: Path) -> None:
                 path.write_bytes(mutate_bytes(base, rng))
                 node_path.write_bytes(nodes)
             tally.counts[(row, "inputs")] += 1
-            try:
-                with warnings.catch_warnings():
-                    # networkx warns about undeclared GraphML keys (and reads them as text).
-                    warnings.simplefilter("ignore")
-                    graph = read_graph(path, node_path if row == "road csv" else None)
-            except InputError as e:
-                ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
-                tally.counts[(row, "InputError" if ok else "crash")] += 1
-                continue
-            except Exception as e:
-                tally.crash(row, e)
+            nodes_file = node_path if row == "road csv" else None
+            read, graph = tally.attempt(row, _read_quietly, read_graph, path, nodes_file)
+            if not read:
                 continue
             if _finite_graph(graph):
                 tally.counts[(row, "result")] += 1
@@ -644,7 +651,6 @@ def fuzz_network_blocks(n: int, rng: random.Random, tally: Tally, folder: Path) 
     Half the mutations are of the JSON document (a value at a random path, the block's included),
     half of its bytes. A road network or ``None`` (not a native day) counts as ``result``.
     """
-    from optimizer import InputError
     from optimizer.roads.paths import network_of
 
     doc = network_seed()
@@ -655,16 +661,9 @@ def fuzz_network_blocks(n: int, rng: random.Random, tally: Tally, folder: Path) 
             _dump(mutate_json(doc, rng)) if rng.random() < 0.5 else mutate_bytes(base, rng)
         )
         tally.counts[("road_network", "inputs")] += 1
-        try:
-            network_of(path)
-        except InputError as e:
-            ok = bool(e.issues) and all(isinstance(i.path, str) for i in e.issues)
-            tally.counts[("road_network", "InputError" if ok else "crash")] += 1
-            continue
-        except Exception as e:
-            tally.crash("road_network", e)
-            continue
-        tally.counts[("road_network", "result")] += 1
+        read, _ = tally.attempt("road_network", network_of, path)
+        if read:
+            tally.counts[("road_network", "result")] += 1
 
 
 def fuzz_service(n: int, seed: int, tally: Tally, folder: Path, max_queued_jobs: int = 5) -> None:
