@@ -1247,13 +1247,14 @@ def construct(
                 break
         return built
 
+    from .lns import fixed_costs
+
+    #: Each unit's fixed cost: every comparison of whole plans below counts it.
+    fixed = fixed_costs(rm)
     built = constructed(bool(initial))
     if initial and compare_start:
         # A seed whose routes the batteries break is cut into many short runs: where insertion
         # alone starts cheaper (fewer unserved tasks, then total cost), the search starts there.
-        from .lns import fixed_costs
-
-        fixed = fixed_costs(rm)
         plain = constructed(False)
         if (len(plain.unassigned), plain.total_cost(fixed)) < (
             len(built.unassigned),
@@ -1261,13 +1262,10 @@ def construct(
         ):
             built = plain
             built.stats["seed_start_dropped"] = 1
-    from .lns import fixed_costs as _fixed_costs
-
-    fixed_all = _fixed_costs(rm)
 
     def tell() -> None:
         if progress is not None and not built.unassigned:
-            progress(built.total_cost(fixed_all), len(built.tasks))
+            progress(built.total_cost(fixed), len(built.tasks))
 
     tell()
     before_last: list[Built] = []
@@ -1293,7 +1291,7 @@ def construct(
         built.seconds["route_min_s"] = round(time.monotonic() - now, 3)
     tell()
     if fleet_work > 0 and not built.unassigned:
-        from .lns import fixed_costs, fleet_minimise
+        from .lns import fleet_minimise
 
         # The same safety cap as route minimisation's: ruin and recreate and OR-Tools keep at
         # least two fifths of what is left.
@@ -1329,7 +1327,6 @@ def construct(
             )
         )
         if start is not built:
-            fixed = fixed_costs(rm)
 
             def value(b: Built) -> tuple[int, int]:
                 return len(b.tasks), b.total_cost(fixed)
@@ -1346,9 +1343,6 @@ def construct(
         if not built.stats.get("fleet_capped"):
             lns_work += max(0, fleet_work - built.stats.get("fleet_work", fleet_work))
     if unminimised is not None and not built.unassigned:
-        from .lns import fixed_costs
-
-        fixed = fixed_costs(rm)
         kept = unminimised.total_cost(fixed) < built.total_cost(fixed)
         built.stats["minimised_plan_dearer"] = int(kept)
         if kept:
@@ -1359,7 +1353,7 @@ def construct(
             )
     tell()
     if lns_work > 0 and not built.unassigned:
-        from .lns import fixed_costs, ruin_recreate
+        from .lns import ruin_recreate
 
         now = time.monotonic()
         pool = RoutePool() if recombine_work > 0 else None
@@ -1371,7 +1365,6 @@ def construct(
         # for the last one to have its work.
         per_call = recombine_work / (walks + 1) if recombine_midway else recombine_work
         walk_end = deadline - RECOMBINE_S_PER_WORK * per_call if pool else deadline
-        fixed = fixed_costs(rm)
         task_of = {n: tid for tid, ids in tasks.items() for n in ids}
         midway_stats: dict[str, int] = {}
 

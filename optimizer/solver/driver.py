@@ -342,9 +342,7 @@ def _solve(
         if now - last_report[0] >= 1.0:
             last_report[0] = now
             value, used = best[0]
-            if rm.instance.objective.kind == "vehicles_then_distance" and rm.units:
-                value -= used * rm.routing.GetFixedCostOfVehicle(0)  # show the distance
-            on_progress(now, _real_cost(rm, value), used)
+            on_progress(now, _progress_value(rm, value, used), used)
 
     rm.routing.AddAtSolutionCallback(at_solution)
     assignment = None
@@ -582,8 +580,8 @@ def _recombine_workers(
     rm = build(instance, ModelOptions(copies_per_station=int(usable[0]["copies"])))
     try:
         fixed = fixed_costs(rm)
-        built, pool = merged_start(rm, usable, fixed)
         task_of = {n: tid for tid, ids in rm.task_nodes.items() for n in ids}
+        built, pool = merged_start(rm, usable, fixed, task_of)
         work = ACROSS_WORK_SHARE * opts.recombine_work_per_second * opts.time_limit_s
         stats = recombine(
             rm, built, pool, fixed, task_of, work=work, seed=opts.seed, deadline=deadline
@@ -1003,20 +1001,22 @@ def _phase_progress(
     costs, as OR-Tools' objective counts it) shown as OR-Tools' progress shows it, at most once a
     second, so that a solve reports from its first phases and not only from OR-Tools' last one."""
     last = [-math.inf]
-    fewest = rm.instance.objective.kind == "vehicles_then_distance" and bool(rm.units)
-    per_vehicle = rm.routing.GetFixedCostOfVehicle(0) if fewest else 0
 
     def report(total: int, routes: int) -> None:
         now = time.monotonic() - started
         if now - last[0] < 1.0:
             return
         last[0] = now
-        on_progress(now, _real_cost(rm, total - routes * per_vehicle), routes)
+        on_progress(now, _progress_value(rm, total, routes), routes)
 
     return report
 
 
-def _real_cost(rm: RoutingModel, value: int) -> float:
+def _progress_value(rm: RoutingModel, value: int, used: int) -> float:
+    """A plan's search value (scaled, fixed costs included) as progress shows it: money, or on
+    a fewest-vehicles objective the distance (the vehicles' fixed cost taken out)."""
+    if rm.instance.objective.kind == "vehicles_then_distance" and rm.units:
+        value -= used * rm.routing.GetFixedCostOfVehicle(0)  # show the distance
     per = S.COST_PER_UNIT if rm.instance.objective.kind == "cost" else S.DISTANCE_PER_KM
     return value / per
 

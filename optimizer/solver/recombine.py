@@ -220,13 +220,15 @@ def export_pool(rm: RoutingModel, built: Built, copies: int) -> dict[str, object
 
 
 def merged_start(
-    rm: RoutingModel, exports: list[dict[str, object]], fixed: list[int]
+    rm: RoutingModel,
+    exports: list[dict[str, object]],
+    fixed: list[int],
+    task_of: dict[int, str],
 ) -> tuple[Built, RoutePool]:
     """The union of the workers' pools (cheapest route per task set) and the cheapest of their
     plans as a plan of ``rm``'s units (routes of an entry go to its units in order)."""
     from .construct import Built
 
-    task_of = {n: tid for tid, ids in rm.task_nodes.items() for n in ids}
     pooled: list[list[PooledRoute]] = [list(e["pool"]) for e in exports]  # type: ignore[call-overload]
     pool = RoutePool(limit=sum(len(p) for p in pooled) + 1)
     for routes in pooled:

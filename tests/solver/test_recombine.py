@@ -127,7 +127,7 @@ def test_the_routes_of_two_walks_recombine_into_a_plan_no_dearer_than_either() -
         ]
         exports = [export_pool(rm, w, copies) for w in walks]
         fixed = fixed_costs(rm)
-        built, pool = merged_start(rm, exports, fixed)
+        built, pool = merged_start(rm, exports, fixed, _task_of(rm))
         assert _total(rm, built) == min(_total(rm, w) for w in walks)
         assert len(pool.routes) >= max(len(e["pool"]) for e in exports)  # type: ignore[arg-type]
         recombine(rm, built, pool, fixed, _task_of(rm), work=2.0)
