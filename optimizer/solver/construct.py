@@ -41,7 +41,7 @@ from .ortools_model import (
     reassigned_task,
     task_allows,
 )
-from .recombine import RoutePool, recombine
+from .recombine import RECOMBINE_S_PER_WORK, RoutePool, recombine
 
 if TYPE_CHECKING:
     from .lns import Midway
@@ -1057,10 +1057,6 @@ class Built:
         return sum(self.cost[k] + fixed[k] for k in self.tasks)
 
 
-#: Wall-clock seconds kept for the recombination per unit of its work (CP-SAT's deterministic
-#: time), where the wall clock ends ruin and recreate (measured 1.0 on an idle 2-core machine,
-#: 1.6 with both cores busy and a third process).
-RECOMBINE_S_PER_WORK = 1.5
 #: Mean tasks per route from which fleet minimisation redoes the ejection search's last removal.
 LONG_ROUTE_TASKS = 20
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..procutil import exit_with_parent
 from .infeasible import InfeasibleError
+from .recombine import RECOMBINE_S_PER_WORK
 
 if TYPE_CHECKING:
     from ..model import Instance
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
 #: workers have recombined their own routes; the step across them starts from the best of their
 #: plans), so that the workers stop only a few seconds early for it.
 ACROSS_WORK_SHARE = 0.5
-#: Wall-clock seconds kept per unit of recombination work (CP-SAT's deterministic time).
-RECOMBINE_S_PER_WORK = 1.5
 #: Seeds of workers 1, 2, ... are ``seed + i * SEED_STRIDE``: runs with neighbouring seeds
 #: (1, 2, 3 in the benchmarks) then share no worker.
 SEED_STRIDE = 100_003

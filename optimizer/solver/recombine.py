@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from .construct import Built
     from .ortools_model import RoutingModel
 
+#: Wall-clock seconds a search keeps for the recombination per unit of its work (CP-SAT's
+#: deterministic time) where the wall clock would otherwise end the search first: ruin and
+#: recreate before its last recombination, the workers before the one across them (measured 1.0
+#: on an idle 2-core machine, 1.6 with both cores busy and a third process).
+RECOMBINE_S_PER_WORK = 1.5
 #: Most distinct routes a pool keeps; later ones are ignored (in arrival order, so the same walk
 #: gives the same pool). 50,000 routes of 5-35 tasks make a model CP-SAT presolves in about a
 #: second on the 2-core machine.
