@@ -259,21 +259,23 @@ def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
     return bytes(out)
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and indices from the root, the root's ``()`` first) into a JSON
+    document: where a mutation may strike (the tests' field-by-field checks walk them too)."""
     out = [prefix]
     if isinstance(node, dict):
         for k, v in node.items():
-            out += _paths(v, (*prefix, k))
+            out += json_paths(v, (*prefix, k))
     elif isinstance(node, list):
         for k, v in enumerate(node):
-            out += _paths(v, (*prefix, k))
+            out += json_paths(v, (*prefix, k))
     return out
 
 
 def mutate_json(doc: Any, rng: random.Random) -> Any:
     """A deep copy of ``doc`` with one to three values replaced, deleted or duplicated."""
     doc = copy.deepcopy(doc)
-    paths = [p for p in _paths(doc) if p]
+    paths = [p for p in json_paths(doc) if p]
     for _ in range(rng.randint(1, 3)):
         path = rng.choice(paths)
         parent: Any = doc
@@ -397,7 +399,7 @@ def base_plan() -> tuple[Any, dict[str, Any]]:
 def _numbers(doc: Any) -> list[tuple[Any, ...]]:
     return [
         p
-        for p in _paths(doc)
+        for p in json_paths(doc)
         if p
         and p[0] in ("routes", "totals")
         and isinstance(_at(doc, p), float)

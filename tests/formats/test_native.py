@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.fuzz import json_paths
 from optimizer.errors import InputError
 from optimizer.formats import detect, load
 from optimizer.formats.native import (
@@ -412,18 +413,7 @@ _scalars = st.one_of(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for k, v in enumerate(node):
-            out += _paths(v, (*prefix, k))
-    return out
-
-
-ALL_PATHS = [p for p in _paths(FULL) if p]
+ALL_PATHS = [p for p in json_paths(FULL) if p]
 
 
 @st.composite
