@@ -1248,9 +1248,11 @@ def construct(
     #: Each unit's fixed cost: every comparison of whole plans below counts it.
     fixed = fixed_costs(rm)
     built = constructed(bool(initial))
-    if initial and compare_start:
+    if initial and compare_start and time.monotonic() < deadline:
         # A seed whose routes the batteries break is cut into many short runs: where insertion
         # alone starts cheaper (fewer unserved tasks, then total cost), the search starts there.
+        # Not once the deadline has passed: a second whole insertion (a second or more on a
+        # 220-task part under load) is what made parts of large days end late.
         plain = constructed(False)
         if (len(plain.unassigned), plain.total_cost(fixed)) < (
             len(built.unassigned),
