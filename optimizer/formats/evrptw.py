@@ -55,6 +55,7 @@ from ..model import (
     VehicleType,
 )
 from ..solution import Route, Solution, Stop, StopKind, Totals
+from . import guard
 
 HEADER = ("StringID", "Type", "x", "y", "demand", "ReadyTime", "DueDate", "ServiceTime")
 #: The parameter lines, keyed by their letter, with what each means (used in error messages).
@@ -69,20 +70,6 @@ _PARAM_LINE = re.compile(r"^(?P<key>\S+)\s+(?P<label>[^/]*)/(?P<value>[^/]*)/\s*
 #: Stop kind of a verifier id, by its first letter.
 _KIND_BY_PREFIX: dict[str, StopKind] = {"D": "depot", "S": "station", "C": "job"}
 _PREFIX_BY_KIND = {kind: prefix for prefix, kind in _KIND_BY_PREFIX.items()}
-
-
-def _read_text(path: str | Path) -> str:
-    """The file's text, or a :class:`FormatError` naming the file (never a bare OSError)."""
-    try:
-        return Path(path).read_text("utf-8")
-    except OSError as e:
-        raise FormatError(
-            Issue(str(path), f"cannot be read: {e.strerror}", has_value=False)
-        ) from None
-    except UnicodeDecodeError as e:
-        raise FormatError(
-            Issue(str(path), f"is not UTF-8 text (byte {e.start})", has_value=False)
-        ) from None
 
 
 def _number(token: str, where: str, what: str, source: str | None) -> float:
@@ -320,7 +307,7 @@ def read_instance(path: str | Path, fmt: str = "evrptw") -> Instance:
     """Read an E-VRPTW instance file; the instance is named after the file stem (``c101C5``).
     ``fmt`` ``evrptw-pr`` reads it under the partial-recharge rule (E-VRPTW-PR)."""
     p = Path(path)
-    return parse_instance(_read_text(p), p.stem, source=p.name, partial=fmt == "evrptw-pr")
+    return parse_instance(guard.read_text(p), p.stem, source=p.name, partial=fmt == "evrptw-pr")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -394,7 +381,7 @@ def parse_solution(
 def read_solution(path: str | Path, instance: Instance | None = None) -> Solution:
     """Read a verifier solution file (see :func:`parse_solution`)."""
     p = Path(path)
-    return parse_solution(_read_text(p), instance, source=p.name)
+    return parse_solution(guard.read_text(p), instance, source=p.name)
 
 
 def format_solution(solution: Solution, instance: Instance | None = None) -> str:
