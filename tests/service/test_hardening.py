@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 import time
@@ -150,28 +151,37 @@ def _finished_job(store: JobStore, days_ago: float) -> str:
 def test_retention_runs_on_a_timer_without_requests(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fastapi.testclient import TestClient
-
+    """The app's own lifespan, run on an event loop of the test's (starlette's TestClient would
+    do it in a thread, and is deprecated with httpx)."""
     from optimizer.service import app as service_app
 
     monkeypatch.setattr(service_app, "Runner", _IdleRunner)
     monkeypatch.setattr(service_app, "PURGE_EVERY_S", 0.05)
     app = service_app.create_app(ServiceConfig(db_path=tmp_path / "jobs.sqlite3", keep_days=7))
-    with TestClient(app):
-        store: JobStore = app.state.store
-        # Both jobs finish after the start-up pass: only the timer can delete the old one.
-        old, recent = _finished_job(store, days_ago=10), _finished_job(store, days_ago=1)
-        deadline = time.monotonic() + 10
-        while store.get(old) is not None and time.monotonic() < deadline:
-            time.sleep(0.02)  # no request is sent: the timer alone must purge
-        assert store.get(old) is None and store.get(recent) is not None
-        task = app.state.retention
-        assert not task.done()
+
+    async def served() -> asyncio.Task[None]:
+        async with app.router.lifespan_context(app):
+            store: JobStore = app.state.store
+            # Both jobs finish after the start-up pass: only the timer can delete the old one.
+            old, recent = _finished_job(store, days_ago=10), _finished_job(store, days_ago=1)
+            deadline = time.monotonic() + 10
+            while store.get(old) is not None and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)  # no request is sent: the timer alone must purge
+            assert store.get(old) is None and store.get(recent) is not None
+            task: asyncio.Task[None] = app.state.retention
+            assert not task.done()
+        return task
+
+    task = asyncio.run(served())
     assert task.cancelled()  # stopped with the service, before its database closed
 
     idle = service_app.create_app(ServiceConfig(db_path=tmp_path / "j2.sqlite3", keep_days=None))
-    with TestClient(idle):
-        assert idle.state.retention is None  # keep_days None: jobs are kept, no timer runs
+
+    async def idle_served() -> None:
+        async with idle.router.lifespan_context(idle):
+            assert idle.state.retention is None  # keep_days None: jobs are kept, no timer runs
+
+    asyncio.run(idle_served())
 
 
 def test_api_key_required_beyond_loopback(tmp_path: Path) -> None:
