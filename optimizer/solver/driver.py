@@ -20,124 +20,18 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InputError, Issue
-from ..limits import DEFAULT_MAX_PART_TASKS, check_time_limit
+from ..limits import check_time_limit
 from ..model import Instance, TimeWindow
 from ..solution import Route, Solution, Stop, StopKind, Totals
 from . import scaling as S
+from .budget import Budget
 from .infeasible import InfeasibleError
+from .options import SolveOptions
 from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search_parameters
 
 if TYPE_CHECKING:
     from ..validator import Report
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Search settings. ``time_limit_s`` and ``seed`` are the inputs that make a run reproducible."""
-
-    time_limit_s: float = 30.0
-    seed: int = 0
-    #: Solution budget per second of time limit, per squared OR-Tools node: the deterministic work
-    #: measure (see the module doc). Measured on the 2-core machine, solutions per second x nodes^2
-    #: ranged from 64,000 (city-day) to 390,000 (E-VRPTW, 100 customers); 100,000 lets the budget
-    #: end most searches while using much of the time limit (40,000 used only a third of it on the
-    #: E-VRPTW set). Where the wall clock ends the search, ``meta.stopped_by`` says ``time``.
-    solution_rate: float = 100_000.0
-    #: The same for instances without time windows, where each local-search step is cheaper:
-    #: measured 370,000 (CEC E-n51) to 950,000 (CEC X-n214) solutions per second x nodes^2.
-    solution_rate_no_windows: float = 300_000.0
-    #: An explicit solution budget overrides the rate (strictly reproducible anywhere).
-    solution_budget: int | None = None
-    #: Set to False to let the wall clock alone stop the search (faster machines then search more).
-    deterministic: bool = True
-    copies_per_station: int | None = None
-    #: Start the search from our own insertion heuristic with exact station placement.
-    construct: bool = True
-    #: Route-minimisation budget: work (label steps, see ``RouteEvaluator.work``) per second of
-    #: time limit; a count, so the result does not depend on the machine. Measured 150,000 to
-    #: 420,000 steps per second on the 2-core machine under load. On E-VRPTW r109 (best known 12
-    #: routes) 20,000 ended at 14 routes and 40,000 at 13.
-    route_min_work_per_second: float = 40_000.0
-    #: Fleet-minimisation budget (ruin and recreate with a bank of unserved tasks, see
-    #: :func:`.lns.fleet_minimise`), in the same units, spent after route minimisation where
-    #: routes cost something; what it does not use goes to ruin and recreate. The ejection
-    #: search stalls one route above the best known on many E-VRPTW instances whatever its
-    #: budget (r105 at 15 with 20,000,000 steps). Given 12,000,000 steps this removed a route on
-    #: 10 of 14 instances where that stalled, each within its first 8,100,000 (after a removal
-    #: the next attempt, usually hopeless, spends the rest).
-    fleet_work_per_second: float = 150_000.0
-    #: Ruin-and-recreate budget (label steps per second of time limit, see :mod:`.lns`), spent
-    #: after route minimisation and before OR-Tools' search. 60,000 left E-VRPTW R2/RC2 searches
-    #: ending at 20-26 s of 60 (rc206 16.6 % above the best known); 150,000 took rc206 to 9.3 %,
-    #: r101 from 5.5 % to 0.6 % and c104 to the best-known 10 routes. Since fleet minimisation
-    #: runs first, 200,000: both together took about 45 s of 60 on the 2-core machine, where
-    #: OR-Tools' guided local search, given the rest, found nothing better on r112 and rc208.
-    #: With the faster scan and label pass the same budgets took 30 s, so 700,000: the three
-    #: phases end at 41 to 46 s of 60 (E-VRPTW r102, r201, c103, rc105, r211, rc202 side by side
-    #: in pairs), under the 54 s cap; at 400,000 and 800,000 rc202 ended at 7.0 % and 4.2 %, r102 at
-    #: 3.9 % and 2.4 % above the best known.
-    lns_work_per_second: float = 700_000.0
-    #: The same without time windows, where a label step is cheaper (measured about 450,000 steps
-    #: per second on CEC X-n214 against 200,000 on E-VRPTW c107).
-    lns_work_per_second_no_windows: float = 200_000.0
-    #: The same without time windows where charging takes time and may stop short of full
-    #: (EVRP-NL): most sequences are settled without a label pass, and at 200,000 ruin and
-    #: recreate ended after a tenth of a 10 s limit, leaving the rest to OR-Tools' local search
-    #: (tc1c10s2cf2: 26.5 % above the best known); at 2,000,000 it reaches the best known there,
-    #: ending at about half the limit on an idle 2-core machine. On 80-customer instances, and on
-    #: a loaded machine, the budget outlasts the limit and the wall-clock cap ends the walk
-    #: (``meta.lns_capped``, ``stopped_by: time``): the plan then depends on the machine.
-    lns_work_per_second_partial_no_windows: float = 2_000_000.0
-    #: Ruin-and-recreate walks from the same start, each with the whole budget above, where
-    #: routes hold 20 tasks or more and cost something (fixed costs or fewest vehicles; see
-    #: ``construct._best_of_walks``): on E-VRPTW R2/RC2 one walk's basin is its seed's, and two
-    #: took 15 instances x 2 seeds from 2.58 % to 2.20 % above the best known, solves ending at
-    #: 33 to 43 s of 60 on the 2-core machine of 2026-11-24 (20 to 22 s with one). That machine
-    #: ran these budgets about twice as fast as the one they were set on (one walk's solves ended
-    #: at 37 to 45 s there): on one that slow the second walk meets the 54 s cap, and the meta
-    #: says ``stopped_by: time``. Distance objectives keep one walk (not measured there), as do
-    #: the parts of a decomposed instance (their time adds up).
-    long_route_walks: int = 2
-    #: Recombination after ruin and recreate (:mod:`.recombine`): CP-SAT's deterministic time
-    #: (its own work measure, roughly seconds on one core) per second of time limit, spent
-    #: choosing the cheapest plan among the routes the walks met; 0 turns it off.
-    recombine_work_per_second: float = 0.1
-    #: Recombine half-way through each walk too (the walk goes on from a cheaper plan), not only
-    #: at its end; off, the walk is the same as without recombination and the plan never dearer.
-    recombine_midway: bool = True
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    progress: bool = False
-    #: Independent searches run side by side in processes, the best plan kept (see
-    #: :mod:`.parallel`): worker 0 uses ``seed``, so more workers never give a worse plan at the
-    #: same budget. 1 in the Python API (a library does not take its caller's cores unasked; the
-    #: batch pool and the service run one search per job), the machine's cores in the CLI.
-    workers: int = 1
-    #: Above this many task nodes (jobs + 2 per shipment) the instance is split into sweep parts
-    #: solved one after the other (see :mod:`optimizer.solver.decompose`); 0 never splits.
-    max_part_tasks: int = DEFAULT_MAX_PART_TASKS
-    #: After the search, re-time and re-size each route's charges for the time-of-use tariffs
-    #: (:mod:`.tariffs`); off gives the search's own charging (on arrival) for comparison.
-    time_charging: bool = True
-    # ----- PyVRP start (see :mod:`.hgs`): begin --------------------------------------------------
-    #: Start from PyVRP's search where it models the instance exactly (no batteries, no shipments,
-    #: one window per job); our constructive start is then only the fallback. On Solomon RC208 at
-    #: 30 s it took the gap from 7.9 % to 0 %. Off with ``construct=False`` too.
-    hgs: bool = True
-    #: Share of the time limit that PyVRP's search is budgeted for (at the rate below); OR-Tools'
-    #: search continues from its plan in the rest.
-    hgs_share: float = 0.7
-    #: Where PyVRP plans a day battery-blind (:func:`.hgs.battery_relaxed`, charging taking time),
-    #: a first run of this share of the limit tells whether the batteries suffice for its plan.
-    #: If they do, or fail on at most half of its routes, the day is mostly PyVRP's problem and
-    #: it searches on for ``hgs_share`` of the limit (its plan is then the floor where valid, see
-    #: ``meta.hgs_relaxation_kept``, else the seed); if most routes run short, its routes seed
-    #: our own search at once, which then has the rest of the limit to charge them.
-    hgs_probe_share: float = 0.1
-    #: PyVRP iterations per second of its share: a count, so the plan does not depend on the
-    #: machine. Measured 370 to 950 per second on the 2-core machine under load (Solomon and CVRP
-    #: X instances of 100 to 214 customers); 400 rarely reaches the wall-clock cap.
-    hgs_iterations_per_second: float = 400.0
-    # ----- PyVRP start: end ----------------------------------------------------------------------
+    from .construct import Built
 
 
 ProgressFn = Callable[[float, float, int], None]
@@ -231,7 +125,13 @@ def _solve(
     """:func:`solve` from ``started`` (``time.monotonic()``); every wall-clock cap is at or
     before ``end``, the instant the search must be over (``started`` + the limit, or earlier for
     a part of a decomposed day: the whole day's search end). ``sink`` receives the route pool
-    (see :func:`_solve_one`)."""
+    (see :func:`_solve_one`).
+
+    The pipeline: the diagnosis of jobs no plan can serve; a day too large for one model goes to
+    :func:`_solve_decomposed`; else PyVRP's start where it applies and our own search
+    (:func:`_start`), OR-Tools' search from that start (:class:`_OrToolsSearch`), the plan read
+    back with its fallbacks (:func:`_searched_plan`), finished and validated (:func:`_finish`),
+    and PyVRP's battery-blind plan kept where it is valid and cheaper (:func:`_keep_relaxed`)."""
     from ..limits import check_instance
     from ..reach import unreachable_jobs
 
@@ -247,163 +147,266 @@ def _solve(
 
     copies = opts.copies_per_station or _default_copies(instance)
     rm = build(instance, ModelOptions(copies_per_station=copies))
-    timings: dict[str, float] = {"build_s": round(time.monotonic() - started, 3)}
-    start_routes: dict[int, list[int]] | None = None
-    # ----- PyVRP start (see .hgs): begin ------------------------------------------------------
+    timings: dict[str, Any] = {"build_s": round(time.monotonic() - started, 3)}
     hgs_meta: dict[str, Any] = {}
-    seed_routes: dict[int, list[int]] | None = None
-    #: The options whose time limit sizes the work budgets (the limit less PyVRP's share when
-    #: PyVRP's plan seeds our search); deadlines always count from ``started`` over ``opts``.
-    work = opts
-    if opts.construct and opts.hgs:
-        hgs_start = _hgs_start(rm, opts, started, end, hgs_meta)
-        if isinstance(hgs_start, dict):
-            # PyVRP planned without batteries: our own search places the stations from its
-            # plan, in the time that is left.
-            seed_routes = hgs_start
-            pyvrp_share = float(hgs_meta.get("hgs_share", opts.hgs_share))
-            work = replace(opts, time_limit_s=max(0.0, 1 - pyvrp_share) * opts.time_limit_s)
-        elif hgs_start is not None:
-            rm, start_routes = hgs_start
-            if opts.solution_budget is None:
-                # OR-Tools has the rest of the limit, so its budget is that share's (with the
-                # whole limit's it ran into the wall clock on R101, whose plan then depends on
-                # the machine; from PyVRP's plans it found nothing better on Solomon anyway).
-                rest = replace(opts, time_limit_s=(1 - opts.hgs_share) * opts.time_limit_s)
-                opts = replace(opts, solution_budget=_budget(rest, rm))
-    # ----- PyVRP start: end --------------------------------------------------------------------
-    if opts.construct and start_routes is None:
-        from .construct import construct, release
-        from .recombine import export_pool
-
-        t_construct = time.monotonic()
-        built = construct(
-            rm,
-            initial=seed_routes,
-            order_seed=opts.seed,
-            rm_work=int(work.route_min_work_per_second * work.time_limit_s)
-            if _routes_cost(instance)
-            else 0,
-            fleet_work=int(work.fleet_work_per_second * work.time_limit_s)
-            if _routes_cost(instance)
-            else 0,
-            lns_work=int(_lns_rate(instance, opts) * work.time_limit_s),
-            lns_walks=work.long_route_walks if _routes_cost(instance) else 1,
-            # A safety cap: OR-Tools needs a moment after this to accept the start.
-            deadline=min(started + 0.9 * opts.time_limit_s, end),
-            # A battery-blind seed on a day where charging takes time may be cut into many short
-            # runs: insertion alone may start cheaper (CEC-2020's instant charging keeps it).
-            compare_start=not instance.rules.instant_charging,
-            recombine_work=work.recombine_work_per_second * work.time_limit_s,
-            recombine_midway=opts.recombine_midway,
-            progress=None if on_progress is None else _phase_progress(rm, on_progress, started),
-        )
-        timings.update(built.stats)
-        timings.update(built.seconds)
-        if sink is not None and built.pool is not None:
-            sink.update(export_pool(rm, built, copies))
-        release(rm)
-        timings["construct_s"] = round(time.monotonic() - t_construct, 3)
-        # Rebuild the model around the constructed plan: enough station copies for it (even
-        # when the caller fixed fewer: the plan is known feasible) and the fleet cut to what it
-        # uses plus a margin, since every idle vehicle slows each local-search step.
-        needed = max(copies, _copies_needed(rm, built.routes))
-        used = _used_entries(rm, built.routes)
-        caps = {v.id: min(v.count, used.count(v.id) + 2) for v in instance.vehicles}
-        if needed > copies or sum(caps.values()) < len(rm.units):
-            new_rm = build(instance, ModelOptions(copies_per_station=needed, unit_caps=caps))
-            start_routes = _remap(rm, new_rm, built.routes)
-            rm, copies = new_rm, needed
-        else:
-            start_routes = _remap(rm, rm, built.routes)
-    t_search = time.monotonic()
-    params: Any = search_parameters(
-        max(0.1, end - time.monotonic()),
-        solution_limit=_budget(work, rm) if opts.deterministic else None,
-        metaheuristic=opts.metaheuristic,
-    )
-    last_report = [0.0]
-    found = [0]
-    best: list[tuple[int, int]] = []  # (objective value, vehicles) of the best plan so far
-
-    def at_solution() -> None:
-        found[0] += 1
-        if on_progress is None:
-            return
-        # Guided local search walks through worse plans on purpose: report the best one so far.
-        value = rm.routing.CostVar().Value()
-        if not best or value < best[0][0]:
-            used = sum(
-                1
-                for k in range(len(rm.units))
-                if not rm.routing.IsEnd(rm.routing.NextVar(rm.routing.Start(k)).Value())
-            )
-            best[:] = [(value, used)]
-        now = time.monotonic() - started
-        if now - last_report[0] >= 1.0:
-            last_report[0] = now
-            value, used = best[0]
-            on_progress(now, _progress_value(rm, value, used), used)
-
-    rm.routing.AddAtSolutionCallback(at_solution)
-    assignment = None
-    #: Out of time before OR-Tools' search: the start is the plan (read directly below), since
-    #: closing the model and accepting the start take seconds on a large model.
-    skip_search = start_routes is not None and time.monotonic() >= end
-    if skip_search:
-        timings["search_skipped"] = 1
-    elif start_routes is not None:
-        rm.routing.CloseModelWithParameters(params)
-        per_vehicle = [
-            [rm.manager.NodeToIndex(n) for n in start_routes.get(k, [])]
-            for k in range(len(rm.units))
-        ]
-        initial = rm.routing.ReadAssignmentFromRoutes(per_vehicle, True)
-        # Reading the routes propagates every constraint (seconds on large models): the wall cap
-        # counts from here, so the whole solve stays within the limit.
-        params.time_limit.FromMilliseconds(int(1000 * max(0.1, end - time.monotonic())))
-        if initial is not None:
-            assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
-            if assignment is None:
-                # The cap ran out before OR-Tools accepted the start (a slow construction on a
-                # large part): accept the start itself, with the finalizers run on it, within
-                # half the margin (else the start is read directly below).
-                params.solution_limit = 1
-                grace = end + overrun_margin(opts.time_limit_s) / 2 - time.monotonic()
-                params.time_limit.FromMilliseconds(int(1000 * max(0.1, grace)))
-                assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
-    if assignment is None and start_routes is None:
-        assignment = rm.routing.SolveWithParameters(params)
-        if assignment is None:
-            raise InfeasibleError(_diagnose_no_plan(instance))
+    start = _start(rm, copies, Budget.of(instance, opts, started, end), timings, hgs_meta)
+    if on_progress is not None and start.search is not None:
+        start.search.progress = _phase_progress(start.rm, on_progress, started)
+    start.run(sink)
+    rm, copies = start.rm, start.copies
+    search = _OrToolsSearch(rm, start.work, on_progress)
+    search.run(start.routes, timings)
     elapsed = time.monotonic() - started
-    timings["ortools_s"] = round(time.monotonic() - t_search, 3)
     stopped_by = (
         "time"
         if elapsed >= 0.98 * opts.time_limit_s
         or time.monotonic() >= end - 0.02 * opts.time_limit_s  # a part at the day's end
-        or skip_search
+        or timings.get("search_skipped")
         or timings.get("lns_capped")
         or timings.get("route_min_capped")
         or hgs_meta.get("hgs_capped")  # PyVRP start (see .hgs)
         else "solutions"
     )
+    sparse = _searched_plan(search, start.routes, timings)
+    report = _finish(instance, sparse, opts, timings)
+    if not report.feasible:
+        raise RuntimeError(
+            "internal error: the solver produced a plan the validator rejects:\n" + report.summary()
+        )
+    report = _keep_relaxed(instance, report, opts, hgs_meta, timings)
+    timings["after_search_s"] = round(time.monotonic() - started - elapsed, 3)
+    meta = {
+        "solver": "ortools-routing",
+        "seed": opts.seed,
+        "time_limit_s": opts.time_limit_s,
+        "wall_time_s": round(time.monotonic() - started, 3),
+        "stopped_by": stopped_by,
+        "solutions": search.found,
+        "copies_per_station": copies,
+        "vehicles_modelled": len(rm.units),
+        "arcs_pruned": rm.pruned_arcs,
+        "station_arcs_pruned": rm.pruned_station_arcs,
+        **timings,
+        **hgs_meta,  # PyVRP start (see .hgs)
+    }
+    return replace(report.solution, meta={**dict(report.solution.meta), **meta})
+
+
+@dataclass
+class _Start:
+    """The plan OR-Tools' search starts from, and the model and budget it searches with.
+
+    ``routes`` is PyVRP's plan (when it modelled the instance exactly) or, after :meth:`run`,
+    our own search's (from PyVRP's battery-blind seed where there is one, see :mod:`.hgs`);
+    ``None`` leaves OR-Tools to find a first plan. ``work`` is the budget after PyVRP's share.
+    """
+
+    rm: RoutingModel
+    copies: int
+    budget: Budget
+    work: Budget
+    timings: dict[str, Any]
+    routes: dict[int, list[int]] | None = None
+    #: Our own search's settings where it runs (``None``: PyVRP's plan is the start, or
+    #: ``SolveOptions.construct`` is off).
+    search: _OwnSearch | None = None
+
+    def run(self, sink: dict[str, Any] | None) -> None:
+        """Our own search from the seed (if it runs), then the model rebuilt around its plan."""
+        if self.search is None:
+            return
+        from .construct import release
+        from .recombine import export_pool
+
+        t0 = time.monotonic()
+        built = self.search.run(self.rm, self.work, self.budget.search_cap)
+        self.timings.update(built.stats)
+        self.timings.update(built.seconds)
+        if sink is not None and built.pool is not None:
+            sink.update(export_pool(self.rm, built, self.copies))
+        release(self.rm)
+        self.timings["construct_s"] = round(time.monotonic() - t0, 3)
+        self.rm, self.copies, self.routes = _rebuilt_around(self.rm, self.copies, built.routes)
+
+
+@dataclass
+class _OwnSearch:
+    """Our own search's inputs besides the budget: PyVRP's battery-blind seed (if any) and the
+    progress callback."""
+
+    seed_routes: dict[int, list[int]] | None
+    progress: Callable[[int, int], None] | None = None
+
+    def run(self, rm: RoutingModel, work: Budget, deadline: float) -> Built:
+        from .construct import construct
+
+        opts = work.opts
+        return construct(
+            rm,
+            initial=self.seed_routes,
+            order_seed=opts.seed,
+            rm_work=work.route_min,
+            fleet_work=work.fleet,
+            lns_work=work.lns,
+            lns_walks=work.lns_walks,
+            # A safety cap: OR-Tools needs a moment after this to accept the start.
+            deadline=deadline,
+            # A battery-blind seed on a day where charging takes time may be cut into many short
+            # runs: insertion alone may start cheaper (CEC-2020's instant charging keeps it).
+            compare_start=not rm.instance.rules.instant_charging,
+            recombine_work=work.recombine,
+            recombine_midway=opts.recombine_midway,
+            progress=self.progress,
+        )
+
+
+def _start(
+    rm: RoutingModel,
+    copies: int,
+    budget: Budget,
+    timings: dict[str, Any],
+    hgs_meta: dict[str, Any],
+) -> _Start:
+    """PyVRP's run where it applies (:func:`_hgs_start`), and what our own search is to do."""
+    opts = budget.opts
+    start = _Start(rm, copies, budget, budget, timings)
+    seed_routes: dict[int, list[int]] | None = None
+    # ----- PyVRP start (see .hgs): begin ------------------------------------------------------
+    if opts.construct and opts.hgs:
+        hgs_start = _hgs_start(rm, budget, hgs_meta)
+        if isinstance(hgs_start, dict):
+            # PyVRP planned without batteries: our own search places the stations from its
+            # plan, in the time that is left.
+            seed_routes = hgs_start
+            start.work = budget.after(float(hgs_meta.get("hgs_share", opts.hgs_share)))
+        elif hgs_start is not None:
+            # OR-Tools has the rest of the limit, so its budget is that share's (with the
+            # whole limit's it ran into the wall clock on R101, whose plan then depends on the
+            # machine; from PyVRP's plans it found nothing better on Solomon anyway).
+            start.rm, start.routes = hgs_start
+            start.work = budget.after(opts.hgs_share)
+    # ----- PyVRP start: end --------------------------------------------------------------------
+    if opts.construct and start.routes is None:
+        start.search = _OwnSearch(seed_routes)
+    return start
+
+
+def _rebuilt_around(
+    rm: RoutingModel, copies: int, routes: dict[int, list[int]]
+) -> tuple[RoutingModel, int, dict[int, list[int]]]:
+    """The model rebuilt around our own plan (its routes renumbered for it): enough station
+    copies for the plan (even when the caller fixed fewer: the plan is known feasible) and the
+    fleet cut to what it uses plus a margin, since every idle vehicle slows each local-search
+    step. The same model where neither changes."""
+    instance = rm.instance
+    needed = max(copies, _copies_needed(rm, routes))
+    used = _used_entries(rm, routes)
+    caps = {v.id: min(v.count, used.count(v.id) + 2) for v in instance.vehicles}
+    if needed > copies or sum(caps.values()) < len(rm.units):
+        new_rm = build(instance, ModelOptions(copies_per_station=needed, unit_caps=caps))
+        return new_rm, needed, _remap(rm, new_rm, routes)
+    return rm, copies, _remap(rm, rm, routes)
+
+
+class _OrToolsSearch:
+    """OR-Tools routing's guided local search from the start (or from nothing), within the
+    budget's solutions and cap; reports the best plan so far to ``on_progress``."""
+
+    def __init__(self, rm: RoutingModel, work: Budget, on_progress: ProgressFn | None) -> None:
+        self.rm, self.work, self.on_progress = rm, work, on_progress
+        opts = work.opts
+        self.params: Any = search_parameters(
+            max(0.1, work.end - time.monotonic()),
+            solution_limit=work.solutions(rm) if opts.deterministic else None,
+            metaheuristic=opts.metaheuristic,
+        )
+        self.assignment: Any = None
+        self.found = 0
+        self._last_report = 0.0
+        self._best: tuple[int, int] | None = None  # (objective value, vehicles) so far
+        rm.routing.AddAtSolutionCallback(self._at_solution)
+
+    def _at_solution(self) -> None:
+        self.found += 1
+        if self.on_progress is None:
+            return
+        routing = self.rm.routing
+        # Guided local search walks through worse plans on purpose: report the best one so far.
+        value = routing.CostVar().Value()
+        if self._best is None or value < self._best[0]:
+            used = sum(
+                1
+                for k in range(len(self.rm.units))
+                if not routing.IsEnd(routing.NextVar(routing.Start(k)).Value())
+            )
+            self._best = (value, used)
+        now = time.monotonic() - self.work.started
+        if now - self._last_report >= 1.0:
+            self._last_report = now
+            value, used = self._best
+            self.on_progress(now, _progress_value(self.rm, value, used), used)
+
+    def grace_ms(self) -> int:
+        """The cap for a last attempt after the search's own: half the stated margin."""
+        grace = self.work.end + overrun_margin(self.work.opts.time_limit_s) / 2 - time.monotonic()
+        return int(1000 * max(0.1, grace))
+
+    def run(self, start: dict[int, list[int]] | None, timings: dict[str, Any]) -> None:
+        """Search from ``start``; skipped (the start is then the plan, read directly by
+        :func:`_searched_plan`) when the time is already up, since closing the model and
+        accepting the start take seconds on a large model. Without the polish
+        (``SolveOptions.ortools_polish``) OR-Tools only accepts the start."""
+        rm, params, end = self.rm, self.params, self.work.end
+        if start is not None and not self.work.opts.ortools_polish:
+            params.solution_limit = 1
+        t0 = time.monotonic()
+        if start is not None and time.monotonic() >= end:
+            timings["search_skipped"] = 1
+        elif start is not None:
+            rm.routing.CloseModelWithParameters(params)
+            per_vehicle = [
+                [rm.manager.NodeToIndex(n) for n in start.get(k, [])] for k in range(len(rm.units))
+            ]
+            initial = rm.routing.ReadAssignmentFromRoutes(per_vehicle, True)
+            # Reading the routes propagates every constraint (seconds on large models): the
+            # wall cap counts from here, so the whole solve stays within the limit.
+            params.time_limit.FromMilliseconds(int(1000 * max(0.1, end - time.monotonic())))
+            if initial is not None:
+                self.assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
+                if self.assignment is None:
+                    # The cap ran out before OR-Tools accepted the start (a slow construction on
+                    # a large part): accept the start itself, with the finalizers run on it,
+                    # within half the margin (else the start is read directly).
+                    params.solution_limit = 1
+                    params.time_limit.FromMilliseconds(self.grace_ms())
+                    self.assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
+        if self.assignment is None and start is None:
+            self.assignment = rm.routing.SolveWithParameters(params)
+            if self.assignment is None:
+                raise InfeasibleError(_diagnose_no_plan(rm.instance))
+        timings["ortools_s"] = round(time.monotonic() - t0, 3)
+
+
+def _searched_plan(
+    search: _OrToolsSearch, start: dict[int, list[int]] | None, timings: dict[str, Any]
+) -> Solution:
+    """The sparse plan OR-Tools came back with; where it came back without our start (out of
+    time before accepting it, seen under load on a 150-task regional day), the start itself,
+    read directly. Raises :class:`InfeasibleError` where a mandatory task is left out."""
+    rm, assignment = search.rm, search.assignment
+    instance = rm.instance
     if assignment is not None:
-        sparse = _read_back(rm, assignment)
-        dropped = _dropped(rm, assignment)
+        sparse, dropped = _read_back(rm, assignment), _dropped(rm, assignment)
     else:
         sparse, dropped = Solution(instance.name, ()), list(rm.task_nodes)
-    if (assignment is None or (dropped and rm.mandatory)) and start_routes is not None:
-        # OR-Tools came back without our start (it ran out of time before accepting it, seen
-        # under load on a 150-task regional day): the start itself is a plan, read it directly.
-        direct = _start_plan(instance, rm, start_routes)
+    if (assignment is None or (dropped and rm.mandatory)) and start is not None:
+        direct = _start_plan(instance, rm, start)
         if direct is not None:
             sparse, dropped = direct, list(direct.unserved)
             timings["start_read_directly"] = 1
         elif assignment is None:
-            grace = end + overrun_margin(opts.time_limit_s) / 2 - time.monotonic()
-            params.time_limit.FromMilliseconds(int(1000 * max(0.1, grace)))
-            assignment = rm.routing.SolveWithParameters(params)
+            search.params.time_limit.FromMilliseconds(search.grace_ms())
+            assignment = rm.routing.SolveWithParameters(search.params)
             if assignment is None:
                 raise InfeasibleError(_diagnose_no_plan(instance))
             sparse, dropped = _read_back(rm, assignment), _dropped(rm, assignment)
@@ -414,40 +417,33 @@ def _solve(
                 for tid in dropped
             }
         )
-    sparse = replace(sparse, unserved=tuple(dropped))
-    report = _finish(instance, sparse, opts, timings)
-    if not report.feasible:
-        raise RuntimeError(
-            "internal error: the solver produced a plan the validator rejects:\n" + report.summary()
-        )
+    return replace(sparse, unserved=tuple(dropped))
+
+
+def _keep_relaxed(
+    instance: Instance,
+    report: Report,
+    opts: SolveOptions,
+    hgs_meta: dict[str, Any],
+    timings: dict[str, Any],
+) -> Report:
+    """PyVRP's battery-blind plan where the batteries suffice for it and it costs less than the
+    searched plan (charges re-timed for the tariffs first): a day never costs more than this
+    relaxation (see :func:`_relaxed_report`)."""
     relaxed: Report | None = hgs_meta.pop("_relaxed_plan", None)  # PyVRP start (see .hgs)
-    if relaxed is not None:
-        charging: dict[str, Any] = {}
-        relaxed = _time_charging(instance, relaxed, opts, charging)
-        kept = relaxed.totals.cost.get("total", 0.0) < report.totals.cost.get("total", 0.0)
-        hgs_meta["hgs_relaxation_kept"] = int(kept)
-        if kept:
-            report = relaxed
-            # The figures of the charges re-timed are the kept plan's.
-            timings.pop("charging_retimed_routes", None)
-            timings.pop("charging_saved", None)
-            timings.update(charging)
-    timings["after_search_s"] = round(time.monotonic() - started - elapsed, 3)
-    meta = {
-        "solver": "ortools-routing",
-        "seed": opts.seed,
-        "time_limit_s": opts.time_limit_s,
-        "wall_time_s": round(time.monotonic() - started, 3),
-        "stopped_by": stopped_by,
-        "solutions": found[0],
-        "copies_per_station": copies,
-        "vehicles_modelled": len(rm.units),
-        "arcs_pruned": rm.pruned_arcs,
-        "station_arcs_pruned": rm.pruned_station_arcs,
-        **timings,
-        **hgs_meta,  # PyVRP start (see .hgs)
-    }
-    return replace(report.solution, meta={**dict(report.solution.meta), **meta})
+    if relaxed is None:
+        return report
+    charging: dict[str, Any] = {}
+    relaxed = _time_charging(instance, relaxed, opts, charging)
+    kept = relaxed.totals.cost.get("total", 0.0) < report.totals.cost.get("total", 0.0)
+    hgs_meta["hgs_relaxation_kept"] = int(kept)
+    if not kept:
+        return report
+    # The figures of the charges re-timed are the kept plan's.
+    timings.pop("charging_retimed_routes", None)
+    timings.pop("charging_saved", None)
+    timings.update(charging)
+    return relaxed
 
 
 def _solve_decomposed(
@@ -479,38 +475,14 @@ def _solve_decomposed(
     #: pushes the day past its limit, and a part starting after it goes straight from its
     #: insertion start to the plan. The shares, hence the work budgets, stay fixed.
     search_end = min(end, started + budget_s)
-    metas: list[dict[str, Any]] = []
-    cost = [0.0]
-    vehicles = [0]
-
-    #: How far a part ran past its end once a cap fired in it (PyVRP capped, then the insertion
-    #: start, which no cap cuts: 0.6 to 1 s on a 250-task part): later parts' caps come that much
-    #: earlier, so they end near their own share's end instead of each pushing the next. Zero
-    #: while no cap fires, so the parts' plans stay reproducible then.
-    tail = [0.0]
-
-    def solve_part(sub: Instance, limit_s: float) -> Solution:
-        at = time.monotonic()
-        part_end = min(at + limit_s - tail[0], search_end)
-        sol = _solve(sub, replace(part_opts, time_limit_s=limit_s), at, part_end, None)
-        if sol.meta.get("stopped_by") == "time":
-            tail[0] = max(tail[0], time.monotonic() - part_end)
-        metas.append(dict(sol.meta))
-        return sol
-
-    def on_part(n: int, of: int, sol: Solution) -> None:
-        cost[0] += sol.totals.cost.get("total", 0.0) if sol.totals.cost else 0.0
-        vehicles[0] += len(sol.routes)
-        if on_progress is not None:
-            on_progress(time.monotonic() - started, cost[0], vehicles[0])
-
+    parts_run = _PartRuns(part_opts, search_end, started, on_progress)
     try:
         joined, info = solve_in_parts(
             instance,
             parts,
             budget_s,
-            solve_part,
-            on_part,
+            parts_run.solve,
+            parts_run.solved,
             # Wall-clock solves only (see solve_in_parts): the parts' budgets stay fixed otherwise.
             deadline=None if opts.deterministic else search_end,
         )
@@ -535,16 +507,65 @@ def _solve_decomposed(
         "seed": opts.seed,
         "time_limit_s": opts.time_limit_s,
         "wall_time_s": round(time.monotonic() - started, 3),
-        "stopped_by": "time" if any(m.get("stopped_by") == "time" for m in metas) else "solutions",
-        "solutions": sum(int(m.get("solutions", 0)) for m in metas),
         "parts_s": round(searched, 3),
-        "part_wall_s": [m.get("wall_time_s") for m in metas],
-        "part_limit_s": [round(float(m.get("time_limit_s", 0.0)), 3) for m in metas],
-        "part_tail_s": round(tail[0], 3),
+        **parts_run.meta(),
         "after_search_s": round(time.monotonic() - started - searched, 3),
         **info,
     }
     return replace(report.solution, meta={**dict(report.solution.meta), **meta})
+
+
+class _PartRuns:
+    """The parts of a day solved one after the other (see :func:`_solve_decomposed`): each with
+    its share of the limit as its work budget and a cap at its share's end or the day's search
+    end, whichever is first."""
+
+    def __init__(
+        self,
+        opts: SolveOptions,
+        search_end: float,
+        started: float,
+        on_progress: ProgressFn | None,
+    ) -> None:
+        self.opts, self.search_end, self.day_limit_s = opts, search_end, opts.time_limit_s
+        self.started, self.on_progress = started, on_progress
+        self.metas: list[dict[str, Any]] = []
+        self.cost, self.vehicles = 0.0, 0
+        #: How far a part ran past its end once a cap fired in it (the insertion start, which
+        #: no cap cuts): later parts' caps come that much earlier, so they end near their own
+        #: share's end instead of each pushing the next. Zero while no cap fires, so the parts'
+        #: plans stay reproducible then.
+        self.tail = 0.0
+
+    def solve(self, sub: Instance, limit_s: float) -> Solution:
+        at = time.monotonic()
+        part_end = min(at + limit_s - self.tail, self.search_end)
+        opts = replace(self.opts, time_limit_s=limit_s)
+        if opts.work is not None:  # fixed counts: each part gets its share of the day's
+            opts = replace(opts, work=opts.work.scaled(limit_s / self.day_limit_s))
+        sol = _solve(sub, opts, at, part_end, None)
+        if sol.meta.get("stopped_by") == "time":
+            self.tail = max(self.tail, time.monotonic() - part_end)
+        self.metas.append(dict(sol.meta))
+        return sol
+
+    def solved(self, n: int, of: int, sol: Solution) -> None:
+        """Progress: the parts' plans so far, summed."""
+        self.cost += sol.totals.cost.get("total", 0.0) if sol.totals.cost else 0.0
+        self.vehicles += len(sol.routes)
+        if self.on_progress is not None:
+            self.on_progress(time.monotonic() - self.started, self.cost, self.vehicles)
+
+    def meta(self) -> dict[str, Any]:
+        metas = self.metas
+        capped = any(m.get("stopped_by") == "time" for m in metas)
+        return {
+            "stopped_by": "time" if capped else "solutions",
+            "solutions": sum(int(m.get("solutions", 0)) for m in metas),
+            "part_wall_s": [m.get("wall_time_s") for m in metas],
+            "part_limit_s": [round(float(m.get("time_limit_s", 0.0)), 3) for m in metas],
+            "part_tail_s": round(self.tail, 3),
+        }
 
 
 def _finish(
@@ -583,7 +604,7 @@ def _recombine_workers(
         fixed = fixed_costs(rm)
         task_of = {n: tid for tid, ids in rm.task_nodes.items() for n in ids}
         built, pool = merged_start(rm, usable, fixed, task_of)
-        work = ACROSS_WORK_SHARE * opts.recombine_work_per_second * opts.time_limit_s
+        work = ACROSS_WORK_SHARE * Budget.of(instance, opts, 0.0, deadline).recombine
         stats = recombine(
             rm, built, pool, fixed, task_of, work=work, seed=opts.seed, deadline=deadline
         )
@@ -633,9 +654,14 @@ def _drop_idle_stations(instance: Instance, plan: Solution, report: Report) -> R
 def _start_plan(
     instance: Instance, rm: RoutingModel, routes: dict[int, list[int]]
 ) -> Solution | None:
-    """The sparse plan of node sequences per unit (our own start, stations included, each
-    charge filling up) with every route leaving as late as its waiting allows, where the
-    validator accepts it; else None."""
+    """The sparse plan of node sequences per unit (our own start, stations included) with every
+    route leaving as late as its waiting allows, where the validator accepts it; else None.
+
+    Each charge fills the battery; where that plan fails, each charge takes only what reaches
+    the next station or the route's end (:func:`_least_charges`): our evaluator charges
+    partially where the rules allow it, and a full charge may not fit a station's opening (a
+    city-day route reaching a charger open until 08:00 at 07:56 waited for it to open again at
+    19:00, and the solve, out of time, reported no plan)."""
     from ..validator import validate
 
     plan = []
@@ -652,9 +678,53 @@ def _start_plan(
         ]
         plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
     timed = validate(instance, Solution(instance.name, tuple(plan), unserved=unserved)).solution
-    sparse, _ = _floated(instance, timed)
-    # Overlaps at a charger are queued after read-back (``_queue_at_chargers``), as for any plan.
-    return sparse if validate(instance, sparse).codes() <= {"CHARGER_CAPACITY"} else None
+    for charged in (timed, None):
+        if charged is None:
+            least = _least_charges(instance, timed)
+            if least is None:
+                break
+            charged = validate(instance, least).solution
+        sparse, _ = _floated(instance, charged)
+        # Overlaps at a charger are queued after read-back (``_queue_at_chargers``), as for any
+        # plan.
+        if validate(instance, sparse).codes() <= {"CHARGER_CAPACITY"}:
+            return sparse
+    return None
+
+
+def _least_charges(instance: Instance, timed: Solution) -> Solution | None:
+    """``timed`` (a plan the validator filled in, every charge filling up) with each charge at
+    a charger cut to what the vehicle needs to reach the next station, or its route's end, with
+    its reserve; ``None`` where no route charges at a charger. The energy each leg takes does
+    not depend on the charges, so the validator's figures of ``timed`` give it."""
+    routes, changed = [], False
+    for route in timed.routes:
+        vtype = instance.type_by_id[instance.vehicle_by_id[route.vehicle].type]
+        at = [i for i, st in enumerate(route.stops) if st.kind == "station"]
+        if vtype.battery_kwh is None or not at:
+            routes.append(route)
+            continue
+        ends = [*at[1:], len(route.stops) - 1]
+        stops = list(route.stops)
+        soc = route.stops[at[0]].soc_arrival_kwh
+        for i, j in zip(at, ends, strict=True):
+            st, nxt = route.stops[i], route.stops[j]
+            if soc is None or st.soc_departure_kwh is None or nxt.soc_arrival_kwh is None:
+                return None
+            used = st.soc_departure_kwh - nxt.soc_arrival_kwh
+            if instance.station_by_id[st.ref].kind == "swap":
+                soc = vtype.battery_kwh - used  # a fresh pack, whatever is asked
+                continue
+            charge = min(max(0.0, used + vtype.reserve_kwh - soc), vtype.battery_kwh - soc)
+            stops[i] = Stop("station", st.ref, charged_kwh=charge)
+            soc += charge - used
+            changed = True
+        sparse = [
+            s if s.kind == "station" else Stop(s.kind, s.ref)
+            for s in (stops[k] if k in at else route.stops[k] for k in range(len(stops)))
+        ]
+        routes.append(replace(route, stops=tuple(sparse)))
+    return Solution(timed.instance, tuple(routes), unserved=timed.unserved) if changed else None
 
 
 def _departure_float(instance: Instance, route: Route) -> float:
@@ -774,7 +844,7 @@ def _time_charging(
 
 # ----- PyVRP start (see .hgs): begin ----------------------------------------------------------
 def _hgs_start(
-    rm: RoutingModel, opts: SolveOptions, started: float, end: float, meta: dict[str, Any]
+    rm: RoutingModel, budget: Budget, meta: dict[str, Any]
 ) -> tuple[RoutingModel, dict[int, list[int]]] | dict[int, list[int]] | None:
     """PyVRP's plan as the start of OR-Tools' search, in the numbering of the model it returns
     (``rm`` with the fleet cut to the plan's routes plus a margin, as after construction), or
@@ -784,78 +854,109 @@ def _hgs_start(
     of ``rm``, a seed for the constructive start, which places the stations. Fills ``meta``
     with ``hgs`` (1 if used), ``hgs_iterations``, ``hgs_capped``, ``hgs_s`` and
     ``hgs_declined`` (why not)."""
-    from .construct import RouteEvaluator, release
-    from .hgs import battery_relaxed, hgs_declines, hgs_routes
+    from .hgs import battery_relaxed, hgs_declines
 
     why = hgs_declines(rm)
     if why is not None:
         meta.update(hgs=0, hgs_declined=why)
         return None
-    cap = min(started + 0.9 * opts.time_limit_s, end)
-    if time.monotonic() >= cap:
+    opts = budget.opts
+    if time.monotonic() >= budget.search_cap:
         # A part of a decomposed day that starts after the day's search end: PyVRP would stop
         # at once with nothing (its setup alone took 0.1 s on a 150-task part).
         meta.update(hgs=0, hgs_capped=1, hgs_declined="no time left")
         return None
-    t0 = time.monotonic()
+    runs = _HgsRuns(rm, budget, meta)
     relaxed_path = battery_relaxed(rm)
     probe = relaxed_path and not rm.instance.rules.instant_charging and opts.hgs_probe_share > 0
+    meta["hgs"] = 0
+    share = opts.hgs_probe_share if probe else opts.hgs_share
+    routes, departures = runs.run(share)
+    if routes and relaxed_path:
+        return _relaxed_seed(runs, routes, departures, probe)
+    return _exact_start(runs, routes)
 
-    best: list[Any] = [None]  # PyVRP's last best solution: the next run searches on from it
 
-    def run(share: float) -> tuple[dict[int, list[int]] | None, dict[int, int]]:
+class _HgsRuns:
+    """PyVRP's runs of one solve: each searches on from the last one's best plan (a warm
+    start), and the meta adds up over them."""
+
+    def __init__(self, rm: RoutingModel, budget: Budget, meta: dict[str, Any]) -> None:
+        self.rm, self.budget, self.meta = rm, budget, meta
+        self.t0 = time.monotonic()
+        self._best: Any = None  # PyVRP's last best solution
+
+    def run(self, share: float) -> tuple[dict[int, list[int]] | None, dict[int, int]]:
+        """A run of ``share`` of the limit: its routes per unit (``None``: nothing found) and
+        their departures."""
+        from .hgs import hgs_routes
+
         stats: dict[str, Any] = {}
         found = hgs_routes(
-            rm,
-            iterations=int(opts.hgs_iterations_per_second * share * opts.time_limit_s),
-            seed=opts.seed,
+            self.rm,
+            iterations=self.budget.hgs_iterations(share),
+            seed=self.budget.opts.seed,
             # A safety cap, as for construction: OR-Tools needs a moment after this.
-            deadline_s=cap,
+            deadline_s=self.budget.search_cap,
             stats=stats,
-            warm_start=best[0],
+            warm_start=self._best,
         )
         departures = stats.pop("hgs_departures", {})
-        best[0] = stats.pop("hgs_best", None)
+        self._best = stats.pop("hgs_best", None)
         # Over both runs (probe and longer run): the iterations add up, and a cap that fired in
         # either makes the plan depend on the machine.
+        meta = self.meta
         stats["hgs_iterations"] = stats.get("hgs_iterations", 0) + meta.get("hgs_iterations", 0)
         stats["hgs_capped"] = int(bool(stats.get("hgs_capped")) or bool(meta.get("hgs_capped")))
         meta.update(**stats)
         return found, departures
 
-    meta["hgs"] = 0
+    def seconds(self) -> float:
+        return round(time.monotonic() - self.t0, 3)
+
+
+def _relaxed_seed(
+    runs: _HgsRuns, routes: dict[int, list[int]], departures: dict[int, int], probe: bool
+) -> dict[int, list[int]]:
+    """PyVRP's battery-blind plan as our search's seed; its validated plan, where the batteries
+    suffice for it, goes to ``meta["_relaxed_plan"]`` (see :func:`_keep_relaxed`)."""
+    rm, opts, meta = runs.rm, runs.budget.opts, runs.meta
+    report = _relaxed_report(rm, routes, departures)
+    relaxed = _float_departures(rm.instance, report) if report.feasible else None
+    short = _routes_short_of_energy(report)
+    n_routes = report.totals.vehicles_used or 0
+    meta["hgs_probe_short_routes"] = f"{short}/{n_routes}"
     share = opts.hgs_probe_share if probe else opts.hgs_share
-    routes, departures = run(share)
-    if routes and relaxed_path:
-        report = _relaxed_report(rm, routes, departures)
-        relaxed = _float_departures(rm.instance, report) if report.feasible else None
-        short = _routes_short_of_energy(report)
-        n_routes = report.totals.vehicles_used or 0
-        meta["hgs_probe_short_routes"] = f"{short}/{n_routes}"
-        if probe and 2 * short <= n_routes:
-            # The batteries suffice for the first plan, or for most of its routes: the day is
-            # mostly PyVRP's problem (a 150-task day's relaxation cost 9 % less at 60 s than at
-            # 6 s, more than our search made up in the time left), so it searches on from the
-            # probe's plan (a warm start: it ends no worse than the probe). Its plan is then the
-            # floor where valid, else a seed our search repairs in the time left. Where most
-            # routes run short, charging shapes the day: our search gets the time (a regional
-            # day: 25,229 against 27,666 CNY from a 70 % PyVRP seed).
-            longer, later = run(opts.hgs_share)
-            if longer:
-                routes, departures = longer, later
-                again = _relaxed_report(rm, routes, departures)
-                if again.feasible:
-                    relaxed = _float_departures(rm.instance, again)
-            share = opts.hgs_probe_share + opts.hgs_share
-        meta.update(
-            hgs=1,
-            hgs_battery_relaxed=1,
-            hgs_s=round(time.monotonic() - t0, 3),
-            hgs_share=round(share, 3),
-        )
-        if relaxed is not None:
-            meta["_relaxed_plan"] = relaxed
-        return routes
+    if probe and 2 * short <= n_routes:
+        # The batteries suffice for the first plan, or for most of its routes: the day is
+        # mostly PyVRP's problem (a 150-task day's relaxation cost 9 % less at 60 s than at
+        # 6 s, more than our search made up in the time left), so it searches on from the
+        # probe's plan (a warm start: it ends no worse than the probe). Its plan is then the
+        # floor where valid, else a seed our search repairs in the time left. Where most
+        # routes run short, charging shapes the day: our search gets the time (a regional
+        # day: 25,229 against 27,666 CNY from a 70 % PyVRP seed).
+        longer, later = runs.run(opts.hgs_share)
+        if longer:
+            routes, departures = longer, later
+            again = _relaxed_report(rm, routes, departures)
+            if again.feasible:
+                relaxed = _float_departures(rm.instance, again)
+        share = opts.hgs_probe_share + opts.hgs_share
+    meta.update(hgs=1, hgs_battery_relaxed=1, hgs_s=runs.seconds(), hgs_share=round(share, 3))
+    if relaxed is not None:
+        meta["_relaxed_plan"] = relaxed
+    return routes
+
+
+def _exact_start(
+    runs: _HgsRuns, routes: dict[int, list[int]] | None
+) -> tuple[RoutingModel, dict[int, list[int]]] | None:
+    """PyVRP's plan where it modelled the instance exactly, each route checked (and its
+    departure floated, as PyVRP does) by our evaluator, on the model with the fleet cut to it;
+    ``None`` where it found nothing or a route fails."""
+    from .construct import RouteEvaluator, release
+
+    rm, meta = runs.rm, runs.meta
     plans: dict[int, list[int]] = {}
     for k, seq in (routes or {}).items():
         # The evaluator floats the departure as PyVRP does (duration = return - departure).
@@ -866,7 +967,7 @@ def _hgs_start(
             break
         plans[k] = res[1]
     release(rm)
-    meta["hgs_s"] = round(time.monotonic() - t0, 3)
+    meta["hgs_s"] = runs.seconds()
     if not plans:
         return None
     meta["hgs"] = 1
@@ -874,7 +975,7 @@ def _hgs_start(
     used = _used_entries(rm, plans)
     caps = {v.id: min(v.count, used.count(v.id) + 2) for v in inst.vehicles}
     if sum(caps.values()) < len(rm.units):
-        copies = opts.copies_per_station or _default_copies(inst)
+        copies = runs.budget.opts.copies_per_station or _default_copies(inst)
         new_rm = build(inst, ModelOptions(copies_per_station=copies, unit_caps=caps))
         return new_rm, _remap(rm, new_rm, plans)
     return rm, _remap(rm, rm, plans)
@@ -901,48 +1002,12 @@ def _routes_short_of_energy(report: Report) -> int:
 # ----- PyVRP start: end ----------------------------------------------------------------------
 
 
-def _routes_cost(instance: Instance) -> bool:
-    """Whether fewer routes is worth something in itself: route minimisation only pays then (on
-    CEC-2020, whose objective is distance alone, it traded 23 % more distance for one truck)."""
-    kind = instance.objective.kind
-    if kind == "vehicles_then_distance":
-        return True
-    return kind == "cost" and any(t.fixed_cost > 0 for t in instance.vehicle_types)
-
-
 def _default_copies(instance: Instance) -> int:
     """Copies of each station per battery class: enough for several routes to use a station."""
     if not instance.stations:
         return 0
     tasks = len(instance.jobs) + 2 * len(instance.shipments)
     return int(min(max(2, math.ceil(3 * tasks / (10 * len(instance.stations)))), 6))
-
-
-def _lns_rate(inst: Instance, opts: SolveOptions) -> float:
-    """Ruin and recreate's work per second of time limit for ``inst`` (see ``SolveOptions``)."""
-    if _windowed(inst):
-        return opts.lns_work_per_second
-    rules = inst.rules
-    if not rules.full_recharge and not rules.instant_charging and inst.stations:
-        return opts.lns_work_per_second_partial_no_windows
-    return opts.lns_work_per_second_no_windows
-
-
-def _windowed(inst: Instance) -> bool:
-    """Whether any task has a time window (search steps cost several times more then)."""
-    return any(j.time_windows for j in inst.jobs) or any(
-        s.pickup.time_windows or s.delivery.time_windows for s in inst.shipments
-    )
-
-
-def _budget(opts: SolveOptions, rm: RoutingModel) -> int:
-    """Solutions the search may find: explicit, or the time limit at the calibrated rate."""
-    if opts.solution_budget is not None:
-        return max(1, opts.solution_budget)
-    nodes = len(rm.nodes)
-    rate = opts.solution_rate if _windowed(rm.instance) else opts.solution_rate_no_windows
-    per_second = max(1.0, rate / (nodes * nodes))
-    return max(20, int(per_second * opts.time_limit_s))
 
 
 def _copies_needed(rm: RoutingModel, routes: dict[int, list[int]]) -> int:

@@ -12,6 +12,7 @@ import pytest
 
 import optimizer
 from optimizer.solution import Solution, Stop
+from optimizer.solver import SolveOptions, Work
 from optimizer.solver.chargers import Reroute, Wait, queue_chargers, schedule_chargers
 from optimizer.validator import CHARGER_CAPACITY, validate
 from tests.charger_case import TRUCKS, make_line, overlapping_plan, truck_route
@@ -167,7 +168,11 @@ def test_full_solve_never_overlaps_at_the_charger() -> None:
     """The whole solver on the same instance (each truck carries one full load, so three routes
     leave at 0 and all reach S1 at 30): the driver queues the read-back plan."""
     inst = make_line()
-    plan = optimizer.solve(inst, time_limit_s=2, seed=0)
+    # Fixed work, so that no wall-clock cap decides the plan: under load the 2 s solve's caps
+    # fired and its plan's queue broke a window (the search does not model charger capacity).
+    work = Work(hgs_iterations=800, route_min=80_000, fleet=300_000, lns=1_400_000, solutions=100)
+    plan = optimizer.solve(inst, time_limit_s=60, seed=0, options=SolveOptions(work=work))
+    assert plan.meta["stopped_by"] == "solutions"
     report = validate(inst, plan)
     assert report.feasible, report.summary()
     assert sorted(r.vehicle for r in plan.routes if r.visits) == sorted(TRUCKS)

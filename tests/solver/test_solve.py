@@ -246,3 +246,32 @@ def test_progress_is_heard_from_our_phases_not_only_from_or_tools() -> None:
     assert ours[0][2] >= ours[-1][2] >= report.totals.vehicles_used
     # the first plan's km are a real distance, above the final plan's
     assert ours[0][1] >= report.totals.distance_km - 0.01
+
+
+def test_a_start_read_directly_charges_what_fits_the_stations_opening() -> None:
+    """The three-trucks line (tests/charger_case.py) with S1 open 0-60 and 400-600: a truck
+    reaching S1 at 30 with 30 kWh needs 60 kWh (30 min) for J1 and home, which fits before 60;
+    filling its 200 kWh battery (85 min) would wait for 400 and miss J1's window. Read directly
+    (the solve's fallback when OR-Tools has no time), the start charges the 60 kWh."""
+    from optimizer.model import Station, TimeWindow
+    from optimizer.solver.driver import _start_plan
+    from optimizer.solver.ortools_model import ModelOptions, build
+    from tests.charger_case import make_line
+
+    line = make_line()
+    s1 = Station("S1", 1, power_kw=120.0, opening=(TimeWindow(0, 60), TimeWindow(400, 600)))
+    inst = replace(
+        line,
+        stations=(s1,),
+        objective=replace(line.objective, unserved_penalty=10_000.0),  # J2, J3 left out
+    )
+    rm = build(inst, ModelOptions(copies_per_station=1))
+    station = next(i for i, nd in enumerate(rm.nodes) if nd.kind == "station")
+    job = next(i for i, nd in enumerate(rm.nodes) if nd.ref == "J1")
+    plan = _start_plan(inst, rm, {0: [station, job]})
+    assert plan is not None
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    stop = next(s for s in report.solution.routes[0].stops if s.kind == "station")
+    assert stop.charged_kwh == pytest.approx(60.0)
+    assert stop.start_min == pytest.approx(30.0) and stop.departure_min == pytest.approx(60.0)
