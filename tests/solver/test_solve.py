@@ -275,3 +275,21 @@ def test_a_start_read_directly_charges_what_fits_the_stations_opening() -> None:
     stop = next(s for s in report.solution.routes[0].stops if s.kind == "station")
     assert stop.charged_kwh == pytest.approx(60.0)
     assert stop.start_min == pytest.approx(30.0) and stop.departure_min == pytest.approx(60.0)
+
+
+def test_without_the_polish_ortools_only_accepts_our_start() -> None:
+    """``ortools_polish=False``: OR-Tools reads our start back (solution limit 1) and searches no
+    further, so the plan is our search's; the same work with the polish never does worse."""
+    from optimizer.solver import Work
+
+    inst = optimizer.load(benchmark_file("evrptw", "c103C15.txt"))
+    work = Work(hgs_iterations=100, route_min=20_000, fleet=20_000, lns=60_000, solutions=200)
+    bare = optimizer.solve(inst, 60, 1, options=SolveOptions(work=work, ortools_polish=False))
+    polished = optimizer.solve(inst, 60, 1, options=SolveOptions(work=work))
+    # OR-Tools' solution callback hears of the start and of its acceptance: two at most.
+    assert bare.meta["solutions"] <= 2 < polished.meta["solutions"]
+    for plan in (bare, polished):
+        assert plan.meta["stopped_by"] == "solutions"
+        assert optimizer.validate(inst, plan).feasible
+    assert polished.totals.vehicles_used <= bare.totals.vehicles_used
+    assert polished.totals.distance_km <= bare.totals.distance_km + 1e-6
