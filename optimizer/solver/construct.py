@@ -1247,11 +1247,12 @@ def construct(
     #: Each unit's fixed cost: every comparison of whole plans below counts it.
     fixed = fixed_costs(rm)
     built = constructed(bool(initial))
-    if initial and compare_start and time.monotonic() < deadline:
+    if initial and compare_start and (built.unassigned or time.monotonic() < deadline):
         # A seed whose routes the batteries break is cut into many short runs: where insertion
         # alone starts cheaper (fewer unserved tasks, then total cost), the search starts there.
-        # Not once the deadline has passed: a second whole insertion (a second or more on a
-        # 220-task part under load) is what made parts of large days end late.
+        # Once the deadline has passed, only where the seeded start leaves a task unserved: a
+        # second whole insertion (a second or more on a 220-task part under load) is what made
+        # parts of large days end late, but a start that serves less is no plan at all.
         plain = constructed(False)
         if (len(plain.unassigned), plain.total_cost(fixed)) < (
             len(built.unassigned),

@@ -411,12 +411,11 @@ def _searched_plan(
                 raise InfeasibleError(_diagnose_no_plan(instance))
             sparse, dropped = _read_back(rm, assignment), _dropped(rm, assignment)
     if dropped and rm.mandatory:
-        raise InfeasibleError(
-            {
-                tid: "the search found no feasible position for it (capacity, windows, range or shift)"
-                for tid in dropped
-            }
-        )
+        why = "the search found no feasible position for it (capacity, windows, range or shift)"
+        if timings.get("search_skipped") or timings.get("start_read_directly"):
+            # Out of time before OR-Tools could search: the limit, not the instance, may be why.
+            why += " before its time limit ran out; try a longer --time-limit"
+        raise InfeasibleError({tid: why for tid in dropped})
     return replace(sparse, unserved=tuple(dropped))
 
 
