@@ -122,3 +122,16 @@ def test_cli_refuses_a_limit_below_the_floor_with_exit_2(tmp_path: Path) -> None
     assert result.exit_code == 2, result.output
     assert f"time_limit_s: must be at least {floor:g} s" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_large_day_searched_as_one_model_has_a_floor_too() -> None:
+    """Above ONE_MODEL_FREE_TASKS task nodes a day's one insertion start needs time as well:
+    12 ms per task node beyond them (a generated day of 200 jobs ended at 1.74 s for 1 s)."""
+    inst = generate(200, seed=1)
+    tasks = limits.task_nodes(inst)
+    assert limits.ONE_MODEL_FREE_TASKS < tasks <= limits.DEFAULT_MAX_PART_TASKS
+    expected = limits.MIN_S_PER_PART_TASK * (tasks - limits.ONE_MODEL_FREE_TASKS)
+    assert limits.min_time_limit_s(inst) == math.ceil(10 * expected) / 10
+    with pytest.raises(InputError) as err:
+        optimizer.solve(inst, 0.5, 0)
+    assert "beyond 120" in str(err.value) and "time_limit_s" in str(err.value)

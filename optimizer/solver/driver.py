@@ -42,9 +42,9 @@ ProgressFn = Callable[[float, float, int], None]
 #: from the call against the limit (parts of a decomposed day against the whole day's), and what
 #: follows the search (read-back, validation, charger queues, re-timing the charges, joining
 #: parts) runs in the margin. Not covered: loading the instance and starting the process (before
-#: the call). The one plan a solve cannot do without is each part's insertion start of a day
-#: solved in parts (no cap cuts it without leaving jobs unserved): a limit too short for them is
-#: refused up front (:func:`optimizer.limits.check_time_limit`, a floor per task node). See
+#: the call). The one plan a solve cannot do without is its insertion start (each part's, for a
+#: day solved in parts; no cap cuts it without leaving jobs unserved): a limit too short for it
+#: is refused up front (:func:`optimizer.limits.check_time_limit`, a floor per task node). See
 #: ``benchmarks/overrun.py``.
 OVERRUN_MARGIN_S = 0.5
 OVERRUN_MARGIN_SHARE = 0.05
