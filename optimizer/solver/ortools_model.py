@@ -626,8 +626,8 @@ def _allowed_vehicles(f: _Frame, unit_class: list[int]) -> None:
     """Who may serve what: a station copy only its battery class's units that can use the
     station, a task only the units its zone bans and ``vehicles`` list leave.
 
-    Why a task's domain is left alone when every unit may serve it: a restricted vehicle
-    variable costs OR-Tools a check on every move that touches the node.
+    Why station copies always get a domain and tasks only when some unit is excluded: a copy
+    belongs to one battery class, while a task any unit may serve needs no restriction.
     """
     inst, units = f.inst, f.units
     for i, nd in enumerate(f.nodes):

@@ -206,8 +206,8 @@ def _worker_meta(
 ) -> dict[str, Any]:
     """What each worker found and which one was kept.
 
-    Why in the meta: a plan from worker k is reproduced by its seed alone (``worker_seed``), and
-    the spread of the workers' values shows whether more workers would still pay.
+    Why in the meta: the kept plan is reproduced by its worker's seed alone (``worker_seed``),
+    without the other workers.
     """
     return {
         "seed": opts.seed,
