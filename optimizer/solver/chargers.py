@@ -208,28 +208,52 @@ def queue_chargers(
 
     plan = list(solution.routes)
     filled = list(report.solution.routes)
+    queued = _queue_and_reroute(instance, plan, filled, max_reroutes)
+    if isinstance(queued, ChargerQueue):
+        return queued
+    outcome, reroutes = queued
+    waits = tuple(outcome.waits)
+    meta = {
+        **dict(solution.meta),
+        "charger_waits": len(waits),
+        "charger_wait_min": round(sum(w.wait_min for w in waits), 6),
+        "charger_reroutes": len(reroutes),
+    }
+    timed = _timed_routes(outcome, filled)
+    queued_plan = replace(solution, routes=tuple(timed), totals=Totals(), meta=meta)
+    final = validate(instance, queued_plan)
+    if not final.feasible:
+        return ChargerQueue(
+            None,
+            waits,
+            tuple(reroutes),
+            problem="internal error: the queued plan fails validation:\n" + final.summary(),
+        )
+    return ChargerQueue(final.solution, waits, tuple(reroutes))
+
+
+def _queue_and_reroute(
+    instance: Instance, plan: list[Route], filled: list[Route], max_reroutes: int
+) -> tuple[_Outcome, list[Reroute]] | ChargerQueue:
+    """Simulate until no route breaks a rule, moving a charging stop after each failure: the
+    last simulation and the moves, or the failure (a :class:`ChargerQueue` without a plan).
+
+    ``plan`` and ``filled`` (the sparse and the validator-filled routes) are updated in place
+    with every move. Why the whole plan is simulated again after a move: the moved visit frees
+    a charger and may take one elsewhere, which changes the queue for every other route.
+    """
     tried: dict[tuple[int, int], set[str]] = defaultdict(set)
     reroutes: list[Reroute] = []
     while True:
         outcome = _simulate(instance, filled)
         failure = outcome.failure
         if failure is None:
-            break
-        run = outcome.runs[failure.route]
+            return outcome, reroutes
         moved = None
         if len(reroutes) < max_reroutes:
-            # The latest wait first: it is the one closest to the rule that breaks.
-            culprits = [s for s in reversed(run.waited) if s <= failure.stop]
-            if not culprits and filled[failure.route].stops[failure.stop].kind == "station":
-                culprits = [failure.stop]  # no free charger at all inside the opening hours
-            for s in culprits:
-                key = (failure.route, s)
-                tried[key].add(filled[failure.route].stops[s].ref)
-                moved = _reroute(
-                    instance, plan[failure.route], filled[failure.route], s, tried[key]
-                )
-                if moved is not None:
-                    break
+            moved = _move_a_wait(
+                instance, plan, filled, outcome.runs[failure.route], failure, tried
+            )
         if moved is None:
             return _failed(instance, filled, outcome, failure, reroutes)
         new_plan, new_filled, s = moved
@@ -243,31 +267,47 @@ def queue_chargers(
         )
         plan[failure.route], filled[failure.route] = new_plan, new_filled
 
+
+def _move_a_wait(
+    instance: Instance,
+    plan: Sequence[Route],
+    filled: Sequence[Route],
+    run: _Run,
+    failure: _Failure,
+    tried: dict[tuple[int, int], set[str]],
+) -> tuple[Route, Route, int] | None:
+    """The failing route with one of its charging stops moved to another station (see
+    :func:`_reroute`), or ``None``.
+
+    Why the latest wait first: it is the one closest to the rule that breaks. ``tried``
+    remembers per stop the stations already tried, so that repeated failures never cycle.
+    """
+    culprits = [s for s in reversed(run.waited) if s <= failure.stop]
+    if not culprits and filled[failure.route].stops[failure.stop].kind == "station":
+        culprits = [failure.stop]  # no free charger at all inside the opening hours
+    for s in culprits:
+        key = (failure.route, s)
+        tried[key].add(filled[failure.route].stops[s].ref)
+        moved = _reroute(instance, plan[failure.route], filled[failure.route], s, tried[key])
+        if moved is not None:
+            return moved
+    return None
+
+
+def _timed_routes(outcome: _Outcome, filled: Sequence[Route]) -> list[Route]:
+    """The routes with the simulation's times.
+
+    Why only times and the charge: every other figure (energy, load, totals) is left to the
+    validator, which fills it in from these, so the plan never carries a figure of our own.
+    """
     timed = []
     for run, route in zip(outcome.runs, filled, strict=True):
         stops = []
         for stop, (arrival, start, departure) in zip(route.stops, run.times, strict=True):
-            # Times and the charge are stated; every other figure is left to the validator.
             charged = stop.charged_kwh if stop.kind == "station" else None
             stops.append(Stop(stop.kind, stop.ref, arrival, start, departure, charged_kwh=charged))
         timed.append(replace(route, stops=tuple(stops)))
-    waits = tuple(outcome.waits)
-    meta = {
-        **dict(solution.meta),
-        "charger_waits": len(waits),
-        "charger_wait_min": round(sum(w.wait_min for w in waits), 6),
-        "charger_reroutes": len(reroutes),
-    }
-    queued = replace(solution, routes=tuple(timed), totals=Totals(), meta=meta)
-    final = validate(instance, queued)
-    if not final.feasible:
-        return ChargerQueue(
-            None,
-            waits,
-            tuple(reroutes),
-            problem="internal error: the queued plan fails validation:\n" + final.summary(),
-        )
-    return ChargerQueue(final.solution, waits, tuple(reroutes))
+    return timed
 
 
 # ----- the simulation ----------------------------------------------------------------------------

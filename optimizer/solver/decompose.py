@@ -216,35 +216,17 @@ def solve_in_parts(
     retries = merges = 0
     while queue:
         part = queue.pop(0)
-        left = {v.id: v.count for v in instance.vehicles}
-        for _, sol in done:
-            for vid, _unit in {(r.vehicle, r.unit) for r in sol.routes}:
-                left[vid] -= 1
-        share = part.tasks / total
-        limit = time_limit_s * share
-        capped = _fleet(instance, left, share=share)
-        full = _fleet(instance, left, share=None)
-        attempts = [capped, full] if _count(capped) < _count(full) else [full]
-        found: Solution | None = None
-        error: Exception | None = None
-        for k, fleet in enumerate(attempts):
-            if not fleet:
-                break
-            if deadline is not None:
-                left_s = deadline - time.monotonic()
-                if left_s <= 0.0:
-                    raise PartFailed(
-                        f"the time limit ran out with {len(queue) + 1} part(s) unsolved"
-                        + (f" (last error: {error})" if error is not None else "")
-                    )
-                limit = min(limit, left_s)
-            try:
-                found = solve_part(restrict(instance, part, fleet), limit)
-            except OptimizerError as exc:  # infeasible with this fleet: the next attempt decides
-                error, found = exc, None
-            if found is not None and (not found.unserved or k == len(attempts) - 1):
-                break
-            retries += 1
+        found, error, failed = _solve_part(
+            instance,
+            part,
+            _vehicles_left(instance, done),
+            part.tasks / total,
+            time_limit_s,
+            solve_part,
+            deadline,
+            unsolved=len(queue) + 1,
+        )
+        retries += failed
         if found is None:
             if not done:
                 raise PartFailed(f"{error}") from error
@@ -255,11 +237,81 @@ def solve_in_parts(
         done.append((part, found))
         if on_part is not None:
             on_part(len(done) - 1, len(done) + len(queue), found)
-    # Join: units renumbered per fleet entry, since every part numbered its own from 0.
+    info = {
+        "parts": len(done),
+        "part_tasks": [p.tasks for p, _ in done],
+        "part_retries": retries,
+        "part_merges": merges,
+    }
+    return _join(instance, [sol for _, sol in done]), info
+
+
+def _vehicles_left(instance: Instance, done: Sequence[tuple[Part, Solution]]) -> dict[str, int]:
+    """Units per fleet entry that the parts solved so far left unused.
+
+    Why counted from the plans rather than kept as a running total: a merge takes the last
+    solved part back, and its vehicles must come back with it.
+    """
+    left = {v.id: v.count for v in instance.vehicles}
+    for _, sol in done:
+        for vid, _unit in {(r.vehicle, r.unit) for r in sol.routes}:
+            left[vid] -= 1
+    return left
+
+
+def _solve_part(
+    instance: Instance,
+    part: Part,
+    left: dict[str, int],
+    share: float,
+    time_limit_s: float,
+    solve_part: SolveFn,
+    deadline: float | None,
+    unsolved: int,
+) -> tuple[Solution | None, Exception | None, int]:
+    """One part's plan (or ``None``), the last error, and how many attempts failed.
+
+    Why a capped fleet first: a model with every vehicle left is slow for a small part; the whole
+    fleet is only the fallback for a part the capped one cannot serve completely.
+    """
+    limit = time_limit_s * share
+    capped = _fleet(instance, left, share=share)
+    full = _fleet(instance, left, share=None)
+    attempts = [capped, full] if _count(capped) < _count(full) else [full]
+    found: Solution | None = None
+    error: Exception | None = None
+    failed = 0
+    for k, fleet in enumerate(attempts):
+        if not fleet:
+            break
+        if deadline is not None:
+            left_s = deadline - time.monotonic()
+            if left_s <= 0.0:
+                raise PartFailed(
+                    f"the time limit ran out with {unsolved} part(s) unsolved"
+                    + (f" (last error: {error})" if error is not None else "")
+                )
+            limit = min(limit, left_s)
+        try:
+            found = solve_part(restrict(instance, part, fleet), limit)
+        except OptimizerError as exc:  # infeasible with this fleet: the next attempt decides
+            error, found = exc, None
+        if found is not None and (not found.unserved or k == len(attempts) - 1):
+            break
+        failed += 1
+    return found, error, failed
+
+
+def _join(instance: Instance, plans: Sequence[Solution]) -> Solution:
+    """The parts' plans as one, units renumbered per fleet entry.
+
+    Why renumbered: every part numbered its own units from 0, so two parts' unit 0 of the same
+    entry would otherwise read as one vehicle.
+    """
     routes: list[Route] = []
     unserved: list[str] = []
     next_unit: dict[str, int] = {}
-    for _, sol in done:
+    for sol in plans:
         mapping: dict[tuple[str, int], int] = {}
         for r in sol.routes:
             key = (r.vehicle, r.unit)
@@ -268,13 +320,7 @@ def solve_in_parts(
                 next_unit[r.vehicle] = mapping[key] + 1
             routes.append(replace(r, unit=mapping[key]))
         unserved.extend(sol.unserved)
-    info = {
-        "parts": len(done),
-        "part_tasks": [p.tasks for p, _ in done],
-        "part_retries": retries,
-        "part_merges": merges,
-    }
-    return Solution(instance.name, tuple(routes), unserved=tuple(unserved)), info
+    return Solution(instance.name, tuple(routes), unserved=tuple(unserved))
 
 
 def _fleet(instance: Instance, left: dict[str, int], share: float | None) -> list[Vehicle]:

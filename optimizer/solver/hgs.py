@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -166,7 +167,21 @@ def hgs_routes(
         return None
     out["hgs_cost"] = int(result.cost())
 
+    routes, departures = _read_routes(rm, best, entries)
+    out["hgs_departures"] = departures
+    return routes
+
+
+def _read_routes(
+    rm: RoutingModel, best: Any, entries: list[str]
+) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """PyVRP's routes as unit index -> task node sequence, and each route's departure.
+
+    Why units are handed out per fleet entry in order: PyVRP knows only the vehicle type (our
+    fleet entry) of a route, not which of the entry's units drives it, and any free one will do.
+    """
     jobs = rm.instance.jobs
+    ships = rm.instance.shipments
     client_job = _client_jobs(rm.instance)
     free: dict[str, list[int]] = {}
     for k, un in enumerate(rm.units):
@@ -175,7 +190,6 @@ def hgs_routes(
     departures: dict[int, int] = {}
     for route in best.routes():
         vid = entries[route.vehicle_type()]
-        ships = rm.instance.shipments
         seq = [
             rm.task_nodes[jobs[client_job[a.idx]].id][0]
             if a.is_client()
@@ -187,8 +201,7 @@ def hgs_routes(
             k = free[vid].pop(0)
             routes[k] = seq
             departures[k] = int(route.start_time())
-    out["hgs_departures"] = departures
-    return routes
+    return routes, departures
 
 
 def relaxed_solution(
@@ -227,62 +240,118 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
     Built directly from matrices rather than through ``pyvrp.Model.add_edge``, which takes one
     Python object per arc and per profile (tens of thousands on a 250-task part).
     """
-    from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, Shipment, VehicleType
-    from pyvrp.constants import MAX_VALUE
+    from pyvrp import Depot, Location, ProblemData
 
-    inst = rm.instance
-    kind = inst.objective.kind
-    per = S.COST_PER_UNIT if kind == "cost" else S.DISTANCE_PER_KM
-    depots = list(inst.depots)
-    depot_ix = {d.id: i for i, d in enumerate(depots)}
-    jobs = list(inst.jobs)
-    n_dep = len(depots)
-    ships = list(inst.shipments)
-    n_jobs = len(jobs)
-    locs = np.array(
-        [d.location for d in depots]
-        + [j.location for j in jobs]
-        + [x for s in ships for x in (s.pickup.location, s.delivery.location)],
-        dtype=np.int64,
-    )
-    dist = inst.distance_km[np.ix_(locs, locs)]
-    dur = inst.duration_min[np.ix_(locs, locs)]
-
+    sc = _Scaled.of(rm)
     locations = []
-    for loc in locs:
-        xy = inst.locations[int(loc)].coordinates or (0.0, 0.0)
+    for loc in sc.locs:
+        xy = sc.inst.locations[int(loc)].coordinates or (0.0, 0.0)
         locations.append(Location(x=float(xy[0]), y=float(xy[1])))
-
-    # Loads: weight always, volume only where the model has that dimension.
-    has_volume = (any(j.volume_m3 for j in jobs) or any(s.volume_m3 for s in ships)) and any(
-        un.type.capacity_m3 is not None for un in rm.units
+    clients, groups = _clients(sc)
+    pv_shipments = _shipments(sc)
+    pv_depots = [Depot(location=i, name=d.id) for i, d in enumerate(sc.depots)]
+    vehicle_types, distances, durations, entries = _vehicle_types(rm, sc)
+    data = ProblemData(
+        locations, clients, pv_depots, vehicle_types, distances, durations, groups, pv_shipments
     )
+    return data, entries
 
-    def amounts(weight: float, volume: float) -> list[int]:
+
+@dataclass
+class _Scaled:
+    """The instance's tasks in PyVRP's location order (depots, jobs, then each shipment's pickup
+    and delivery) and the model's scaling of them.
+
+    Why one object: clients, shipments and vehicle types must all round exactly as the OR-Tools
+    model does (:mod:`.scaling`), from the same horizon, prize and location numbering.
+    """
+
+    inst: Any
+    depots: list[Any]
+    jobs: list[Any]
+    ships: list[Any]
+    locs: np.ndarray
+    dist: np.ndarray
+    dur: np.ndarray
+    #: Volume only where the model has that dimension.
+    has_volume: bool
+    horizon_s: int
+    mandatory: bool
+    prize: int
+
+    @classmethod
+    def of(cls, rm: RoutingModel) -> _Scaled:
+        inst = rm.instance
+        depots, jobs, ships = list(inst.depots), list(inst.jobs), list(inst.shipments)
+        locs = np.array(
+            [d.location for d in depots]
+            + [j.location for j in jobs]
+            + [x for s in ships for x in (s.pickup.location, s.delivery.location)],
+            dtype=np.int64,
+        )
+        has_volume = (any(j.volume_m3 for j in jobs) or any(s.volume_m3 for s in ships)) and any(
+            un.type.capacity_m3 is not None for un in rm.units
+        )
+        horizon = max(
+            [d.opening.end_min for d in inst.depots]
+            + [inst.shift_of(v).end_min for v in inst.vehicles]
+        )
+        mandatory = inst.objective.unserved_penalty is None
+        prize = (
+            0 if mandatory else _scaled_penalty(inst, float(inst.objective.unserved_penalty or 0))
+        )
+        return cls(
+            inst,
+            depots,
+            jobs,
+            ships,
+            locs,
+            inst.distance_km[np.ix_(locs, locs)],
+            inst.duration_min[np.ix_(locs, locs)],
+            has_volume,
+            S.down(horizon, S.TIME_PER_MIN),
+            mandatory,
+            prize,
+        )
+
+    def amounts(self, weight: float, volume: float) -> list[int]:
+        """A load as PyVRP's dimensions: weight always, volume where modelled."""
         vals = [S.up(weight, S.LOAD_PER_KG)]
-        if has_volume:
+        if self.has_volume:
             vals.append(S.up(volume, S.VOLUME_PER_M3))
         return vals
 
-    horizon = max(
-        [d.opening.end_min for d in inst.depots] + [inst.shift_of(v).end_min for v in inst.vehicles]
-    )
-    horizon_s = S.down(horizon, S.TIME_PER_MIN)
-    mandatory = inst.objective.unserved_penalty is None
-    prize = 0 if mandatory else _scaled_penalty(inst, float(inst.objective.unserved_penalty or 0))
-    zero = [0] * (2 if has_volume else 1)
+    def window(self, stop: Any) -> tuple[int, int]:
+        """The hull of a shipment end's windows (one window: exact), rounded inwards."""
+        if not stop.time_windows:
+            return 0, self.horizon_s
+        early = max(0, S.up(stop.time_windows[0].start_min, S.TIME_PER_MIN))
+        late = min(self.horizon_s, S.down(stop.time_windows[-1].end_min, S.TIME_PER_MIN))
+        return early, max(early, late)
+
+
+def _clients(sc: _Scaled) -> tuple[list[Any], list[Any]]:
+    """PyVRP's clients (one per job and window) and client groups.
+
+    Why one client per window: PyVRP's clients have one window each; a job with several is
+    a required group of which exactly one client is visited, which is exact.
+    """
+    from pyvrp import Client, ClientGroup
+
+    n_dep = len(sc.depots)
+    zero = [0] * (2 if sc.has_volume else 1)
     clients: list[Any] = []
     groups: list[Any] = []
-    for k, j in enumerate(jobs):
-        load = amounts(j.weight_kg, j.volume_m3)
+    for k, j in enumerate(sc.jobs):
+        load = sc.amounts(j.weight_kg, j.volume_m3)
         # As ortools_model._set_windows: start rounded up, end down, within the horizon.
         windows = [
             (
                 early := max(0, S.up(w.start_min, S.TIME_PER_MIN)),
-                max(early, min(horizon_s, S.down(w.end_min, S.TIME_PER_MIN))),
+                max(early, min(sc.horizon_s, S.down(w.end_min, S.TIME_PER_MIN))),
             )
             for w in j.time_windows
-        ] or [(0, horizon_s)]
+        ] or [(0, sc.horizon_s)]
         group = None
         if len(windows) > 1:
             # One client per window, exactly one of them visited (a mutually exclusive group).
@@ -290,7 +359,7 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
             groups.append(
                 ClientGroup(
                     list(range(len(clients), len(clients) + len(windows))),
-                    required=mandatory,
+                    required=sc.mandatory,
                     name=j.id,
                 )
             )
@@ -303,44 +372,59 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
                     service_duration=S.up(j.service_min, S.TIME_PER_MIN),
                     tw_early=tw_early,
                     tw_late=tw_late,
-                    prize=prize,
-                    required=mandatory and group is None,
+                    prize=sc.prize,
+                    required=sc.mandatory and group is None,
                     group=group,
                     name=j.id,
                 )
             )
+    return clients, groups
 
-    def window(stop: Any) -> tuple[int, int]:
-        # The hull of a shipment end's windows (one window: exact), rounded inwards.
-        if not stop.time_windows:
-            return 0, horizon_s
-        early = max(0, S.up(stop.time_windows[0].start_min, S.TIME_PER_MIN))
-        late = min(horizon_s, S.down(stop.time_windows[-1].end_min, S.TIME_PER_MIN))
-        return early, max(early, late)
 
+def _shipments(sc: _Scaled) -> list[Any]:
+    """PyVRP's shipments, each end's windows as their hull.
+
+    Why the hull: PyVRP's shipments have one window per end; exact for one window, and as a
+    seed (:func:`battery_relaxed`) the hull serves.
+    """
+    from pyvrp import Shipment
+
+    first = len(sc.depots) + len(sc.jobs)
     pv_shipments = []
-    for k, sh in enumerate(ships):
-        (pe, pl), (de, dl) = window(sh.pickup), window(sh.delivery)
+    for k, sh in enumerate(sc.ships):
+        (pe, pl), (de, dl) = sc.window(sh.pickup), sc.window(sh.delivery)
         pv_shipments.append(
             Shipment(
-                pickup_location=n_dep + n_jobs + 2 * k,
-                delivery_location=n_dep + n_jobs + 2 * k + 1,
+                pickup_location=first + 2 * k,
+                delivery_location=first + 2 * k + 1,
                 pickup_tw_early=pe,
                 pickup_tw_late=pl,
                 pickup_service_duration=S.up(sh.pickup.service_min, S.TIME_PER_MIN),
                 delivery_tw_early=de,
                 delivery_tw_late=dl,
                 delivery_service_duration=S.up(sh.delivery.service_min, S.TIME_PER_MIN),
-                amount=amounts(sh.weight_kg, sh.volume_m3),
-                prize=prize,
-                required=mandatory,
+                amount=sc.amounts(sh.weight_kg, sh.volume_m3),
+                prize=sc.prize,
+                required=sc.mandatory,
                 name=sh.id,
             )
         )
-    pv_depots = [Depot(location=i, name=d.id) for i, d in enumerate(depots)]
+    return pv_shipments
 
-    # One routing profile per (cost per km, speed factor, banned jobs): its "distance" is the
-    # model's scaled arc cost, its duration the model's scaled driving time.
+
+def _vehicle_types(
+    rm: RoutingModel, sc: _Scaled
+) -> tuple[list[Any], list[Any], list[Any], list[str]]:
+    """PyVRP's vehicle types (one per modelled fleet entry), the routing profiles' distance and
+    duration matrices, and each type's fleet entry id.
+
+    One routing profile per (cost per km, speed factor, banned tasks, type with banned legs):
+    its "distance" is the model's scaled arc cost, its duration the model's scaled driving
+    time. Why shared: a profile is two matrices of nodes squared, and most entries share one.
+    """
+    from pyvrp import VehicleType
+
+    inst = sc.inst
     profiles: dict[tuple[float, float, tuple[int, ...], str], int] = {}
     distances: list[Any] = []  # PyVRP's stubs type matrices oddly (np.ndarray[int])
     durations: list[Any] = []
@@ -357,67 +441,106 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
         k = first_unit[v.id]
         t = rm.units[k].type
         per_km, per_hour, _ = _objective_weights(inst, t)
-        # A job a zone bans for this type, or whose ``vehicles`` list leaves this entry out.
-        banned = tuple(
-            n_dep + i
-            for i, j in enumerate(jobs)
-            if inst.banned(t, j.location) or (j.vehicles and v.id not in j.vehicles)
-        ) + tuple(
-            n_dep + n_jobs + 2 * k + end
-            for k, sh in enumerate(ships)
-            for end, stop in enumerate((sh.pickup, sh.delivery))
-            if inst.banned(t, stop.location) or (sh.vehicles and v.id not in sh.vehicles)
-        )
+        banned = _banned_locations(sc, v, t)
         legs = inst.leg_bans(t)
         key = (per_km, t.speed_factor, banned, t.id if legs is not None else "")
         if key not in profiles:
             profiles[key] = len(distances)
-            d = S.matrix_nearest(dist * per_km, per)
-            if banned:
-                cols = list(banned)
-                d[:, cols] = MAX_VALUE
-                d[cols, :] = MAX_VALUE
-            if legs is not None:
-                # Legs through a zone banned to the type (straight-line travel): missing edges.
-                d[legs[np.ix_(locs, locs)]] = MAX_VALUE
-            np.fill_diagonal(d, 0)
-            tm = S.matrix_up(dur / t.speed_factor, S.TIME_PER_MIN)
-            np.fill_diagonal(tm, 0)
+            d, tm = _profile(sc, per_km, t.speed_factor, banned, legs)
             distances.append(d)
             durations.append(tm)
-        # Shift as the model's start and end cumuls (ortools_model.build, "time").
-        shift = inst.shift_of(v)
-        lo = S.up(
-            max(shift.start_min, inst.depot_by_id[v.start_depot].opening.start_min), S.TIME_PER_MIN
-        )
-        hi = S.down(min(shift.end_min, inst.depot_by_id[v.end].opening.end_min), S.TIME_PER_MIN)
-        limits = [x for x in (v.max_duration_min, t.max_duration_min) if x is not None]
-        capacity = [S.down(t.capacity_kg, S.LOAD_PER_KG)]
-        if has_volume:
-            capacity.append(
-                S.down(t.capacity_m3, S.VOLUME_PER_M3) if t.capacity_m3 is not None else S.INFINITE
-            )
-        extra: dict[str, Any] = {}
-        if limits:
-            extra["shift_duration"] = S.down(min(limits), S.TIME_PER_MIN)
         vehicle_types.append(
             VehicleType(
                 num_available=count[v.id],
-                capacity=capacity,
-                start_depot=depot_ix[v.start_depot],
-                end_depot=depot_ix[v.end],
                 fixed_cost=int(rm.routing.GetFixedCostOfVehicle(k)),
-                tw_early=lo,
-                tw_late=max(lo, hi),
                 unit_distance_cost=1,
                 unit_duration_cost=S.span_cost_per_time(per_hour),
                 profile=profiles[key],
                 name=v.id,
-                **extra,
+                **_shift_and_capacity(sc, v, t),
             )
         )
         entries.append(v.id)
-    data = ProblemData(
-        locations, clients, pv_depots, vehicle_types, distances, durations, groups, pv_shipments
+    return vehicle_types, distances, durations, entries
+
+
+def _banned_locations(sc: _Scaled, v: Any, t: Any) -> tuple[int, ...]:
+    """The PyVRP locations of the tasks fleet entry ``v`` (of type ``t``) may not serve: a zone
+    bans it for the type, or the task's ``vehicles`` list leaves the entry out.
+
+    Why a tuple: it keys the routing profiles, so entries banned alike share one.
+    """
+    inst, n_dep, n_jobs = sc.inst, len(sc.depots), len(sc.jobs)
+    return tuple(
+        n_dep + i
+        for i, j in enumerate(sc.jobs)
+        if inst.banned(t, j.location) or (j.vehicles and v.id not in j.vehicles)
+    ) + tuple(
+        n_dep + n_jobs + 2 * k + end
+        for k, sh in enumerate(sc.ships)
+        for end, stop in enumerate((sh.pickup, sh.delivery))
+        if inst.banned(t, stop.location) or (sh.vehicles and v.id not in sh.vehicles)
     )
-    return data, entries
+
+
+def _profile(
+    sc: _Scaled,
+    per_km: float,
+    speed_factor: float,
+    banned: tuple[int, ...],
+    legs: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One routing profile's (distance, duration) matrices.
+
+    Why banned tasks and legs become PyVRP's "missing edges" (``MAX_VALUE``) rather than being
+    left out: the locations are shared by every profile; the route evaluator rejects any plan
+    that still uses one.
+    """
+    from pyvrp.constants import MAX_VALUE
+
+    per = S.COST_PER_UNIT if sc.inst.objective.kind == "cost" else S.DISTANCE_PER_KM
+    d = S.matrix_nearest(sc.dist * per_km, per)
+    if banned:
+        cols = list(banned)
+        d[:, cols] = MAX_VALUE
+        d[cols, :] = MAX_VALUE
+    if legs is not None:
+        # Legs through a zone banned to the type (straight-line travel): missing edges.
+        d[legs[np.ix_(sc.locs, sc.locs)]] = MAX_VALUE
+    np.fill_diagonal(d, 0)
+    tm = S.matrix_up(sc.dur / speed_factor, S.TIME_PER_MIN)
+    np.fill_diagonal(tm, 0)
+    return d, tm
+
+
+def _shift_and_capacity(sc: _Scaled, v: Any, t: Any) -> dict[str, Any]:
+    """A vehicle type's depots, shift window, duration limit and capacity, as PyVRP keywords.
+
+    Why from the model's numbers: the shift is the model's start and end cumuls
+    (ortools_model._unit_times, "time") and the capacity rounded down as there, so that PyVRP
+    never plans what the model refuses.
+    """
+    inst = sc.inst
+    depot_ix = {d.id: i for i, d in enumerate(sc.depots)}
+    shift = inst.shift_of(v)
+    lo = S.up(
+        max(shift.start_min, inst.depot_by_id[v.start_depot].opening.start_min), S.TIME_PER_MIN
+    )
+    hi = S.down(min(shift.end_min, inst.depot_by_id[v.end].opening.end_min), S.TIME_PER_MIN)
+    limits = [x for x in (v.max_duration_min, t.max_duration_min) if x is not None]
+    capacity = [S.down(t.capacity_kg, S.LOAD_PER_KG)]
+    if sc.has_volume:
+        capacity.append(
+            S.down(t.capacity_m3, S.VOLUME_PER_M3) if t.capacity_m3 is not None else S.INFINITE
+        )
+    extra: dict[str, Any] = {}
+    if limits:
+        extra["shift_duration"] = S.down(min(limits), S.TIME_PER_MIN)
+    return {
+        "capacity": capacity,
+        "start_depot": depot_ix[v.start_depot],
+        "end_depot": depot_ix[v.end],
+        "tw_early": lo,
+        "tw_late": max(lo, hi),
+        **extra,
+    }

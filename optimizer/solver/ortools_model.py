@@ -147,7 +147,49 @@ def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float
 def build(instance: Instance, options: ModelOptions | None = None) -> RoutingModel:
     """Build the OR-Tools model of ``instance``."""
     opts = options or ModelOptions()
-    inst = instance
+    nodes, depot_node, task_nodes = _task_nodes(instance)
+    units, classes, unit_class = _units(instance, opts, len(nodes))
+    station_nodes = _station_copies(instance, nodes, len(classes), opts.copies_per_station)
+    f = _Frame.start(instance, nodes, units, depot_node)
+    _arc_costs(f)
+    time_dim, time_mats = _time_dimension(f)
+    _unit_times(f, time_dim)
+    _load_dimensions(f)
+    energy_dim = _energy_dimension(f, classes, time_dim) if classes else None
+    _allowed_vehicles(f, unit_class)
+    mandatory = _visits(f, task_nodes, station_nodes, time_dim, opts)
+    pruned = _prune_arcs(f.routing, f.manager, time_dim, nodes, time_mats) if opts.prune_arcs else 0
+    station_pruned = (
+        _prune_station_arcs(instance, f.routing, f.manager, nodes, units)
+        if opts.prune_stations
+        else 0
+    )
+    return RoutingModel(
+        instance,
+        nodes,
+        units,
+        depot_node,
+        task_nodes,
+        station_nodes,
+        classes,
+        f.manager,
+        f.routing,
+        time_dim,
+        energy_dim,
+        mandatory,
+        pruned,
+        station_pruned,
+        opts.prune_stations,
+    )
+
+
+def _task_nodes(inst: Instance) -> tuple[list[Node], dict[str, int], dict[str, list[int]]]:
+    """The depot and task nodes, with each depot's node and each task's node(s).
+
+    Why depots first and the station copies only later: the node numbers are the model's
+    identity (plans read back, the PyVRP start and the tests rely on them), and the copies'
+    count depends on the battery classes, which need the units.
+    """
     nodes: list[Node] = []
     depot_node: dict[str, int] = {}
     for d in inst.depots:
@@ -192,9 +234,18 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
                 -s.volume_m3,
             )
         )
+    return nodes, depot_node, task_nodes
 
-    # Never more units of an entry than there are tasks (exact: see optimizer.limits), then the
-    # model's size against the stated limits, before anything of size vehicles x nodes exists.
+
+def _units(
+    inst: Instance, opts: ModelOptions, task_and_depot_nodes: int
+) -> tuple[list[Unit], list[tuple[float, float]], list[int]]:
+    """The modelled units, the battery classes, and each unit's class (-1: not electric).
+
+    Never more units of an entry than there are tasks (exact: see optimizer.limits), then the
+    model's size against the stated limits, before anything of size vehicles x nodes exists:
+    why here, so that an instance beyond the limits is refused before it takes the memory.
+    """
     needed = vehicles_needed(inst)
     caps_by_id = opts.unit_caps or {}
     per_entry = {v.id: min(needed[v.id], caps_by_id.get(v.id, v.count)) for v in inst.vehicles}
@@ -213,12 +264,23 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         else:
             unit_class.append(-1)
     copies = len(inst.stations) * len(classes) * opts.copies_per_station
-    check_model(len(units), len(nodes) + copies, copies)
+    check_model(len(units), task_and_depot_nodes + copies, copies)
+    return units, classes, unit_class
+
+
+def _station_copies(
+    inst: Instance, nodes: list[Node], classes: int, copies_per_station: int
+) -> dict[tuple[str, int], list[int]]:
+    """Append the station copies to ``nodes``: (station id, battery class) -> their nodes.
+
+    Why copies per class: see the module docstring (the energy a station adds is bounded by the
+    battery it fills).
+    """
     station_nodes: dict[tuple[str, int], list[int]] = {}
     for st in inst.stations:
-        for c in range(len(classes)):
+        for c in range(classes):
             ids = []
-            for _ in range(opts.copies_per_station):
+            for _ in range(copies_per_station):
                 ids.append(len(nodes))
                 nodes.append(
                     Node(
@@ -226,43 +288,82 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
                     )
                 )
             station_nodes[(st.id, c)] = ids
+    return station_nodes
 
-    n = len(nodes)
-    starts = [depot_node[u.vehicle.start_depot] for u in units]
-    ends = [depot_node[u.vehicle.end] for u in units]
-    manager = pywrapcp.RoutingIndexManager(n, len(units), starts, ends)
-    routing = pywrapcp.RoutingModel(manager)
-    locs = np.array([nd.location for nd in nodes], dtype=np.int64)
-    dist_km = inst.distance_km[np.ix_(locs, locs)]
-    dur_min = inst.duration_min[np.ix_(locs, locs)]
-    service = np.array([nd.service_min for nd in nodes])
 
+@dataclass
+class _Frame:
+    """The routing objects and node-by-node tables that every part of :func:`build` adds to.
+
+    Why one object: each dimension needs the same instance, nodes, units, OR-Tools objects and
+    matrices; passed one by one they made every part's signature longer than its body.
+    """
+
+    inst: Instance
+    nodes: list[Node]
+    units: list[Unit]
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    locs: np.ndarray
+    dist_km: np.ndarray
+    dur_min: np.ndarray
+    #: The latest time any depot or shift allows, in scaled time: every time cumul's bound.
+    horizon_s: int
+
+    @classmethod
+    def start(
+        cls, inst: Instance, nodes: list[Node], units: list[Unit], depot_node: dict[str, int]
+    ) -> _Frame:
+        """The OR-Tools manager and model over the final node list, and the node matrices."""
+        starts = [depot_node[u.vehicle.start_depot] for u in units]
+        ends = [depot_node[u.vehicle.end] for u in units]
+        manager = pywrapcp.RoutingIndexManager(len(nodes), len(units), starts, ends)
+        routing = pywrapcp.RoutingModel(manager)
+        locs = np.array([nd.location for nd in nodes], dtype=np.int64)
+        horizon = max(
+            [d.opening.end_min for d in inst.depots]
+            + [inst.shift_of(v).end_min for v in inst.vehicles]
+        )
+        return cls(
+            inst,
+            nodes,
+            units,
+            manager,
+            routing,
+            locs,
+            inst.distance_km[np.ix_(locs, locs)],
+            inst.duration_min[np.ix_(locs, locs)],
+            S.down(horizon, S.TIME_PER_MIN),
+        )
+
+
+def _arc_costs(f: _Frame) -> None:
+    """Each unit's arc costs and fixed cost, one transit matrix per distinct objective weight.
+
+    Why shared matrices: OR-Tools keeps every registered matrix in memory (nodes squared each);
+    units of one type share theirs unless a broken promise makes their columns differ.
+    """
+    inst, routing = f.inst, f.routing
     station_rows = np.array(
-        [i for i, nd in enumerate(nodes) if nd.kind == "station"], dtype=np.int64
+        [i for i, nd in enumerate(f.nodes) if nd.kind == "station"], dtype=np.int64
     )
-    # ----- arc costs, per distinct objective weight --------------------------------------------
+    per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
     cost_cb: dict[tuple[float, float], int] = {}
-    for k, un in enumerate(units):
-        per_km, per_hour, fixed = _objective_weights(inst, un.type)
+    for k, un in enumerate(f.units):
+        per_km, _, fixed = _objective_weights(inst, un.type)
         key = (per_km, un.type.speed_factor)
         if key not in cost_cb:
-            m = S.matrix_nearest(
-                dist_km * per_km,
-                S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM,
-            )
+            m = S.matrix_nearest(f.dist_km * per_km, per)
             # One unit (a metre, or a thousandth of money) per station visit: without it, a second
             # copy of the same station right after the first costs nothing and the search keeps it.
             m[station_rows, :] += 1
             cost_cb[key] = routing.RegisterTransitMatrix(m.tolist())
-        moved = _reassignment_columns(inst, nodes, un)
+        moved = _reassignment_columns(inst, f.nodes, un)
         if moved:
             # A promise broken costs reassignment_penalty once: on every arc into the task's
             # (first) node when this unit is not its preferred vehicle. Exact, so the search and
             # the validator price a plan alike.
-            m = S.matrix_nearest(
-                dist_km * per_km,
-                S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM,
-            )
+            m = S.matrix_nearest(f.dist_km * per_km, per)
             m[station_rows, :] += 1
             m[:, moved] += _scaled_penalty(inst, inst.objective.reassignment_penalty)
             routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(m.tolist()), k)
@@ -272,40 +373,55 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
             routing.SetFixedCostOfVehicle(S.nearest(fixed, S.COST_PER_UNIT), k)
         elif inst.objective.kind == "vehicles_then_distance":
             # Vehicles first: one vehicle is worth more than any distance a plan can save.
-            routing.SetFixedCostOfVehicle(_vehicle_weight(dist_km), k)
+            routing.SetFixedCostOfVehicle(_vehicle_weight(f.dist_km), k)
 
-    # ----- time --------------------------------------------------------------------------------
-    horizon = max(
-        [d.opening.end_min for d in inst.depots] + [inst.shift_of(v).end_min for v in inst.vehicles]
-    )
-    horizon_s = S.down(horizon, S.TIME_PER_MIN)
+
+def _time_dimension(f: _Frame) -> tuple[pywrapcp.RoutingDimension, list[np.ndarray]]:
+    """The ``time`` dimension with every node's windows, and its distinct transit matrices.
+
+    Why one matrix per (speed, type with banned legs): a ban is per type, and only types with
+    one need a matrix of their own; the matrices are returned for :func:`_prune_arcs`.
+    """
+    inst, routing, horizon_s = f.inst, f.routing, f.horizon_s
+    n = len(f.nodes)
+    service = np.array([nd.service_min for nd in f.nodes])
     time_cb: dict[tuple[float, str], int] = {}
     time_mats: dict[tuple[float, str], np.ndarray] = {}
     time_transits = []
-    for un in units:
+    for un in f.units:
         sf = un.type.speed_factor
         ban = inst.leg_bans(un.type)
         tkey = (sf, un.type.id if ban is not None else "")
         if tkey not in time_cb:
-            m = S.matrix_up(dur_min / sf, S.TIME_PER_MIN) + S.matrix_up(
+            m = S.matrix_up(f.dur_min / sf, S.TIME_PER_MIN) + S.matrix_up(
                 service[:, None] * np.ones((1, n)), S.TIME_PER_MIN
             )
             np.fill_diagonal(m, 0)
             if ban is not None:
                 # A leg through a zone banned to the type (straight-line travel) outlasts the
                 # horizon: the time dimension forbids it for this type's vehicles only.
-                m[ban[np.ix_(locs, locs)]] = horizon_s + 1
+                m[ban[np.ix_(f.locs, f.locs)]] = horizon_s + 1
             time_mats[tkey] = m
             time_cb[tkey] = routing.RegisterTransitMatrix(m.tolist())
         time_transits.append(time_cb[tkey])
     routing.AddDimensionWithVehicleTransits(time_transits, horizon_s, horizon_s, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
-    for i, nd in enumerate(nodes):
+    for i, nd in enumerate(f.nodes):
         if nd.kind == "depot":
             continue
-        idx = manager.NodeToIndex(i)
+        idx = f.manager.NodeToIndex(i)
         _set_windows(time_dim.CumulVar(idx), nd.windows, horizon_s)
-    for k, un in enumerate(units):
+    return time_dim, list(time_mats.values())
+
+
+def _unit_times(f: _Frame, time_dim: pywrapcp.RoutingDimension) -> None:
+    """Each unit's shift, duration limit and hourly cost on the ``time`` dimension.
+
+    Why the start and end cumuls are minimised by the finalizer: their values are otherwise
+    arbitrary within the shift, and the plan read back states them as times.
+    """
+    inst, routing = f.inst, f.routing
+    for k, un in enumerate(f.units):
         shift = inst.shift_of(un.vehicle)
         end_depot = inst.depot_by_id[un.vehicle.end]
         start_depot = inst.depot_by_id[un.vehicle.start_depot]
@@ -328,13 +444,20 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
 
-    # ----- loads -------------------------------------------------------------------------------
+
+def _load_dimensions(f: _Frame) -> None:
+    """The ``weight`` and ``volume`` dimensions, each only where some task and unit have one.
+
+    Why a dimension is skipped rather than added with zero transits: every dimension adds
+    variables per node that OR-Tools' local search must keep consistent.
+    """
+    routing, nodes = f.routing, f.nodes
     for name, per, attr, cap_attr in (
         ("weight", S.LOAD_PER_KG, "weight_kg", "capacity_kg"),
         ("volume", S.VOLUME_PER_M3, "volume_m3", "capacity_m3"),
     ):
         deltas = [getattr(nd, attr) for nd in nodes]
-        caps = [getattr(u.type, cap_attr) for u in units]
+        caps = [getattr(u.type, cap_attr) for u in f.units]
         if not any(deltas) or all(c is None for c in caps):
             continue
         # Every amount is rounded up in magnitude and the capacity down. The start load (free) is
@@ -344,112 +467,171 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         cap_s = [S.down(c, per) if c is not None else S.INFINITE for c in caps]
         routing.AddDimensionWithVehicleCapacity(cb, 0, cap_s, False, name)
         dim = routing.GetDimensionOrDie(name)
-        # The load taken at the depot must be exactly the route's deliveries: a second dimension
-        # counts only the depot goods still on board and must reach 0 at the end. Without it, the
-        # single-dimension trick (start cumul free, cumul >= 0) lets goods picked up on the way
-        # "cover" later deliveries and under-counts the load.
-        depot_vec = [
-            v if v < 0 and nd.kind == "job" else 0 for v, nd in zip(vec, nodes, strict=True)
-        ]
-        if any(depot_vec) and any(v > 0 for v in vec):  # only pickups make the trick unsound
-            dcb = routing.RegisterUnaryTransitVector(depot_vec)
-            routing.AddDimensionWithVehicleCapacity(dcb, 0, cap_s, False, name + "_from_depot")
-            ddim = routing.GetDimensionOrDie(name + "_from_depot")
-            for k in range(len(units)):
-                ddim.CumulVar(routing.End(k)).SetValue(0)
-                routing.solver().Add(
-                    dim.CumulVar(routing.Start(k)) == ddim.CumulVar(routing.Start(k))
-                )
-        for k in range(len(units)):
+        _depot_load(f, name, vec, cap_s, dim)
+        for k in range(len(f.units)):
             routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.Start(k)))
 
-    # ----- energy ------------------------------------------------------------------------------
-    energy_dim = None
-    if classes:
-        transits = []
-        energy_cb: dict[tuple[float, ...], int] = {}
-        zero_cb = routing.RegisterUnaryTransitVector([0] * n)
-        caps = []
-        for un in units:
-            if not un.type.is_electric:
-                transits.append(zero_cb)
-                caps.append(0)
-                continue
-            rate = un.type.full_rate_per_km
-            if (rate,) not in energy_cb:
-                m = -S.matrix_up(dist_km * rate, S.ENERGY_PER_KWH)
-                energy_cb[(rate,)] = routing.RegisterTransitMatrix(m.tolist())
-            transits.append(energy_cb[(rate,)])
-            caps.append(
-                S.down((un.type.battery_kwh or 0.0) - un.type.reserve_kwh, S.ENERGY_PER_KWH)
-            )
-        max_cap = max(caps)
-        routing.AddDimensionWithVehicleTransitAndCapacity(transits, max_cap, caps, False, "energy")
-        energy_dim = routing.GetDimensionOrDie("energy")
-        solver = routing.solver()
-        for i, nd in enumerate(nodes):
-            idx = manager.NodeToIndex(i)
-            if nd.kind == "depot":
-                continue
-            if nd.kind != "station":
-                energy_dim.SlackVar(idx).SetValue(0)
-                continue
-            battery, reserve = classes[nd.battery_class]
-            usable = S.down(battery - reserve, S.ENERGY_PER_KWH)
-            cum, slack = energy_dim.CumulVar(idx), energy_dim.SlackVar(idx)
-            # The energy added is read back from the plan: keep it in the assignment, and let the
-            # finalizer choose the smallest amount that keeps the route feasible (values of
-            # unpinned variables are otherwise arbitrary).
-            routing.AddToAssignment(slack)
-            routing.AddToAssignment(cum)
-            routing.AddVariableMinimizedByFinalizer(slack)
-            site = nd.station
-            assert site is not None
-            if site.kind == "swap" or inst.rules.full_recharge:
-                solver.Add(cum + slack == usable)
-            else:
-                solver.Add(cum + slack <= usable)
-            tslack = time_dim.SlackVar(idx)
-            if site.kind == "swap":
-                tslack.SetMin(S.up(site.swap_min, S.TIME_PER_MIN))
-            elif not inst.rules.instant_charging:
-                for a, b, c in _charge_time_cuts(site, battery, reserve):
-                    if max(a, b) * max(usable, 1) + abs(c) > 1000 * S.INFINITE:
-                        # Beyond int64 once OR-Tools multiplies out: refused, not a TypeError.
-                        raise InputError(
-                            Issue(
-                                "vehicle_types",
-                                f"a battery of {battery:g} kWh charging at station {site.id!r} is "
-                                "too large for the solver's charging-time integers",
-                                battery,
-                            )
-                        )
-                    # tslack [0.01 min] * 1e6 >= a * (cum + slack) - b * cum + c   (minutes * 1e8),
-                    # written with non-negative coefficients (a >= b) so that bounds propagate tightly.
-                    rhs = slack * a + c if a == b else slack * a + cum * (a - b) + c
-                    solver.Add(tslack * 1_000_000 >= rhs)
-            # Charging happens while the station is open: a stay that starts in a window ends by
-            # that window's close (the validator's rule). Exact for several windows.
-            if site.opening:
-                tcum = time_dim.CumulVar(idx)
-                closes = [S.down(w.end_min, S.TIME_PER_MIN) for w in site.opening]
-                solver.Add(tcum + tslack <= closes[-1])
-                for close in closes[:-1]:
-                    inside = solver.IsLessOrEqualCstVar(tcum, close)
-                    solver.Add(tcum + tslack <= close + horizon_s * (1 - inside))
-        for k, un in enumerate(units):
-            start = routing.Start(k)
-            # The trap: pin the start node's slack, or the depot becomes a free charger.
-            energy_dim.SlackVar(start).SetValue(0)
-            if un.type.is_electric:
-                init = un.vehicle.initial_soc * (un.type.battery_kwh or 0.0) - un.type.reserve_kwh
-                energy_dim.CumulVar(start).SetValue(max(0, S.down(init, S.ENERGY_PER_KWH)))
-            else:
-                energy_dim.CumulVar(start).SetValue(0)
 
-    # ----- who may serve what ------------------------------------------------------------------
-    for i, nd in enumerate(nodes):
-        idx = manager.NodeToIndex(i)
+def _depot_load(
+    f: _Frame, name: str, vec: list[int], cap_s: list[int], dim: pywrapcp.RoutingDimension
+) -> None:
+    """Where pickups mix with deliveries, pin the load taken at the depot to the deliveries.
+
+    The load taken at the depot must be exactly the route's deliveries: a second dimension
+    counts only the depot goods still on board and must reach 0 at the end. Without it, the
+    single-dimension trick (start cumul free, cumul >= 0) lets goods picked up on the way
+    "cover" later deliveries and under-counts the load.
+    """
+    routing = f.routing
+    depot_vec = [v if v < 0 and nd.kind == "job" else 0 for v, nd in zip(vec, f.nodes, strict=True)]
+    if any(depot_vec) and any(v > 0 for v in vec):  # only pickups make the trick unsound
+        dcb = routing.RegisterUnaryTransitVector(depot_vec)
+        routing.AddDimensionWithVehicleCapacity(dcb, 0, cap_s, False, name + "_from_depot")
+        ddim = routing.GetDimensionOrDie(name + "_from_depot")
+        for k in range(len(f.units)):
+            ddim.CumulVar(routing.End(k)).SetValue(0)
+            routing.solver().Add(dim.CumulVar(routing.Start(k)) == ddim.CumulVar(routing.Start(k)))
+
+
+def _energy_dimension(
+    f: _Frame, classes: list[tuple[float, float]], time_dim: pywrapcp.RoutingDimension
+) -> pywrapcp.RoutingDimension:
+    """The ``energy`` dimension: transits, station charging, and each unit's start level.
+
+    Why vehicles without a battery are in it too: a dimension spans every vehicle; theirs has
+    zero transits and zero capacity, so it never binds.
+    """
+    routing = f.routing
+    transits = []
+    energy_cb: dict[tuple[float, ...], int] = {}
+    zero_cb = routing.RegisterUnaryTransitVector([0] * len(f.nodes))
+    caps = []
+    for un in f.units:
+        if not un.type.is_electric:
+            transits.append(zero_cb)
+            caps.append(0)
+            continue
+        rate = un.type.full_rate_per_km
+        if (rate,) not in energy_cb:
+            m = -S.matrix_up(f.dist_km * rate, S.ENERGY_PER_KWH)
+            energy_cb[(rate,)] = routing.RegisterTransitMatrix(m.tolist())
+        transits.append(energy_cb[(rate,)])
+        caps.append(S.down((un.type.battery_kwh or 0.0) - un.type.reserve_kwh, S.ENERGY_PER_KWH))
+    max_cap = max(caps)
+    routing.AddDimensionWithVehicleTransitAndCapacity(transits, max_cap, caps, False, "energy")
+    energy_dim = routing.GetDimensionOrDie("energy")
+    for i, nd in enumerate(f.nodes):
+        idx = f.manager.NodeToIndex(i)
+        if nd.kind == "depot":
+            continue
+        if nd.kind != "station":
+            energy_dim.SlackVar(idx).SetValue(0)
+            continue
+        _station_visit(f, idx, nd, classes[nd.battery_class], energy_dim, time_dim)
+    _start_energy(f, energy_dim)
+    return energy_dim
+
+
+def _station_visit(
+    f: _Frame,
+    idx: int,
+    nd: Node,
+    battery_class: tuple[float, float],
+    energy_dim: pywrapcp.RoutingDimension,
+    time_dim: pywrapcp.RoutingDimension,
+) -> None:
+    """One station copy: the energy it may add, the time that takes, and its opening hours.
+
+    Why the energy added is kept in the assignment and minimised by the finalizer: it is read
+    back from the plan, and the values of unpinned variables are otherwise arbitrary; the
+    smallest amount that keeps the route feasible is the one the plan states.
+    """
+    routing, solver = f.routing, f.routing.solver()
+    battery, reserve = battery_class
+    usable = S.down(battery - reserve, S.ENERGY_PER_KWH)
+    cum, slack = energy_dim.CumulVar(idx), energy_dim.SlackVar(idx)
+    routing.AddToAssignment(slack)
+    routing.AddToAssignment(cum)
+    routing.AddVariableMinimizedByFinalizer(slack)
+    site = nd.station
+    assert site is not None
+    if site.kind == "swap" or f.inst.rules.full_recharge:
+        solver.Add(cum + slack == usable)
+    else:
+        solver.Add(cum + slack <= usable)
+    tslack = time_dim.SlackVar(idx)
+    if site.kind == "swap":
+        tslack.SetMin(S.up(site.swap_min, S.TIME_PER_MIN))
+    elif not f.inst.rules.instant_charging:
+        _charging_time(solver, site, battery, reserve, usable, cum, slack, tslack)
+    # Charging happens while the station is open: a stay that starts in a window ends by
+    # that window's close (the validator's rule). Exact for several windows.
+    if site.opening:
+        tcum = time_dim.CumulVar(idx)
+        closes = [S.down(w.end_min, S.TIME_PER_MIN) for w in site.opening]
+        solver.Add(tcum + tslack <= closes[-1])
+        for close in closes[:-1]:
+            inside = solver.IsLessOrEqualCstVar(tcum, close)
+            solver.Add(tcum + tslack <= close + f.horizon_s * (1 - inside))
+
+
+def _charging_time(
+    solver: pywrapcp.Solver,
+    site: Station,
+    battery: float,
+    reserve: float,
+    usable: int,
+    cum: pywrapcp.IntVar,
+    slack: pywrapcp.IntVar,
+    tslack: pywrapcp.IntVar,
+) -> None:
+    """The time slack at a charger at least the charging time (:func:`_charge_time_cuts`).
+
+    Why a battery can be refused here: OR-Tools multiplies the cuts out in int64, and a cut
+    beyond that would fail later with a TypeError that names nothing the user can change.
+    """
+    for a, b, c in _charge_time_cuts(site, battery, reserve):
+        if max(a, b) * max(usable, 1) + abs(c) > 1000 * S.INFINITE:
+            # Beyond int64 once OR-Tools multiplies out: refused, not a TypeError.
+            raise InputError(
+                Issue(
+                    "vehicle_types",
+                    f"a battery of {battery:g} kWh charging at station {site.id!r} is "
+                    "too large for the solver's charging-time integers",
+                    battery,
+                )
+            )
+        # tslack [0.01 min] * 1e6 >= a * (cum + slack) - b * cum + c   (minutes * 1e8),
+        # written with non-negative coefficients (a >= b) so that bounds propagate tightly.
+        rhs = slack * a + c if a == b else slack * a + cum * (a - b) + c
+        solver.Add(tslack * 1_000_000 >= rhs)
+
+
+def _start_energy(f: _Frame, energy_dim: pywrapcp.RoutingDimension) -> None:
+    """Each unit's energy at its start: its initial charge above the reserve.
+
+    The trap: pin the start node's slack, or the depot becomes a free charger.
+    """
+    for k, un in enumerate(f.units):
+        start = f.routing.Start(k)
+        energy_dim.SlackVar(start).SetValue(0)
+        if un.type.is_electric:
+            init = un.vehicle.initial_soc * (un.type.battery_kwh or 0.0) - un.type.reserve_kwh
+            energy_dim.CumulVar(start).SetValue(max(0, S.down(init, S.ENERGY_PER_KWH)))
+        else:
+            energy_dim.CumulVar(start).SetValue(0)
+
+
+def _allowed_vehicles(f: _Frame, unit_class: list[int]) -> None:
+    """Who may serve what: a station copy only its battery class's units that can use the
+    station, a task only the units its zone bans and ``vehicles`` list leave.
+
+    Why station copies always get a domain and tasks only when some unit is excluded: a copy
+    belongs to one battery class, while a task any unit may serve needs no restriction.
+    """
+    inst, units = f.inst, f.units
+    for i, nd in enumerate(f.nodes):
+        idx = f.manager.NodeToIndex(i)
         if nd.kind == "station":
             assert nd.station is not None
             kind = nd.station.kind
@@ -458,7 +640,7 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
                 for k in range(len(units))
                 if unit_class[k] == nd.battery_class and units[k].type.can_use(kind)
             ]
-            _allow(routing, idx, allowed)
+            _allow(f.routing, idx, allowed)
         elif nd.kind != "depot":
             allowed = [
                 k
@@ -466,47 +648,36 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
                 if not inst.banned(un.type, nd.location) and task_allows(inst, nd, un.vehicle.id)
             ]
             if len(allowed) < len(units):
-                _allow(routing, idx, allowed)
+                _allow(f.routing, idx, allowed)
 
-    # ----- shipments and optional visits -------------------------------------------------------
-    for s in inst.shipments:
+
+def _visits(
+    f: _Frame,
+    task_nodes: dict[str, list[int]],
+    station_nodes: dict[tuple[str, int], list[int]],
+    time_dim: pywrapcp.RoutingDimension,
+    opts: ModelOptions,
+) -> bool:
+    """Shipments' pickup-before-delivery, and every visit optional; whether tasks are mandatory.
+
+    Why a mandatory task is optional too, at a huge penalty: a dropped mandatory task is
+    reported with a diagnosis instead of the search failing with no plan at all.
+    """
+    routing, manager = f.routing, f.manager
+    for s in f.inst.shipments:
         p, d = (manager.NodeToIndex(x) for x in task_nodes[s.id])
         routing.AddPickupAndDelivery(p, d)
         routing.solver().Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         routing.solver().Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
-    penalty = inst.objective.unserved_penalty
+    penalty = f.inst.objective.unserved_penalty
     mandatory = penalty is None
-    pen = opts.drop_penalty_mandatory if penalty is None else _scaled_penalty(inst, penalty)
+    pen = opts.drop_penalty_mandatory if penalty is None else _scaled_penalty(f.inst, penalty)
     for ids in task_nodes.values():
         routing.AddDisjunction([manager.NodeToIndex(x) for x in ids], pen, len(ids))
     for ids in station_nodes.values():
         for x in ids:
             routing.AddDisjunction([manager.NodeToIndex(x)], 0)
-    pruned = (
-        _prune_arcs(routing, manager, time_dim, nodes, list(time_mats.values()))
-        if opts.prune_arcs
-        else 0
-    )
-    station_pruned = (
-        _prune_station_arcs(inst, routing, manager, nodes, units) if opts.prune_stations else 0
-    )
-    return RoutingModel(
-        inst,
-        nodes,
-        units,
-        depot_node,
-        task_nodes,
-        station_nodes,
-        classes,
-        manager,
-        routing,
-        time_dim,
-        energy_dim,
-        mandatory,
-        pruned,
-        station_pruned,
-        opts.prune_stations,
-    )
+    return mandatory
 
 
 def _prune_arcs(

@@ -122,33 +122,11 @@ def solve_parallel(
     The workers end that step's work (CP-SAT's deterministic time, at about a second per unit)
     before the limit. Raises ``InfeasibleError`` only where every worker does.
     """
-    n = opts.workers
     limit_end = started + opts.time_limit_s
     work = ACROSS_WORK_SHARE * opts.recombine_work_per_second * opts.time_limit_s
     end = limit_end - (RECOMBINE_S_PER_WORK * work + 0.02 * opts.time_limit_s if work > 0 else 0.0)
     cpu0 = os.times()
-    pickled = pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL)  # see _child
-    outcomes: list[tuple[str, Any, dict[str, Any]]] = []
-    with ProcessPoolExecutor(
-        max_workers=n - 1, mp_context=_context(), initializer=exit_with_parent
-    ) as pool:
-        futures = [
-            pool.submit(
-                _child,
-                solve_one,
-                pickled,
-                replace(opts, seed=worker_seed(opts.seed, i)),
-                started,
-                end,
-            )
-            for i in range(1, n)
-        ]
-        try:
-            plan, exported = solve_one(instance, opts, started, end, on_progress)
-            outcomes.append(("ok", plan, exported))
-        except InfeasibleError as exc:
-            outcomes.append(("infeasible", exc.diagnosis, {}))
-        outcomes += [f.result() for f in futures]
+    outcomes = _run_workers(instance, opts, started, end, solve_one, on_progress)
     plans = [(i, sol) for i, (status, sol, _) in enumerate(outcomes) if status == "ok"]
     if not plans:
         raise InfeasibleError(outcomes[0][1])
@@ -168,14 +146,7 @@ def solve_parallel(
     cpu_s = sum(cpu1[:4]) - sum(cpu0[:4])  # user + system, this process and its workers
     meta = {
         **dict(best.meta),
-        "seed": opts.seed,
-        "workers": n,
-        "worker_kept": kept,
-        "worker_seed": worker_seed(opts.seed, kept),
-        "worker_values": [
-            list(plan_value(instance, sol)) if status == "ok" else None
-            for status, sol, _ in outcomes
-        ],
+        **_worker_meta(instance, opts, outcomes, kept),
         "recombined_across_workers": int(across),
         **{f"across_{k}": v for k, v in stats.items()},
         "stopped_by": "time"
@@ -185,3 +156,66 @@ def solve_parallel(
         "cpu_s": round(cpu_s, 3),
     }
     return replace(best, meta=meta)
+
+
+def _run_workers(
+    instance: Instance,
+    opts: SolveOptions,
+    started: float,
+    end: float,
+    solve_one: Callable[..., tuple[Solution, dict[str, Any]]],
+    on_progress: Callable[[float, float, int], None] | None,
+) -> list[tuple[str, Any, dict[str, Any]]]:
+    """Every worker's outcome, in worker order (``("ok", plan, pool)`` or ``("infeasible",
+    diagnosis, {})``).
+
+    Why worker 0 runs here rather than in the pool: it keeps the caller's seed and progress
+    callback, so a solve with N workers is never worse than with one, and the pool needs only
+    N - 1 processes (the workers are submitted first so that they search while worker 0 does).
+    """
+    pickled = pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL)  # see _child
+    outcomes: list[tuple[str, Any, dict[str, Any]]] = []
+    with ProcessPoolExecutor(
+        max_workers=opts.workers - 1, mp_context=_context(), initializer=exit_with_parent
+    ) as pool:
+        futures = [
+            pool.submit(
+                _child,
+                solve_one,
+                pickled,
+                replace(opts, seed=worker_seed(opts.seed, i)),
+                started,
+                end,
+            )
+            for i in range(1, opts.workers)
+        ]
+        try:
+            plan, exported = solve_one(instance, opts, started, end, on_progress)
+            outcomes.append(("ok", plan, exported))
+        except InfeasibleError as exc:
+            outcomes.append(("infeasible", exc.diagnosis, {}))
+        outcomes += [f.result() for f in futures]
+    return outcomes
+
+
+def _worker_meta(
+    instance: Instance,
+    opts: SolveOptions,
+    outcomes: list[tuple[str, Any, dict[str, Any]]],
+    kept: int,
+) -> dict[str, Any]:
+    """What each worker found and which one was kept.
+
+    Why in the meta: the kept plan is reproduced by its worker's seed alone (``worker_seed``),
+    without the other workers.
+    """
+    return {
+        "seed": opts.seed,
+        "workers": opts.workers,
+        "worker_kept": kept,
+        "worker_seed": worker_seed(opts.seed, kept),
+        "worker_values": [
+            list(plan_value(instance, sol)) if status == "ok" else None
+            for status, sol, _ in outcomes
+        ],
+    }

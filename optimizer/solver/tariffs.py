@@ -178,113 +178,193 @@ def _starts(station: Station, arrival: float, minutes: float) -> list[float]:
 
 def _best_route(instance: Instance, route: Route) -> Route | None:
     """``route`` (validator-filled) with cheaper charging decisions, or None when there are none."""
-    stops = route.stops
-    if len(stops) < 3 or not any(s.kind == "station" for s in stops):
+    fr = _RouteFrame.of(instance, route)
+    if fr is None:
         return None
-    if any(s.kind == "depot" for s in stops[1:-1]):
-        return None  # passes through a depot mid-route: not modelled here
-    vehicle = instance.vehicle_by_id[route.vehicle]
-    t = instance.type_by_id[vehicle.type]
-    if not t.is_electric or t.battery_kwh is None:
-        return None
-    if any(
-        x is None
-        for s in stops
-        for x in (s.arrival_min, s.departure_min, s.soc_arrival_kwh, s.soc_departure_kwh)
-    ):
-        return None
-    rules = instance.rules
-    battery = t.battery_kwh
-    carbon_per_kg = instance.objective.carbon_price_per_t_co2e / 1000.0
-    end_depot = instance.depot_by_id[stops[-1].ref]
-    shift = instance.shift_of(vehicle)
-    limits = [x for x in (vehicle.max_duration_min, t.max_duration_min) if x is not None]
-    max_span = min(limits) if limits else None
-    dep0 = stops[0].departure_min
-    assert dep0 is not None
-    n = len(stops)
-    # Fixed per leg: drive minutes and energy into stop s (charging does not change them).
-    drive = [0.0] * n
-    drain = [0.0] * n
-    for s in range(1, n):
-        drive[s] = stops[s].arrival_min - stops[s - 1].departure_min  # type: ignore[operator]
-        drain[s] = stops[s - 1].soc_departure_kwh - stops[s].soc_arrival_kwh  # type: ignore[operator]
-    # Energy from stop s to each later station stop and the end (for the "just enough" levels).
-    anchors = [s for s in range(1, n) if stops[s].kind == "station" or s == n - 1]
-    drained = [0.0] * n  # energy used from the start to stop s
-    for s in range(1, n):
-        drained[s] = drained[s - 1] + drain[s]
-
-    def finish(lab: _Label) -> float | None:
-        arrival = lab.t + drive[n - 1]
-        soc = lab.soc - drain[n - 1]
-        if soc < t.reserve_kwh - TOL:
+    labels = [_Label(fr.dep0, fr.start_kwh, 0.0, None, None)]
+    for s in range(1, fr.n - 1):
+        found = _extend(fr, s, labels)
+        if not found:
             return None
-        if arrival > shift.end_min + TOL or not end_depot.opening.contains(arrival, TOL):
-            return None
-        if max_span is not None and arrival - dep0 > max_span + TOL:
-            return None
-        refill = _refill_money(end_depot, vehicle.initial_soc * battery - soc, carbon_per_kg)
-        return lab.money + refill + (arrival - dep0) / 60.0 * t.cost_per_hour
-
-    start_kwh = vehicle.initial_soc * battery
-    labels = [_Label(dep0, start_kwh, 0.0, None, None)]
-    for s in range(1, n - 1):
-        stop = stops[s]
-        new: list[_Label] = []
-        for lab in labels:
-            arrival = lab.t + drive[s]
-            soc = lab.soc - drain[s]
-            if soc < t.reserve_kwh - TOL:
-                continue
-            if stop.kind != "station":
-                found = _windows(instance, stop)
-                if found is None:
-                    return None
-                windows, service = found
-                start = _earliest(arrival, windows)
-                if start is None:
-                    continue
-                new.append(_Label(start + service, soc, lab.money, lab, None))
-                continue
-            station = instance.station_by_id[stop.ref]
-            amounts = _amounts(
-                stop, s, soc, t, station, rules.full_recharge, anchors, drained, start_kwh
-            )
-            for kwh in amounts:
-                minutes = station.stay_minutes(
-                    battery, soc, soc + kwh, instant=rules.instant_charging
-                )
-                for start in _starts(station, arrival, minutes):
-                    money = lab.money + _charge_money(station, start, kwh, carbon_per_kg)
-                    new.append(_Label(start + minutes, soc + kwh, money, lab, (start, kwh)))
-        if not new:
-            return None
-        labels = _pareto(new)
+        labels = _pareto(found)
     best: tuple[float, _Label] | None = None
     for lab in labels:
-        total = finish(lab)
+        total = fr.finish(lab)
         if total is not None and (best is None or total < best[0] - 1e-12):
             best = (total, lab)
     if best is None:
         return None
-    original_money = _money_of_original(instance, route, t, carbon_per_kg, dep0)
+    original_money = _money_of_original(instance, route, fr.t, fr.carbon_per_kg, fr.dep0)
     if best[0] >= original_money - 1e-6:
         return None
+    return _rebuilt(fr, best[1])
+
+
+@dataclass(frozen=True, slots=True)
+class _RouteFrame:
+    """What the label pass over one route reads at every stop: the vehicle, its limits, and
+    the legs' fixed driving minutes and energy.
+
+    Why the legs are fixed: charging decisions change when the vehicle leaves a stop and with
+    how much energy, never the sequence, so each leg's drive and drain are the validator's.
+    """
+
+    instance: Instance
+    route: Route
+    t: VehicleType
+    #: The vehicle's battery share at the start, which the depot refills to overnight.
+    initial_soc: float
+    battery: float
+    carbon_per_kg: float
+    end_depot: Depot
+    shift: TimeWindow
+    max_span: float | None
+    dep0: float
+    start_kwh: float
+    #: Drive minutes and energy into stop s (charging does not change them).
+    drive: list[float]
+    drain: list[float]
+    #: Later station stops and the end, for the "just enough" levels.
+    anchors: list[int]
+    #: Energy used from the start to stop s.
+    drained: list[float]
+
+    @property
+    def n(self) -> int:
+        return len(self.route.stops)
+
+    @classmethod
+    def of(cls, instance: Instance, route: Route) -> _RouteFrame | None:
+        """The frame of ``route``, or None when the pass does not apply (no station stop, a depot
+        mid-route, no battery, or a figure the validator left unfilled)."""
+        stops = route.stops
+        if len(stops) < 3 or not any(s.kind == "station" for s in stops):
+            return None
+        if any(s.kind == "depot" for s in stops[1:-1]):
+            return None  # passes through a depot mid-route: not modelled here
+        vehicle = instance.vehicle_by_id[route.vehicle]
+        t = instance.type_by_id[vehicle.type]
+        if not t.is_electric or t.battery_kwh is None:
+            return None
+        if any(
+            x is None
+            for s in stops
+            for x in (s.arrival_min, s.departure_min, s.soc_arrival_kwh, s.soc_departure_kwh)
+        ):
+            return None
+        limits = [x for x in (vehicle.max_duration_min, t.max_duration_min) if x is not None]
+        dep0 = stops[0].departure_min
+        assert dep0 is not None
+        n = len(stops)
+        drive = [0.0] * n
+        drain = [0.0] * n
+        for s in range(1, n):
+            drive[s] = stops[s].arrival_min - stops[s - 1].departure_min  # type: ignore[operator]
+            drain[s] = stops[s - 1].soc_departure_kwh - stops[s].soc_arrival_kwh  # type: ignore[operator]
+        drained = [0.0] * n
+        for s in range(1, n):
+            drained[s] = drained[s - 1] + drain[s]
+        return cls(
+            instance,
+            route,
+            t,
+            vehicle.initial_soc,
+            t.battery_kwh,
+            instance.objective.carbon_price_per_t_co2e / 1000.0,
+            instance.depot_by_id[stops[-1].ref],
+            instance.shift_of(vehicle),
+            min(limits) if limits else None,
+            dep0,
+            vehicle.initial_soc * t.battery_kwh,
+            drive,
+            drain,
+            [s for s in range(1, n) if stops[s].kind == "station" or s == n - 1],
+            drained,
+        )
+
+    def finish(self, lab: _Label) -> float | None:
+        """The money of a label's route once home, or None when it cannot get home in time.
+
+        Why the depot's refill is counted: energy not bought on the way is bought at the depot
+        overnight, at the depot's price, so a label that charged less is not cheaper for free.
+        """
+        n, t = self.n, self.t
+        arrival = lab.t + self.drive[n - 1]
+        soc = lab.soc - self.drain[n - 1]
+        if soc < t.reserve_kwh - TOL:
+            return None
+        if arrival > self.shift.end_min + TOL or not self.end_depot.opening.contains(arrival, TOL):
+            return None
+        if self.max_span is not None and arrival - self.dep0 > self.max_span + TOL:
+            return None
+        refill = _refill_money(
+            self.end_depot, self.initial_soc * self.battery - soc, self.carbon_per_kg
+        )
+        return lab.money + refill + (arrival - self.dep0) / 60.0 * t.cost_per_hour
+
+
+def _extend(fr: _RouteFrame, s: int, labels: list[_Label]) -> list[_Label] | None:
+    """The labels after stop ``s`` (not yet filtered), or None when the stop is not a job,
+    shipment end or station (the pass then gives up on the route).
+
+    Why a station branches on both the start and the amount: with time-of-use prices the
+    cheapest charge may wait for a cheaper period, and the cheapest amount depends on what
+    the later stations and the depot charge (see the module docstring).
+    """
+    instance, t = fr.instance, fr.t
+    rules = instance.rules
+    stop = fr.route.stops[s]
+    new: list[_Label] = []
+    for lab in labels:
+        arrival = lab.t + fr.drive[s]
+        soc = lab.soc - fr.drain[s]
+        if soc < t.reserve_kwh - TOL:
+            continue
+        if stop.kind != "station":
+            found = _windows(instance, stop)
+            if found is None:
+                return None
+            windows, service = found
+            start = _earliest(arrival, windows)
+            if start is None:
+                continue
+            new.append(_Label(start + service, soc, lab.money, lab, None))
+            continue
+        station = instance.station_by_id[stop.ref]
+        amounts = _amounts(
+            stop, s, soc, t, station, rules.full_recharge, fr.anchors, fr.drained, fr.start_kwh
+        )
+        for kwh in amounts:
+            minutes = station.stay_minutes(
+                fr.battery, soc, soc + kwh, instant=rules.instant_charging
+            )
+            for start in _starts(station, arrival, minutes):
+                money = lab.money + _charge_money(station, start, kwh, fr.carbon_per_kg)
+                new.append(_Label(start + minutes, soc + kwh, money, lab, (start, kwh)))
+    return new
+
+
+def _rebuilt(fr: _RouteFrame, best: _Label) -> Route:
+    """The route with the best label's charging decisions, as a sparse plan.
+
+    Why sparse (only the start's departure, and each station's start and charge): the validator
+    fills in every other figure from these, so nothing of the pass's own arithmetic is reported.
+    """
+    stops = fr.route.stops
     decisions: dict[int, tuple[float, float]] = {}
-    cur: _Label | None = best[1]
-    s = n - 2
+    cur: _Label | None = best
+    s = fr.n - 2
     while cur is not None and cur.parent is not None:
         if cur.decision is not None:
             decisions[s] = cur.decision
         cur = cur.parent
         s -= 1
-    out = [Stop("depot", stops[0].ref, departure_min=dep0)]
-    for s in range(1, n - 1):
+    out = [Stop("depot", stops[0].ref, departure_min=fr.dep0)]
+    for s in range(1, fr.n - 1):
         stop = stops[s]
         if s in decisions:
             start, kwh = decisions[s]
-            station = instance.station_by_id[stop.ref]
+            station = fr.instance.station_by_id[stop.ref]
             out.append(
                 Stop(
                     "station",
@@ -296,7 +376,7 @@ def _best_route(instance: Instance, route: Route) -> Route | None:
         else:
             out.append(Stop(stop.kind, stop.ref))
     out.append(Stop("depot", stops[-1].ref))
-    return replace(route, stops=tuple(out))
+    return replace(fr.route, stops=tuple(out))
 
 
 def _amounts(
