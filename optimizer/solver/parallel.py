@@ -31,6 +31,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..procutil import exit_with_parent
+from .budget import Budget
 from .infeasible import InfeasibleError
 from .recombine import RECOMBINE_S_PER_WORK
 
@@ -123,7 +124,7 @@ def solve_parallel(
     before the limit. Raises ``InfeasibleError`` only where every worker does.
     """
     limit_end = started + opts.time_limit_s
-    work = ACROSS_WORK_SHARE * opts.recombine_work_per_second * opts.time_limit_s
+    work = ACROSS_WORK_SHARE * Budget.of(instance, opts, started, limit_end).recombine
     end = limit_end - (RECOMBINE_S_PER_WORK * work + 0.02 * opts.time_limit_s if work > 0 else 0.0)
     cpu0 = os.times()
     outcomes = _run_workers(instance, opts, started, end, solve_one, on_progress)
