@@ -272,7 +272,8 @@ def _solve(
                 opts = replace(opts, solution_budget=_budget(rest, rm))
     # ----- PyVRP start: end --------------------------------------------------------------------
     if opts.construct and start_routes is None:
-        from .construct import construct, release
+        from .evaluator import release
+        from .pipeline import construct
         from .recombine import export_pool
 
         t_construct = time.monotonic()
@@ -569,9 +570,9 @@ def _recombine_workers(
     :func:`.parallel.solve_parallel` hands them back, see :func:`_solve_one`), finished as any
     plan is; ``None`` where it is no cheaper than the workers' own or no worker kept a pool.
     Returns the counters of the step too."""
-    from .construct import release
-    from .lns import fixed_costs
+    from .evaluator import release
     from .parallel import ACROSS_WORK_SHARE
+    from .plan import fixed_costs
     from .recombine import merged_start, recombine
 
     usable = [e for e in exports if e.get("pool")]
@@ -783,7 +784,7 @@ def _hgs_start(
     of ``rm``, a seed for the constructive start, which places the stations. Fills ``meta``
     with ``hgs`` (1 if used), ``hgs_iterations``, ``hgs_capped``, ``hgs_s`` and
     ``hgs_declined`` (why not)."""
-    from .construct import RouteEvaluator, release
+    from .evaluator import RouteEvaluator, release
     from .hgs import battery_relaxed, hgs_declines, hgs_routes
 
     why = hgs_declines(rm)

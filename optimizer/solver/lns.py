@@ -4,7 +4,7 @@ Why: OR-Tools' guided local search moves one node (or a short chain) at a time t
 where chargers are optional copies; once route minimisation has packed the plan into few routes,
 it rarely finds the sequence of moves that frees a route's customers to be re-ordered, and it left
 distance gaps of 10-30 % on E-VRPTW. Removing a dozen related customers and re-inserting them where
-the route evaluator (:class:`~.construct.RouteEvaluator`, stations placed by label setting) finds
+the route evaluator (:class:`~.evaluator.RouteEvaluator`, stations placed by label setting) finds
 them cheapest is the large-neighbourhood move the literature's best E-VRPTW methods rely on
 (string removals after Christiaens & Vanden Berghe's SISR, related removals after Shaw).
 
@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .insertion import counted
+from .plan import fixed_costs
 
 if TYPE_CHECKING:
-    from .construct import Built, RouteEvaluator
+    from .evaluator import RouteEvaluator
     from .insertion import Insertion
     from .ortools_model import RoutingModel
-    from .recombine import RoutePool
+    from .plan import Built, RoutePool
 
 #: Most tasks one ruin removes on a small instance (up to half of its tasks; from 28 tasks on a
 #: quarter is more). With a quarter (3 of 15) E-VRPTW rc204C15, one route of 15 customers, ended
@@ -239,11 +240,6 @@ def _neighbourhood(
     return task_of, names, near, {t: i for i, t in enumerate(names)}
 
 
-def fixed_costs(rm: RoutingModel) -> list[int]:
-    """Each unit's fixed cost in the model's scaled money: what using it adds to a plan."""
-    return [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
-
-
 def _tasks_in(task_of: dict[int, str], seq: list[int]) -> list[str]:
     return list(dict.fromkeys(task_of[n] for n in seq))
 
@@ -403,7 +399,7 @@ def fleet_minimise(
     """Take routes away by ruin and recreate with a bank of unserved tasks (after Christiaens &
     Vanden Berghe's SISR fleet minimisation); ``built`` keeps the last plan that served all.
 
-    Why beside the ejection search (:func:`.construct.minimize_routes`): that search stalls one
+    Why beside the ejection search (:func:`.routemin.minimize_routes`): that search stalls one
     route above the best known on many E-VRPTW instances whatever its budget, because an ejection
     may only take one or two tasks out of one route. Here a route's tasks go to a bank; each
     iteration removes strings of tasks near a random one and re-inserts bank and strings where the

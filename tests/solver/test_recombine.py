@@ -8,11 +8,12 @@ import itertools
 import pytest
 
 import optimizer
-from optimizer.solver.construct import Built, RouteEvaluator, construct, release
 from optimizer.solver.driver import _default_copies, _start_plan
-from optimizer.solver.lns import fixed_costs
+from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
-from optimizer.solver.recombine import RoutePool, export_pool, merged_start, recombine
+from optimizer.solver.pipeline import construct
+from optimizer.solver.plan import Built, RoutePool, fixed_costs
+from optimizer.solver.recombine import export_pool, merged_start, recombine
 from tests.conftest import benchmark_file
 
 
