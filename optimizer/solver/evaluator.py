@@ -26,7 +26,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from ..model import VehicleType
+from ..model import Station, VehicleType
 from . import scaling as S
 from .ortools_model import (
     RoutingModel,
@@ -37,6 +37,7 @@ from .ortools_model import (
     reassigned_task,
     task_allows,
 )
+from .stations import beats, dominators
 
 MAX_LABELS = 6
 #: Sequences remembered per evaluator (see ``RouteEvaluator.evaluate``), bounding memory.
@@ -86,6 +87,10 @@ _BY_COST_TIME_ENERGY = itemgetter(0, 1, 2)
 #: where the charge is one cut (no swap) and the station has one opening, (k, b, opens, closes)).
 _Leg = tuple[_Site, int, int, int, int, int, "tuple[int, int, int, int] | None"]
 _ALWAYS = (-S.INFINITE, S.INFINITE)
+#: A stop as the label pass extends labels to it: (location, task node or None for the route's
+#: end, service time, latest service start, energy to drive direct from the stop before it to the
+#: route's end, whether it is the route's end).
+_Stop = tuple[int, "int | None", int, int, int, bool]
 
 
 class RouteEvaluator:
@@ -98,36 +103,7 @@ class RouteEvaluator:
         self.unit = un
         t = un.type
         self.electric = t.is_electric
-        self.T = _time_matrix(rm, t.speed_factor)
-        per_km = _objective_weights(inst, t)[0]
-        per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
-        #: The time price (scaled money per scaled time unit) of this unit's route duration where
-        #: the objective prices hours (the per-hour cost, or on EVRP-NL the time itself): a route's
-        #: cost is its distance cost plus ``span_coef`` x (return - departure), as in OR-Tools'
-        #: span cost. 0 otherwise.
-        self.span_coef = (
-            S.span_cost_per_time(_objective_weights(inst, t)[1])
-            if inst.objective.kind == "cost"
-            else 0
-        )
-        #: Distance cost per arc (what the label pass sums), and the estimate that insertion
-        #: ranks positions and stations by: the distance cost plus the priced driving time, so
-        #: that a time objective (EVRP-NL prices nothing per km) is not flat to the search.
-        self.Cd = _cost_matrix(rm, per_km, per)
-        self.C = (
-            _priced_matrix(rm, per_km, per, t.speed_factor, self.span_coef)
-            if self.span_coef
-            else self.Cd
-        )
-        self.E = _energy_matrix(rm, t.full_rate_per_km) if self.electric else None
-        if inst.leg_bans(t) is not None:
-            # Legs through a zone banned to the type (straight-line travel) take "forever" and
-            # cost as much: no schedule survives one, and insertion ranks them last. (A route that
-            # could go round by a station is missed where the direct leg is banned; the model's
-            # time dimension bans the same legs, so every phase agrees.)
-            self.T = _banned_legs(rm, t, "t", self.T)
-            self.Cd = _banned_legs(rm, t, "c", self.Cd)
-            self.C = _banned_legs(rm, t, "p", self.C)
+        self._matrices(t)
         shift = inst.shift_of(un.vehicle)
         sd = inst.depot_by_id[un.vehicle.start_depot]
         ed = inst.depot_by_id[un.vehicle.end]
@@ -163,16 +139,61 @@ class RouteEvaluator:
         #: Work done so far, in label steps (one stop reached from one label): a machine-free
         #: measure of evaluation time, for budgets that must give the same result everywhere.
         self.work = 0
-        self.service = [S.up(nd.service_min, S.TIME_PER_MIN) for nd in rm.nodes]
+        self._node_data()
+        self._unit_rules()
+        self.sites: list[_Site] = self._sites() if self.electric else []
+        self._station_bounds()
+
+    def _matrices(self, t: VehicleType) -> None:
+        """The unit's time, cost and energy matrices (shared per model and type, see
+        :data:`_CACHE`), with the legs banned to its type made impassable."""
+        rm = self.rm
+        inst = rm.instance
+        self.T = _time_matrix(rm, t.speed_factor)
+        per_km = _objective_weights(inst, t)[0]
+        per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
+        #: The time price (scaled money per scaled time unit) of this unit's route duration where
+        #: the objective prices hours (the per-hour cost, or on EVRP-NL the time itself): a route's
+        #: cost is its distance cost plus ``span_coef`` x (return - departure), as in OR-Tools'
+        #: span cost. 0 otherwise.
+        self.span_coef = (
+            S.span_cost_per_time(_objective_weights(inst, t)[1])
+            if inst.objective.kind == "cost"
+            else 0
+        )
+        #: Distance cost per arc (what the label pass sums), and the estimate that insertion
+        #: ranks positions and stations by: the distance cost plus the priced driving time, so
+        #: that a time objective (EVRP-NL prices nothing per km) is not flat to the search.
+        self.Cd = _cost_matrix(rm, per_km, per)
+        self.C = (
+            _priced_matrix(rm, per_km, per, t.speed_factor, self.span_coef)
+            if self.span_coef
+            else self.Cd
+        )
+        self.E = _energy_matrix(rm, t.full_rate_per_km) if self.electric else None
+        if inst.leg_bans(t) is not None:
+            # Legs through a zone banned to the type (straight-line travel) take "forever" and
+            # cost as much: no schedule survives one, and insertion ranks them last. (A route that
+            # could go round by a station is missed where the direct leg is banned; the model's
+            # time dimension bans the same legs, so every phase agrees.)
+            self.T = _banned_legs(rm, t, "t", self.T)
+            self.Cd = _banned_legs(rm, t, "c", self.Cd)
+            self.C = _banned_legs(rm, t, "p", self.C)
+
+    def _node_data(self) -> None:
+        """Per node, in the model's integers: service time, loads and windows (looked up by
+        index in the label pass, never recomputed)."""
+        nodes = self.rm.nodes
+        self.service = [S.up(nd.service_min, S.TIME_PER_MIN) for nd in nodes]
         # Scaled loads per node, rounded away from zero like the model's: taken at the depot
         # (delivery jobs) and the change on the way.
         self._depot_w = [
             S.up(-nd.weight_kg, S.LOAD_PER_KG) if nd.kind == "job" and nd.weight_kg < 0 else 0
-            for nd in rm.nodes
+            for nd in nodes
         ]
         self._depot_v = [
             S.up(-nd.volume_m3, S.VOLUME_PER_M3) if nd.kind == "job" and nd.volume_m3 < 0 else 0
-            for nd in rm.nodes
+            for nd in nodes
         ]
         self._step_w = [
             (
@@ -182,7 +203,7 @@ class RouteEvaluator:
             )
             if nd.weight_kg
             else 0
-            for nd in rm.nodes
+            for nd in nodes
         ]
         self._step_v = [
             (
@@ -192,15 +213,21 @@ class RouteEvaluator:
             )
             if nd.volume_m3
             else 0
-            for nd in rm.nodes
+            for nd in nodes
         ]
         self._windows = [
             tuple(
                 (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
                 for w in nd.windows
             )
-            for nd in rm.nodes
+            for nd in nodes
         ]
+
+    def _unit_rules(self) -> None:
+        """What this unit may not serve and what serving a task costs it extra, mirrored from the
+        model's vehicle domains and reassignment penalty."""
+        rm, un = self.rm, self.unit
+        inst, t = rm.instance, un.type
         #: Task nodes this unit may not serve (zone bans, a task's ``vehicles`` list), mirrored
         #: from the model's vehicle domains.
         self.banned = {
@@ -221,68 +248,77 @@ class RouteEvaluator:
             for i, nd in enumerate(rm.nodes)
             if pen and reassigned_task(inst, nd, un.vehicle.id)
         }
-        self.sites: list[_Site] = []
-        if self.electric:
-            key = (float(t.battery_kwh or 0.0), t.reserve_kwh)
-            cls = rm.battery_classes.index(key)
-            for st in inst.stations:
-                copies = rm.station_nodes.get((st.id, cls))
-                if not copies or not t.can_use(st.kind):
-                    continue
-                raw = (
-                    []
-                    if inst.rules.instant_charging or st.kind == "swap"
-                    else _charge_time_cuts(st, *key)
+
+    def _sites(self) -> list[_Site]:
+        """The stations this (electric) unit may use, one :class:`_Site` each, in the
+        instance's order."""
+        rm, t = self.rm, self.unit.type
+        inst = rm.instance
+        key = (float(t.battery_kwh or 0.0), t.reserve_kwh)
+        cls = rm.battery_classes.index(key)
+        sites: list[_Site] = []
+        for st in inst.stations:
+            copies = rm.station_nodes.get((st.id, cls))
+            if not copies or not t.can_use(st.kind):
+                continue
+            raw = (
+                []
+                if inst.rules.instant_charging or st.kind == "swap"
+                else _charge_time_cuts(st, *key)
+            )
+            wins = tuple(
+                (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
+                for w in st.opening
+            )
+            sites.append(
+                _Site(
+                    node=copies[0],
+                    ref=st.id,
+                    location=st.location,
+                    swap=st.kind == "swap",
+                    swap_t=S.up(st.swap_min, S.TIME_PER_MIN),
+                    cuts=tuple((a * self.cap_e + c, b) for a, b, c in raw),
+                    open_from=wins[0][0] if wins else 0,
+                    close_at=wins[-1][1] if wins else S.INFINITE,
+                    windows=wins,
+                    lines=tuple((a, c, b) for a, b, c in raw),
+                    breaks=self._breaks(st) if self.partial and st.kind == "charger" else (),
                 )
-                cuts = tuple((a * self.cap_e + c, b) for a, b, c in raw)
-                breaks = (
-                    tuple(
-                        sorted(
-                            {
-                                lv
-                                for seg in st.curve[:-1]
-                                if 0
-                                < (
-                                    lv := S.down(
-                                        seg.up_to_soc * (t.battery_kwh or 0.0) - t.reserve_kwh,
-                                        S.ENERGY_PER_KWH,
-                                    )
-                                )
-                                < self.cap_e
-                            }
+            )
+        return sites
+
+    def _breaks(self, st: Station) -> tuple[int, ...]:
+        """The levels (scaled usable energy) where ``st``'s charging curve changes slope, below
+        a full battery: where a partial charge is worth stopping (see :attr:`_Site.breaks`)."""
+        t = self.unit.type
+        return tuple(
+            sorted(
+                {
+                    lv
+                    for seg in st.curve[:-1]
+                    if 0
+                    < (
+                        lv := S.down(
+                            seg.up_to_soc * (t.battery_kwh or 0.0) - t.reserve_kwh,
+                            S.ENERGY_PER_KWH,
                         )
                     )
-                    if self.partial and st.kind == "charger"
-                    else ()
-                )
-                wins = tuple(
-                    (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
-                    for w in st.opening
-                )
-                self.sites.append(
-                    _Site(
-                        node=copies[0],
-                        ref=st.id,
-                        location=st.location,
-                        swap=st.kind == "swap",
-                        swap_t=S.up(st.swap_min, S.TIME_PER_MIN),
-                        cuts=cuts,
-                        open_from=wins[0][0] if wins else 0,
-                        close_at=wins[-1][1] if wins else S.INFINITE,
-                        windows=wins,
-                        lines=tuple((a, c, b) for a, b, c in raw),
-                        breaks=breaks,
-                    )
-                )
+                    < self.cap_e
+                }
+            )
+        )
 
+    def _station_bounds(self) -> None:
+        """What the quick bounds need of the stations: the dominance between them, the least
+        charging time per unit of energy, and whether anything can make the vehicle wait."""
+        rm = self.rm
+        inst = rm.instance
         #: Stations that may dominate each station (see :mod:`.stations`), when the model
         #: prunes dominated visits too; their order in the instance breaks ties.
         self._rivals: dict[str, tuple[str, ...]] = {}
         self._order = {st.id: k for k, st in enumerate(inst.stations)}
         self._loc = {st.id: st.location for st in inst.stations}
         if self.electric and rm.prune_stations:
-            from .stations import dominators
-
             self._rivals = {k: v for k, v in dominators(inst).items() if v}
         #: Least charging time per unit of energy at any usable station (the fastest charger's
         #: rate, in the cuts' units: time * 1e6 per energy unit), for the bound in ``_direct``;
@@ -400,8 +436,6 @@ class RouteEvaluator:
         cache = _DOMINATED.setdefault(id(self.rm), {})
         gone = cache.get((a, b))
         if gone is None:
-            from .stations import beats
-
             mats = _raw_matrices(self.rm)
             loc, order = self._loc, self._order
             gone = frozenset(
@@ -629,34 +663,17 @@ class RouteEvaluator:
         return res
 
     def _evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
-        rm = self.rm
-        nodes = rm.nodes
+        """:meth:`evaluate` without the memo: the quick checks (bans, loads, the route driven
+        direct), then the label pass, one :meth:`_extend` per stop, and the cheapest label that
+        keeps the duration limit (:meth:`_finish`)."""
         if self.banned and any(i in self.banned for i in seq):
             return None
-        # Capacity first: it does not depend on the schedule.
-        # The load taken at the depot: every delivery job on the route, each rounded up.
-        dw, dv, sw, sv = self._depot_w, self._depot_v, self._step_w, self._step_v
-        load_w = sum(dw[i] for i in seq)
-        if load_w > self.cap_w:
+        if not self._loads_fit(seq):
             return None
-        cap_v = self.cap_v
-        load_v = sum(dv[i] for i in seq) if cap_v is not None else 0
-        if cap_v is not None and load_v > cap_v:
-            return None
-        for i in seq:
-            if sw[i]:
-                load_w += sw[i]
-                if load_w > self.cap_w:
-                    return None
-            if cap_v is not None and sv[i]:
-                load_v += sv[i]
-                if load_v > cap_v:
-                    return None
-        T, C, E = self.T, self.Cd, self.E
         fast = self._direct(seq)
         if not isinstance(fast, bool):
             return fast
-        if not fast or E is None:
+        if not fast or self.E is None:
             return None
         labels: list[_Label] = [(0, self.t0, -self.e0, None, None)]
         prev_loc = self.start_loc
@@ -671,123 +688,127 @@ class RouteEvaluator:
         # extended direct only. After a route's last charge that spares the pass every station
         # branch (same verdicts on 48,000 replayed E-VRPTW sequences; rc202 11 % faster).
         enough = self._energy_to_end(seq)
-        serve, charge, t_end = self._serve, self._charge, self.t_end
+        nodes, service, last = self.rm.nodes, self.service, len(targets) - 1
+        for x, i in enumerate(targets):
+            if i == -1:
+                stop: _Stop = (self.end_loc, None, 0, latest[x], enough[x], x == last)
+            else:
+                stop = (nodes[i].location, i, service[i], latest[x], enough[x], x == last)
+            new = self._extend(labels, prev_loc, stop)
+            if not new:
+                return None
+            labels = _pareto(new)
+            prev_loc = stop[0]
+        return self._finish(labels, targets)
+
+    def _loads_fit(self, seq: Sequence[int]) -> bool:
+        """Whether the loads of ``seq`` fit the unit all along (weight and volume): checked
+        first, as it does not depend on the schedule."""
+        # The load taken at the depot: every delivery job on the route, each rounded up.
+        dw, dv, sw, sv = self._depot_w, self._depot_v, self._step_w, self._step_v
+        load_w = sum(dw[i] for i in seq)
+        if load_w > self.cap_w:
+            return False
+        cap_v = self.cap_v
+        load_v = sum(dv[i] for i in seq) if cap_v is not None else 0
+        if cap_v is not None and load_v > cap_v:
+            return False
+        for i in seq:
+            if sw[i]:
+                load_w += sw[i]
+                if load_w > self.cap_w:
+                    return False
+            if cap_v is not None and sv[i]:
+                load_v += sv[i]
+                if load_v > cap_v:
+                    return False
+        return True
+
+    def _extend(self, labels: list[_Label], prev_loc: int, stop: _Stop) -> list[_Label]:
+        """The labels reaching ``stop`` from ``labels`` (at ``prev_loc``): direct, and through
+        each of the cheapest stations (full and, where allowed, partial charges). One call per
+        stop, so that the per-label loop below stays free of calls but for the rare ones."""
+        loc, node, service, bound, full, _ = stop
+        T, C, E, charge, serve = self.T, self.Cd, self.E, self._charge, self._serve
+        assert E is not None
         # A label's cost holds the priced time since the shift start (``tc`` per unit), so that
         # labels rank by what the objective says; the departure's float is taken off at the end.
-        tc, t_start = self.span_coef, self.t0
-        partial = self.partial
         # Where charges may be partial, one charge can be split over two visits at no cost in
         # money or time (a station on the way out and back): a visit then costs the least unit,
         # so that of equal plans the one with fewer stops wins (three trucks and one charger:
         # six short charges queued where three long ones fitted).
+        tc, partial = self.span_coef, self.partial
         visit = 1 if partial else 0
-        for x, i in enumerate(targets):
-            if i == -1:
-                loc, node = self.end_loc, None
-                service = 0
-            else:
-                node = i
-                loc = nodes[i].location
-                service = self.service[i]
-            new: list[_Label] = []
-            legs = self._legs(prev_loc, loc)
-            branches = min(len(legs), STATION_OPTIONS)
-            self.work += len(labels) * (1 + branches)
-            bound = latest[x]
-            full = enough[x]
-            # The stop's window, inlined below (``_serve`` per label and station cost a tenth of
-            # the pass): one window (lo, hi), none (unbounded), or several (then ``_serve``).
-            wins = self._windows[node] if node is not None else ((-S.INFINITE, t_end),)
-            several = len(wins) > 1
-            lo, hi = wins[0] if wins else (-S.INFINITE, S.INFINITE)
-            ready = wins[0][0] if node is not None and wins else 0
-            t_direct, e_direct, c_direct = T[prev_loc][loc], E[prev_loc][loc], C[prev_loc][loc]
-            for lab in labels:
-                cost0, t0, e0 = lab[0], lab[1], -lab[2]
-                arr = t0 + t_direct
-                if (arr if arr > ready else ready) > bound:
-                    continue  # late even direct: every station is later still
-                # direct
-                e2 = e0 - e_direct
-                if e2 >= 0:
-                    if several:
-                        start = serve(node, arr)  # type: ignore[arg-type]
-                    else:
-                        start = None if arr > hi else arr if arr > lo else lo
-                    if start is not None and start <= bound:
-                        new.append(
-                            (
-                                cost0 + c_direct + tc * (start + service - t0),
-                                start + service,
-                                -e2,
-                                lab,
-                                None,
-                            )
-                        )
-                if e0 >= full:
-                    self.work -= branches  # counted above, not made
+        new: list[_Label] = []
+        legs = self._legs(prev_loc, loc)
+        branches = min(len(legs), STATION_OPTIONS)
+        self.work += len(labels) * (1 + branches)
+        # The stop's window, inlined below (``_serve`` per label and station cost a tenth of
+        # the pass): one window (lo, hi), none (unbounded), or several (then ``_serve``).
+        wins = self._windows[node] if node is not None else ((-S.INFINITE, self.t_end),)
+        several = len(wins) > 1
+        lo, hi = wins[0] if wins else (-S.INFINITE, S.INFINITE)
+        ready = wins[0][0] if node is not None and wins else 0
+        t_direct, e_direct, c_direct = T[prev_loc][loc], E[prev_loc][loc], C[prev_loc][loc]
+        for lab in labels:
+            cost0, t0, e0 = lab[0], lab[1], -lab[2]
+            arr = t0 + t_direct
+            if (arr if arr > ready else ready) > bound:
+                continue  # late even direct: every station is later still
+            e2 = e0 - e_direct  # direct
+            if e2 >= 0:
+                if several:
+                    start = serve(node, arr)  # type: ignore[arg-type]
+                else:
+                    start = None if arr > hi else arr if arr > lo else lo
+                if start is not None and start <= bound:
+                    done = start + service
+                    new.append((cost0 + c_direct + tc * (done - t0), done, -e2, lab, None))
+            if e0 >= full:
+                self.work -= branches  # counted above, not made
+                continue
+            tried = 0
+            for site, e3, e_in, t_in, t_out, c_detour, line in legs:
+                e1 = e0 - e_in
+                if e1 < 0:
                     continue
-                tried = 0
-                for site, e3, e_in, t_in, t_out, c_detour, line in legs:
-                    e1 = e0 - e_in
-                    if e1 < 0:
+                at_site = t0 + t_in
+                arr = at_site + t_out
+                if (arr if arr > ready else ready) > bound:
+                    continue  # late even without charging
+                if line is not None:
+                    # One cut, one opening: ``_charge`` inlined (a fifth of the pass).
+                    need = -((line[1] * e1 - line[0]) // 1_000_000)
+                    leave = (at_site if at_site > line[2] else line[2]) + (need if need > 0 else 0)
+                    if leave > line[3]:
                         continue
-                    at_site = t0 + t_in
-                    arr = at_site + t_out
-                    if (arr if arr > ready else ready) > bound:
-                        continue  # late even without charging
-                    if line is not None:
-                        # One cut, one opening: ``_charge`` inlined (a fifth of the pass).
-                        need = -((line[1] * e1 - line[0]) // 1_000_000)
-                        leave = (at_site if at_site > line[2] else line[2]) + (
-                            need if need > 0 else 0
-                        )
-                        if leave > line[3]:
-                            continue
-                        arr = leave + t_out
-                    else:
-                        left = charge(site, at_site, e1)
-                        if left is None:
-                            continue
-                        arr = left + t_out
-                    if several:
-                        start = serve(node, arr)  # type: ignore[arg-type]
-                    else:
-                        start = None if arr > hi else arr if arr > lo else lo
-                    if start is None or start > bound:
+                    arr = leave + t_out
+                else:
+                    left = charge(site, at_site, e1)
+                    if left is None:
                         continue
-                    new.append(
-                        (
-                            cost0 + c_detour + visit + tc * (start + service - t0),
-                            start + service,
-                            -e3,
-                            lab,
-                            site,
-                        )
+                    arr = left + t_out
+                if several:
+                    start = serve(node, arr)  # type: ignore[arg-type]
+                else:
+                    start = None if arr > hi else arr if arr > lo else lo
+                if start is None or start > bound:
+                    continue
+                done = start + service
+                new.append((cost0 + c_detour + visit + tc * (done - t0), done, -e3, lab, site))
+                if partial and not site.swap and tried < PARTIAL_OPTIONS:
+                    self._partial_charges(
+                        new, lab, site, e1, at_site, t_out, c_detour, prev_loc, stop
                     )
-                    if partial and not site.swap and tried < PARTIAL_OPTIONS:
-                        self._partial_charges(
-                            new,
-                            lab,
-                            site,
-                            e1,
-                            at_site,
-                            t_out,
-                            c_detour,
-                            node,
-                            prev_loc,
-                            full,
-                            x == len(targets) - 1,
-                            service,
-                            bound,
-                        )
-                    tried += 1
-                    if tried >= STATION_OPTIONS:
-                        break
-            if not new:
-                return None
-            labels = _pareto(new)
-            prev_loc = loc
+                tried += 1
+                if tried >= STATION_OPTIONS:
+                    break
+        return new
+
+    def _finish(self, labels: list[_Label], targets: list[int]) -> tuple[int, list[int]] | None:
+        """The cheapest of the labels at the route's end that keeps the duration limit, once its
+        departure floats (see :meth:`_float`), unwound into the node sequence with stations."""
+        tc, t_start = self.span_coef, self.t0
         best: _Label | None = None
         best_cost = 0
         for lab in labels:
@@ -888,12 +909,8 @@ class RouteEvaluator:
         at_site: int,
         t_out: int,
         c_detour: int,
-        node: int | None,
         prev_loc: int,
-        full: int,
-        last: bool,
-        service: int,
-        bound: int,
+        stop: _Stop,
     ) -> None:
         """Labels that charge at ``site`` to less than a full battery (partial charging): up to
         what drives the rest of the route direct, up to what reaches the next stop and a
@@ -901,9 +918,9 @@ class RouteEvaluator:
         slows). Exact charging per route would try every level (Froger et al. 2019); these are
         the levels where the time or the energy constraints change, and the Pareto filter keeps
         the labels that are later but fuller."""
+        b, node, service, bound, full, last = stop
         E = self.E
         assert E is not None
-        b = self.end_loc if node is None else self.rm.nodes[node].location
         to_b = E[site.location][b]
         # ``full`` is the energy from the stop before this target to the route's end direct; from
         # the station it is the leg to b plus what lies after b.
