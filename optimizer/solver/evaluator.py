@@ -1,12 +1,11 @@
-"""The route evaluator: feasibility and cost of one vehicle serving a task sequence, with exact
-station placement.
+"""The route evaluator: feasibility and cost of one vehicle unit serving a task sequence, with
+exact station placement.
 
-Why our own start: on tight E-VRPTW instances none of OR-Tools' first-solution strategies finds a
-plan (they insert one node at a time, and a customer that needs a detour to a charger is never
-feasible alone, while zero-penalty station copies are never inserted for their own sake). Here a
-route is a sequence of tasks *without* stations, and :class:`RouteEvaluator` decides where the
-vehicle must charge (a label-setting pass, see below). Insertion only ever builds routes that the
-evaluator proved feasible.
+Why our own: a route is a sequence of tasks *without* stations, and :class:`RouteEvaluator`
+decides where the vehicle must charge (a label-setting pass, see below). Every search phase (the
+insertion constructor, route and fleet minimisation, ruin and recreate) asks it, so they only ever
+build routes it proved feasible; OR-Tools' own first-solution strategies find no plan on tight
+E-VRPTW instances (see :mod:`.construct`).
 
 The evaluator works on the very integers the OR-Tools model uses (same scaling, same rounding), so
 a route it accepts is accepted by OR-Tools too, and therefore by the validator.
