@@ -44,8 +44,8 @@ def construct(
     recombine_midway: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> Built:
-    """Sequential cheapest insertion: open a route with the hardest unserved task, fill it with the
-    cheapest feasible insertions, repeat. Then try to empty the smallest routes (route elimination).
+    """A plan for ``rm`` and its improvement, phase by phase: sequential cheapest insertion and
+    route elimination (:class:`.construct.Constructor`), then each phase given a budget below.
 
     ``eval_budget`` caps the full evaluations tried per insertion step (the cheap ones first);
     ``rm_work`` is the work budget (label steps) of the route-minimisation search (0: none),
