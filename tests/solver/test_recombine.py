@@ -101,21 +101,6 @@ def test_recombination_at_the_end_is_never_dearer_and_repeats_itself() -> None:
         release(rm)
 
 
-def test_the_pool_keeps_the_cheapest_route_per_task_set_and_its_limit() -> None:
-    pool = RoutePool(limit=2)
-    pool.add("v", frozenset({"a", "b"}), [1, 2], [1, 2], 10)
-    pool.add("v", frozenset({"a", "b"}), [2, 1], [2, 1], 7)  # same set, cheaper: replaces
-    pool.add("v", frozenset({"a", "b"}), [1, 2], [1, 2], 9)  # dearer: ignored
-    pool.add("w", frozenset({"a", "b"}), [1, 2], [1, 2], 5)  # another entry: its own route
-    pool.add("v", frozenset({"c"}), [3], [3], 1)  # over the limit: ignored
-    assert pool.offered == 5
-    assert {k: r.cost for k, r in pool.routes.items()} == {
-        ("v", frozenset({"a", "b"})): 7,
-        ("w", frozenset({"a", "b"})): 5,
-    }
-    assert pool.routes[("v", frozenset({"a", "b"}))].seq == (2, 1)
-
-
 def test_the_routes_of_two_walks_recombine_into_a_plan_no_dearer_than_either() -> None:
     """What the workers hand back (:func:`export_pool`) merges into one pool whose cheapest plan
     costs at most the cheaper walk's, serves every task once and passes the validator."""
