@@ -15,6 +15,8 @@ exact and is what makes ``count: 100000`` on a small day solve in its time limit
 
 from __future__ import annotations
 
+import math
+
 from .errors import InputError, Issue
 from .model import Instance
 
@@ -26,6 +28,53 @@ MAX_MODEL_VEHICLES = 20_000
 MAX_VEHICLE_NODES = 4_000_000
 #: Station nodes of one model: stations x copies x battery classes.
 MAX_STATION_COPIES = 20_000
+
+
+#: Task nodes (jobs, plus two per shipment) above which a day is solved in parts by default
+#: (``SolveOptions.max_part_tasks``; see :mod:`optimizer.solver.decompose`).
+DEFAULT_MAX_PART_TASKS = 250
+#: The shortest time limit a day solved in parts accepts: ``MIN_PARTS_S + MIN_S_PER_PART_TASK x
+#: task nodes``. Each part needs a first plan (our insertion start, which no cap can cut without
+#: leaving jobs unserved or spending vehicles later parts need), and below this the day ended
+#: past its limit plus the stated margin: measured on the 2-core machine under load, a
+#: generated day of 300 jobs (330 task nodes) needed 2.6 s whatever its limit, one of 1,000
+#: (1,100 task nodes) 7.0 to 7.5 s at limits of 1 to 5 s. A day not split has no floor: its one
+#: model's caps all count from the call.
+MIN_PARTS_S = 0.5
+MIN_S_PER_PART_TASK = 0.009
+
+
+def task_nodes(instance: Instance) -> int:
+    """Jobs plus two per shipment: the nodes the search places (what parts are cut by)."""
+    return len(instance.jobs) + 2 * len(instance.shipments)
+
+
+def min_time_limit_s(instance: Instance, max_part_tasks: int = DEFAULT_MAX_PART_TASKS) -> float:
+    """The shortest limit ``instance`` accepts (0 where it is not solved in parts), rounded up
+    to a tenth of a second: see :data:`MIN_S_PER_PART_TASK`."""
+    tasks = task_nodes(instance)
+    if not max_part_tasks or tasks <= max_part_tasks:
+        return 0.0
+    return math.ceil(10 * (MIN_PARTS_S + MIN_S_PER_PART_TASK * tasks)) / 10
+
+
+def check_time_limit(
+    instance: Instance, time_limit_s: float, max_part_tasks: int = DEFAULT_MAX_PART_TASKS
+) -> None:
+    """Refuse a limit below :func:`min_time_limit_s`: a solve that is accepted ends within its
+    limit and the stated margin (``optimizer.solver.driver.overrun_margin``)."""
+    floor = min_time_limit_s(instance, max_part_tasks)
+    if time_limit_s < floor:
+        raise InputError(
+            Issue(
+                "time_limit_s",
+                f"must be at least {floor:g} s for this day of {task_nodes(instance):,} task "
+                f"nodes, which is solved in parts, each needing a first plan "
+                f"({MIN_PARTS_S:g} s + {1000 * MIN_S_PER_PART_TASK:g} ms per task node, "
+                "optimizer.limits.MIN_S_PER_PART_TASK)",
+                time_limit_s,
+            )
+        )
 
 
 def vehicles_needed(instance: Instance) -> dict[str, int]:

@@ -4,6 +4,7 @@ stated limits of :mod:`optimizer.limits` before it is built."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -14,7 +15,9 @@ import optimizer
 from optimizer import limits
 from optimizer.cli import app
 from optimizer.errors import InputError
-from optimizer.formats.native import instance_from_dict
+from optimizer.formats.native import instance_from_dict, write_instance
+from optimizer.generate import generate
+from optimizer.solver import SolveOptions
 from tests.conftest import INSTANCES
 
 runner = CliRunner()
@@ -91,3 +94,31 @@ def test_products_too_large_for_the_solver_are_input_errors(
     row[field] = 1e11
     with pytest.raises(InputError, match=message):
         optimizer.solve(instance_from_dict(doc), time_limit_s=1.0)
+
+
+def test_a_day_solved_in_parts_refuses_a_limit_below_its_first_plans() -> None:
+    """Each part needs its insertion start, which no cap cuts: a limit too short for them is
+    refused up front, naming the field, the floor and the value, rather than ended late."""
+    inst = generate(40, seed=2, stations=4)
+    tasks = limits.task_nodes(inst)
+    floor = limits.min_time_limit_s(inst, 20)
+    assert floor == math.ceil(10 * (limits.MIN_PARTS_S + limits.MIN_S_PER_PART_TASK * tasks)) / 10
+    with pytest.raises(InputError) as err:
+        optimizer.solve(inst, floor - 0.1, 0, options=SolveOptions(max_part_tasks=20))
+    (issue,) = err.value.issues
+    assert issue.path == "time_limit_s" and issue.value == pytest.approx(floor - 0.1)
+    assert f"at least {floor:g} s" in issue.message
+    # Not split (max_part_tasks 0, or a day under the default 250 task nodes): no floor.
+    assert limits.min_time_limit_s(inst, 0) == 0.0
+    assert limits.min_time_limit_s(inst) == 0.0
+
+
+def test_cli_refuses_a_limit_below_the_floor_with_exit_2(tmp_path: Path) -> None:
+    inst = generate(300, seed=1)
+    path = tmp_path / "day.json"
+    write_instance(inst, path)
+    floor = limits.min_time_limit_s(inst)
+    result = runner.invoke(app, ["solve", str(path), "-t", "1", "-q"])
+    assert result.exit_code == 2, result.output
+    assert f"time_limit_s: must be at least {floor:g} s" in result.output
+    assert "Traceback" not in result.output

@@ -177,17 +177,21 @@ def _parse_json(body: bytes) -> Any:
         ) from None
 
 
-def _check_instance(doc: Any, prefix: str) -> str:
+def _check_instance(doc: Any, prefix: str, time_limit_s: float) -> str:
     """Build the instance once to report every problem now; return its name."""
     from ..formats.native import instance_from_dict
-    from ..limits import check_instance
+    from ..limits import check_instance, check_time_limit
 
     try:
         inst = instance_from_dict(doc)
         check_instance(inst)  # refused now (422), not after waiting in the queue
-        return inst.name
     except InputError as e:
         raise from_input_error(e, prefix) from None
+    try:
+        check_time_limit(inst, time_limit_s)  # a request field, not one of the instance
+    except InputError as e:
+        raise from_input_error(e) from None
+    return inst.name
 
 
 def parse_solve_request(
@@ -223,7 +227,7 @@ def parse_solve_request(
             f"must be <= {config.max_time_limit_s:g} (this service's limit)",
             limit,
         )
-    name = _check_instance(doc, prefix)
+    name = _check_instance(doc, prefix, limit)
     return SolveRequest(json.dumps(doc), name, float(limit), 0 if seed is None else seed)
 
 

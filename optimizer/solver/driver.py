@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InputError, Issue
+from ..limits import DEFAULT_MAX_PART_TASKS, check_time_limit
 from ..model import Instance, TimeWindow
 from ..solution import Route, Solution, Stop, StopKind, Totals
 from . import scaling as S
@@ -113,7 +114,7 @@ class SolveOptions:
     workers: int = 1
     #: Above this many task nodes (jobs + 2 per shipment) the instance is split into sweep parts
     #: solved one after the other (see :mod:`optimizer.solver.decompose`); 0 never splits.
-    max_part_tasks: int = 250
+    max_part_tasks: int = DEFAULT_MAX_PART_TASKS
     #: After the search, re-time and re-size each route's charges for the time-of-use tariffs
     #: (:mod:`.tariffs`); off gives the search's own charging (on arrival) for comparison.
     time_charging: bool = True
@@ -147,10 +148,9 @@ ProgressFn = Callable[[float, float, int], None]
 #: from the call against the limit (parts of a decomposed day against the whole day's), and what
 #: follows the search (read-back, validation, charger queues, re-timing the charges, joining
 #: parts) runs in the margin. Not covered: loading the instance and starting the process (before
-#: the call), and the one plan a solve cannot do without: every part of a decomposed day still
-#: gets its insertion start (0.6 to 1 s per 250-task part, after PyVRP's run capped at 90 % of the
-#: part's share), so a day whose shares are shorter than that (1,000 jobs at 5 s: +1.6 s) ends
-#: late; ``meta.stopped_by`` is then ``time`` and ``meta.wall_time_s`` says by how much. See
+#: the call). The one plan a solve cannot do without is each part's insertion start of a day
+#: solved in parts (no cap cuts it without leaving jobs unserved): a limit too short for them is
+#: refused up front (:func:`optimizer.limits.check_time_limit`, a floor per task node). See
 #: ``benchmarks/overrun.py``.
 OVERRUN_MARGIN_S = 0.5
 OVERRUN_MARGIN_SHARE = 0.05
@@ -192,6 +192,7 @@ def solve(
         opts = replace(opts, workers=workers)
     if isinstance(opts.workers, bool) or not isinstance(opts.workers, int) or opts.workers < 1:
         raise InputError(Issue("workers", "must be a whole number of at least 1", opts.workers))
+    check_time_limit(instance, opts.time_limit_s, opts.max_part_tasks)
     started = time.monotonic()
     if on_progress is None and (opts.progress or progress):
         on_progress = _stderr_progress

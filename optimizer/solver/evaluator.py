@@ -63,8 +63,7 @@ class _Site:
     #: as (a * usable + c, b): the time is max over cuts of ceil((k - b * energy) / 1e6); empty
     #: when instant.
     cuts: tuple[tuple[int, int], ...]
-    open_from: int
-    close_at: int
+    #: Opening windows (scaled minutes); a charge lies inside one of them.
     windows: tuple[tuple[int, int], ...]
     #: The same cuts unfolded, (a, c, b): a charge from ``e1`` up to level ``L`` takes the max over
     #: cuts of ceil((a * L + c - b * e1) / 1e6) (``RouteEvaluator.charge_time``); empty when
@@ -277,8 +276,6 @@ class RouteEvaluator:
                     swap=st.kind == "swap",
                     swap_t=S.up(st.swap_min, S.TIME_PER_MIN),
                     cuts=tuple((a * self.cap_e + c, b) for a, b, c in raw),
-                    open_from=wins[0][0] if wins else 0,
-                    close_at=wins[-1][1] if wins else S.INFINITE,
                     windows=wins,
                     lines=tuple((a, c, b) for a, b, c in raw),
                     breaks=self._breaks(st) if self.partial and st.kind == "charger" else (),
@@ -376,9 +373,11 @@ class RouteEvaluator:
                     need = x
         if not site.windows:
             return arrival + need
+        # The whole charge inside one opening (the validator's rule and the model's): a charge
+        # begun before a midday closing does not run on through it.
         for lo, hi in site.windows:
             begin = max(arrival, lo)
-            if begin <= hi and begin + need <= site.close_at:
+            if begin + need <= hi:
                 return begin + need
         return None
 
@@ -873,8 +872,8 @@ class RouteEvaluator:
                 begin, hi = at_site, S.INFINITE
                 for lo, h in site.windows:
                     b = max(at_site, lo)
-                    if b <= h and b + need <= site.close_at:
-                        begin, hi = b, min(h, site.close_at - need)
+                    if b + need <= h:  # inside one opening, as in :meth:`_charge`
+                        begin, hi = b, h - need
                         break
                 wait += begin - at_site
                 slack = min(slack, wait + hi - begin)

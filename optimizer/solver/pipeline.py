@@ -125,10 +125,11 @@ class _Phases:
     def start_plan(self, initial: dict[int, list[int]] | None, compare_start: bool) -> None:
         """The constructed plan, from ``initial`` where given (see :func:`construct`)."""
         built = self.start.build(bool(initial))
-        if initial and compare_start:
+        if initial and compare_start and time.monotonic() < self.deadline:
             # A seed whose routes the batteries break is cut into many short runs: where
             # insertion alone starts cheaper (fewer unserved tasks, then total cost), the search
-            # starts there.
+            # starts there. Not once the deadline has passed: a second whole insertion (a second
+            # or more on a 220-task part under load) is what made parts of large days end late.
             plain = self.start.build(False)
             if (len(plain.unassigned), plain.total_cost(self.fixed)) < (
                 len(built.unassigned),

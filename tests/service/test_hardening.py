@@ -75,6 +75,18 @@ def test_count_100000_over_http_ends_quickly(service: Service) -> None:
     assert time.monotonic() - started < 20
 
 
+def test_a_limit_below_a_large_days_floor_is_422_before_queueing(service: Service) -> None:
+    from optimizer import limits
+    from optimizer.formats.native import instance_to_dict
+    from optimizer.generate import generate
+
+    inst = generate(300, seed=1)
+    doc = {"instance": instance_to_dict(inst), "time_limit_s": 1}
+    resp = service.client.post("/jobs", json=doc, headers=HEADERS)
+    body = _assert_error(resp, 422, "invalid_input", "time_limit_s")
+    assert f"at least {limits.min_time_limit_s(inst):g} s" in body["message"]
+
+
 def test_full_queue_is_503_with_retry_after(service: Service) -> None:
     answers = [
         service.client.post(
