@@ -31,7 +31,7 @@ from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search
 
 if TYPE_CHECKING:
     from ..validator import Report
-    from .construct import Built
+    from .plan import Built
 
 
 ProgressFn = Callable[[float, float, int], None]
@@ -215,7 +215,7 @@ class _Start:
         """Our own search from the seed (if it runs), then the model rebuilt around its plan."""
         if self.search is None:
             return
-        from .construct import release
+        from .evaluator import release
         from .recombine import export_pool
 
         t0 = time.monotonic()
@@ -238,7 +238,7 @@ class _OwnSearch:
     progress: Callable[[int, int], None] | None = None
 
     def run(self, rm: RoutingModel, work: Budget, deadline: float) -> Built:
-        from .construct import construct
+        from .pipeline import construct
 
         opts = work.opts
         return construct(
@@ -590,9 +590,9 @@ def _recombine_workers(
     :func:`.parallel.solve_parallel` hands them back, see :func:`_solve_one`), finished as any
     plan is; ``None`` where it is no cheaper than the workers' own or no worker kept a pool.
     Returns the counters of the step too."""
-    from .construct import release
-    from .lns import fixed_costs
+    from .evaluator import release
     from .parallel import ACROSS_WORK_SHARE
+    from .plan import fixed_costs
     from .recombine import merged_start, recombine
 
     usable = [e for e in exports if e.get("pool")]
@@ -953,7 +953,7 @@ def _exact_start(
     """PyVRP's plan where it modelled the instance exactly, each route checked (and its
     departure floated, as PyVRP does) by our evaluator, on the model with the fleet cut to it;
     ``None`` where it found nothing or a route fails."""
-    from .construct import RouteEvaluator, release
+    from .evaluator import RouteEvaluator, release
 
     rm, meta = runs.rm, runs.meta
     plans: dict[int, list[int]] = {}

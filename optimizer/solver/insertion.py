@@ -3,7 +3,7 @@
 Why one place: route minimisation, fleet minimisation and ruin and recreate insert tasks tens of
 thousands of times a minute. Each insertion ranks every position of every route by its cost
 estimate, drops in constant time the positions that are late even driven direct (see
-:meth:`.construct.RouteEvaluator.with_inserted`) and runs the label pass on the best survivors.
+:meth:`.evaluator.RouteEvaluator.with_inserted`) and runs the label pass on the best survivors.
 Written twice (route minimisation, ruin and recreate), each copy built every candidate sequence
 and recomputed every route's time profile for every task, and the scan cost more than the label
 passes (E-VRPTW r102: 20 s of ruin and recreate's 31 s under a profiler). Here a route's
@@ -22,7 +22,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .construct import RouteEvaluator
+    from .evaluator import RouteEvaluator
     from .ortools_model import RoutingModel
 
 #: A unit's verdict on a task sequence: (cost, full node sequence) or None when infeasible.

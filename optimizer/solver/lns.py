@@ -4,7 +4,7 @@ Why: OR-Tools' guided local search moves one node (or a short chain) at a time t
 where chargers are optional copies; once route minimisation has packed the plan into few routes,
 it rarely finds the sequence of moves that frees a route's customers to be re-ordered, and it left
 distance gaps of 10-30 % on E-VRPTW. Removing a dozen related customers and re-inserting them where
-the route evaluator (:class:`~.construct.RouteEvaluator`, stations placed by label setting) finds
+the route evaluator (:class:`~.evaluator.RouteEvaluator`, stations placed by label setting) finds
 them cheapest is the large-neighbourhood move the literature's best E-VRPTW methods rely on
 (string removals after Christiaens & Vanden Berghe's SISR, related removals after Shaw).
 
@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .insertion import counted
+from .plan import fixed_costs
 
 if TYPE_CHECKING:
-    from .construct import Built, RouteEvaluator
+    from .evaluator import RouteEvaluator
     from .insertion import Insertion
     from .ortools_model import RoutingModel
-    from .recombine import RoutePool
+    from .plan import Built, RoutePool
 
 #: Most tasks one ruin removes on a small instance (up to half of its tasks; from 28 tasks on a
 #: quarter is more). With a quarter (3 of 15) E-VRPTW rc204C15, one route of 15 customers, ended
@@ -94,137 +95,204 @@ def ruin_recreate(
             "lns_capped": 0,
             "lns_recombined": 0,
         }
-    task_of, names, near, index = _neighbourhood(rm, tasks)
-    fixed = fixed_costs(rm)
-    unit_entry = [un.vehicle.id for un in rm.units]
-    n_tasks = len(names)
-    # Up to a quarter of the tasks, at most 30; on small instances up to half, at most
-    # ``SMALL_RUIN`` (see there).
-    q_max = max(2, min(30, n_tasks // 4), min(SMALL_RUIN, n_tasks // 2))
-    q_min = min(q_max, max(2, n_tasks // 20))
-    spent = [0]
-    evaluate = counted(ev, spent)
-
-    def tasks_in(seq: list[int]) -> list[str]:
-        return _tasks_in(task_of, seq)
-
-    def total(seqs: dict[int, list[int]], costs: dict[int, int]) -> int:
-        return sum(costs[k] + fixed[k] for k, s in seqs.items() if s)
-
-    cur_seqs = {k: list(s) for k, s in built.tasks.items() if s}
-    cur_plans = {k: built.routes[k] for k in cur_seqs}
-    cur_costs = {k: built.cost[k] for k in cur_seqs}
-    cur = best = total(cur_seqs, cur_costs)
-    best_state = (dict(cur_seqs), dict(cur_plans), dict(cur_costs))
-    mean_route = max(1.0, sum(cur_costs.values()) / max(1, len(cur_costs)))
-    t_start, t_end = T_START * mean_route, T_END * mean_route
-    iterations = improvements = failed = accepted = 0
-
-    routes_cost = any(f > 0 for f in fixed)
-    # Where a vehicle's fixed cost outweighs the whole plan's distance cost many times over (a
-    # fewest-vehicles objective), a plan with more routes than the current one is never accepted
-    # (the chance is below e^-50): an iteration whose re-insertion would open a route is given
-    # up there and then. On E-VRPTW r102 and rc202 seven iterations in ten ended so, each only
-    # after re-inserting all its tasks; giving them up early ran 1.35 to 1.4 times as many
-    # iterations in the same work.
-    never_open = min(fixed, default=0) > 2 * sum(cur_costs.values()) + 50 * t_start
-    capped = 0
-    last_best = 0
-    stall = max(STALL_ITERATIONS, 50 * n_tasks)
-    reheats = 0
-    heat_from = 0
+    walk = _Walk(rm, built, ev, tasks, ins, max_work, rng, pool, on_best)
     half_done = midway is None
-    recombined = 0
-    while spent[0] < max_work:
-        if iterations % 16 == 0 and time.monotonic() > deadline:
-            capped = 1
+    while walk.spent[0] < max_work:
+        if walk.iterations % 16 == 0 and time.monotonic() > deadline:
+            walk.capped = 1
             break
-        if not half_done and spent[0] >= max_work // 2:
+        if not half_done and walk.spent[0] >= max_work // 2:
             half_done = True
             assert midway is not None
-            found = midway(*best_state)
-            if found is not None:
-                best_state = (dict(found[0]), dict(found[1]), dict(found[2]))
-                cur_seqs, cur_plans, cur_costs = dict(found[0]), dict(found[1]), dict(found[2])
-                best = cur = total(cur_seqs, cur_costs)
-                last_best = iterations
-                recombined += 1
-        if iterations - last_best > stall:
+            walk.recombined_start(midway(*walk.best_state))
+        if walk.iterations - walk.last_best > walk.stall:
             # Converged. Small instances (the only ones that get here within their budget) are
             # re-heated from the best plan a few times: a new walk often leaves the local
             # optimum (c103C15 ended 3.9 % above its optimum on two seeds of four without).
-            if reheats >= MAX_REHEATS:
+            if walk.reheats >= MAX_REHEATS:
                 break  # small instances would otherwise spin on remembered routes
-            reheats += 1
-            cur_seqs = dict(best_state[0])
-            cur_plans = dict(best_state[1])
-            cur_costs = dict(best_state[2])
-            cur = best
-            last_best = iterations
-            heat_from = spent[0]
-        iterations += 1
-        seqs = dict(cur_seqs)
-        plans = dict(cur_plans)
-        costs = dict(cur_costs)
+            walk.reheat()
+        walk.step()
+    built.tasks, built.routes, built.cost = walk.best_state
+    return {
+        "lns_iterations": walk.iterations,
+        "lns_improvements": walk.improvements,
+        "lns_failed": walk.failed,
+        "lns_accepted": walk.accepted,
+        "lns_reheats": walk.reheats,
+        "lns_capped": walk.capped,
+        "lns_recombined": walk.recombined,
+    }
+
+
+#: A plan per unit: task sequences, full plans (stations included), costs.
+_State = tuple[dict[int, list[int]], dict[int, list[int]], dict[int, int]]
+
+
+class _Walk:
+    """One walk of ruin and recreate (see :func:`ruin_recreate`): the current and the best plan,
+    the temperature schedule and the counters. A class because every iteration reads and
+    updates all of them; as closures and locals they made one 166-line function."""
+
+    def __init__(
+        self,
+        rm: RoutingModel,
+        built: Built,
+        ev: Callable[[int], RouteEvaluator],
+        tasks: dict[str, list[int]],
+        ins: Insertion,
+        max_work: int,
+        rng: np.random.Generator,
+        pool: RoutePool | None,
+        on_best: Callable[[int, int], None] | None,
+    ) -> None:
+        self.rm, self.tasks, self.ins, self.max_work, self.rng = rm, tasks, ins, max_work, rng
+        self.pool, self.on_best = pool, on_best
+        self.task_of, self.names, self.near, self.index = _neighbourhood(rm, tasks)
+        self.fixed = fixed = fixed_costs(rm)
+        self.unit_entry = [un.vehicle.id for un in rm.units]
+        n_tasks = len(self.names)
+        # Up to a quarter of the tasks, at most 30; on small instances up to half, at most
+        # ``SMALL_RUIN`` (see there).
+        self.q_max = max(2, min(30, n_tasks // 4), min(SMALL_RUIN, n_tasks // 2))
+        self.q_min = min(self.q_max, max(2, n_tasks // 20))
+        self.spent = [0]
+        self.evaluate = counted(ev, self.spent)
+        self.cur_seqs = {k: list(s) for k, s in built.tasks.items() if s}
+        self.cur_plans = {k: built.routes[k] for k in self.cur_seqs}
+        self.cur_costs = {k: built.cost[k] for k in self.cur_seqs}
+        self.cur = self.best = self.total(self.cur_seqs, self.cur_costs)
+        self.best_state: _State = (
+            dict(self.cur_seqs),
+            dict(self.cur_plans),
+            dict(self.cur_costs),
+        )
+        mean_route = max(1.0, sum(self.cur_costs.values()) / max(1, len(self.cur_costs)))
+        self.t_start, self.t_end = T_START * mean_route, T_END * mean_route
+        self.iterations = self.improvements = self.failed = self.accepted = 0
+        self.routes_cost = any(f > 0 for f in fixed)
+        # Where a vehicle's fixed cost outweighs the whole plan's distance cost many times over
+        # (a fewest-vehicles objective), a plan with more routes than the current one is never
+        # accepted (the chance is below e^-50): an iteration whose re-insertion would open a
+        # route is given up there and then. On E-VRPTW r102 and rc202 seven iterations in ten
+        # ended so, each only after re-inserting all its tasks; giving them up early ran 1.35 to
+        # 1.4 times as many iterations in the same work.
+        self.never_open = (
+            min(fixed, default=0) > 2 * sum(self.cur_costs.values()) + 50 * self.t_start
+        )
+        self.capped = 0
+        self.last_best = 0
+        self.stall = max(STALL_ITERATIONS, 50 * n_tasks)
+        self.reheats = 0
+        self.heat_from = 0
+        self.recombined = 0
+
+    def tasks_in(self, seq: list[int]) -> list[str]:
+        """The tasks of ``seq`` in order of their first node."""
+        return _tasks_in(self.task_of, seq)
+
+    def total(self, seqs: dict[int, list[int]], costs: dict[int, int]) -> int:
+        """A plan's cost: its routes' costs and the fixed cost of each unit used."""
+        return sum(costs[k] + self.fixed[k] for k, s in seqs.items() if s)
+
+    def recombined_start(self, found: _State | None) -> None:
+        """Go on from the plan the midway recombination found, if it found one."""
+        if found is None:
+            return
+        self.best_state = (dict(found[0]), dict(found[1]), dict(found[2]))
+        self.cur_seqs, self.cur_plans, self.cur_costs = (
+            dict(found[0]),
+            dict(found[1]),
+            dict(found[2]),
+        )
+        self.best = self.cur = self.total(self.cur_seqs, self.cur_costs)
+        self.last_best = self.iterations
+        self.recombined += 1
+
+    def reheat(self) -> None:
+        """Restart from the best plan at the start temperature."""
+        self.reheats += 1
+        self.cur_seqs = dict(self.best_state[0])
+        self.cur_plans = dict(self.best_state[1])
+        self.cur_costs = dict(self.best_state[2])
+        self.cur = self.best
+        self.last_best = self.iterations
+        self.heat_from = self.spent[0]
+
+    def step(self) -> None:
+        """One iteration: ruin the current plan, recreate it, offer its routes to the pool and
+        accept it or not."""
+        rng = self.rng
+        self.iterations += 1
+        seqs, plans, costs = dict(self.cur_seqs), dict(self.cur_plans), dict(self.cur_costs)
         # Where vehicles cost something, one iteration in ten takes out a whole small route
         # (with strings around it): the move that removes a route, which strings alone rarely do.
-        whole = routes_cost and rng.random() < ROUTE_RUIN_SHARE
-        removed = _ruin(
-            seqs, tasks_in, names, near, index, rng, int(rng.integers(q_min, q_max + 1)), whole
-        )
-        ok = _take_out(seqs, plans, costs, set(removed), task_of, evaluate) is not None
-        if ok:
-            order = _recreate_order(removed, rm, tasks, rng)
-            for tid in order:
-                # Scanning positions costs time even when every evaluation is remembered.
-                spent[0] += sum(len(sq) + 1 for sq in seqs.values())
-                if not _insert(
-                    seqs,
-                    plans,
-                    costs,
-                    tid,
-                    ins,
-                    evaluate,
-                    fixed,
-                    rm,
-                    tasks,
-                    spent,
-                    open_routes=not never_open or len(seqs) < len(cur_seqs),
-                ):
-                    ok = False
-                    break
-        if not ok:
-            failed += 1
-            continue
-        if pool is not None:
+        whole = self.routes_cost and rng.random() < ROUTE_RUIN_SHARE
+        q = int(rng.integers(self.q_min, self.q_max + 1))
+        removed = _ruin(seqs, self.tasks_in, self.names, self.near, self.index, rng, q, whole)
+        if not self.recreate(seqs, plans, costs, removed):
+            self.failed += 1
+            return
+        if self.pool is not None:
             for k, p in plans.items():
-                if cur_plans.get(k) is not p and seqs.get(k):
-                    pool.add(
-                        unit_entry[k], frozenset(tasks_in(seqs[k])), p, seqs[k], costs[k] + fixed[k]
+                if self.cur_plans.get(k) is not p and seqs.get(k):
+                    self.pool.add(
+                        self.unit_entry[k],
+                        frozenset(self.tasks_in(seqs[k])),
+                        p,
+                        seqs[k],
+                        costs[k] + self.fixed[k],
                     )
-        new = total(seqs, costs)
-        frac = min(1.0, (spent[0] - heat_from) / max(1, max_work - heat_from))
-        temp = t_start * (t_end / t_start) ** frac
-        if new < cur or rng.random() < math.exp(-(new - cur) / temp):
-            cur_seqs, cur_plans, cur_costs, cur = seqs, plans, costs, new
-            accepted += 1
-            if new < best:
-                best = new
-                last_best = iterations
-                improvements += 1
-                best_state = (dict(seqs), dict(plans), dict(costs))
-                if on_best is not None:
-                    on_best(new, len(seqs))
-    built.tasks, built.routes, built.cost = best_state
-    return {
-        "lns_iterations": iterations,
-        "lns_improvements": improvements,
-        "lns_failed": failed,
-        "lns_accepted": accepted,
-        "lns_reheats": reheats,
-        "lns_capped": capped,
-        "lns_recombined": recombined,
-    }
+        self.accept(seqs, plans, costs)
+
+    def recreate(
+        self,
+        seqs: dict[int, list[int]],
+        plans: dict[int, list[int]],
+        costs: dict[int, int],
+        removed: list[str],
+    ) -> bool:
+        """Take ``removed`` out of the plan and insert them again; False where a shortened route
+        fails or a task finds no place (or would open a route where that never pays)."""
+        if _take_out(seqs, plans, costs, set(removed), self.task_of, self.evaluate) is None:
+            return False
+        for tid in _recreate_order(removed, self.rm, self.tasks, self.rng):
+            # Scanning positions costs time even when every evaluation is remembered.
+            self.spent[0] += sum(len(sq) + 1 for sq in seqs.values())
+            if not _insert(
+                seqs,
+                plans,
+                costs,
+                tid,
+                self.ins,
+                self.evaluate,
+                self.fixed,
+                self.rm,
+                self.tasks,
+                self.spent,
+                open_routes=not self.never_open or len(seqs) < len(self.cur_seqs),
+            ):
+                return False
+        return True
+
+    def accept(
+        self, seqs: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int]
+    ) -> None:
+        """Simulated annealing's acceptance, the temperature falling geometrically with the
+        work spent since the last (re)start; a new best plan is kept and reported."""
+        new = self.total(seqs, costs)
+        frac = min(1.0, (self.spent[0] - self.heat_from) / max(1, self.max_work - self.heat_from))
+        temp = self.t_start * (self.t_end / self.t_start) ** frac
+        if new < self.cur or self.rng.random() < math.exp(-(new - self.cur) / temp):
+            self.cur_seqs, self.cur_plans, self.cur_costs, self.cur = seqs, plans, costs, new
+            self.accepted += 1
+            if new < self.best:
+                self.best = new
+                self.last_best = self.iterations
+                self.improvements += 1
+                self.best_state = (dict(seqs), dict(plans), dict(costs))
+                if self.on_best is not None:
+                    self.on_best(new, len(seqs))
 
 
 def _neighbourhood(
@@ -237,11 +305,6 @@ def _neighbourhood(
     where = np.array([rm.nodes[tasks[t][0]].location for t in names], dtype=np.int64)
     near = np.argsort(rm.instance.distance_km[np.ix_(where, where)], axis=1, kind="stable")
     return task_of, names, near, {t: i for i, t in enumerate(names)}
-
-
-def fixed_costs(rm: RoutingModel) -> list[int]:
-    """Each unit's fixed cost in the model's scaled money: what using it adds to a plan."""
-    return [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
 
 
 def _tasks_in(task_of: dict[int, str], seq: list[int]) -> list[str]:
@@ -403,7 +466,7 @@ def fleet_minimise(
     """Take routes away by ruin and recreate with a bank of unserved tasks (after Christiaens &
     Vanden Berghe's SISR fleet minimisation); ``built`` keeps the last plan that served all.
 
-    Why beside the ejection search (:func:`.construct.minimize_routes`): that search stalls one
+    Why beside the ejection search (:func:`.routemin.minimize_routes`): that search stalls one
     route above the best known on many E-VRPTW instances whatever its budget, because an ejection
     may only take one or two tasks out of one route. Here a route's tasks go to a bank; each
     iteration removes strings of tasks near a random one and re-inserts bank and strings where the
@@ -420,22 +483,77 @@ def fleet_minimise(
             "fleet_work": 0,
             "fleet_capped": 0,
         }
-    task_of, names, near, index = _neighbourhood(rm, tasks)
-    q_max = max(2, min(15, len(names) // 8))
-    spent = [0]
-    evaluate = counted(ev, spent)
+    fleet = _Fleet(rm, ev, tasks, ins, rng)
+    seqs = {k: list(s) for k, s in built.tasks.items() if s}
+    cur: _State = (seqs, {k: built.routes[k] for k in seqs}, {k: built.cost[k] for k in seqs})
+    bank = fleet.drop_route(*cur)
+    iterations = removed_routes = capped = 0
+    while fleet.spent[0] < max_work:
+        if iterations % 16 == 0 and time.monotonic() > deadline:
+            capped = 1
+            break
+        iterations += 1
+        found = fleet.step(cur, bank)
+        if found is None:
+            continue
+        cur, bank = found
+        if not bank:
+            used = [k for k, sq in cur[0].items() if sq]
+            if sum(cur[2][k] + fleet.fixed[k] for k in used) >= built.total_cost(fleet.fixed):
+                # A route fewer that costs more than it saves (fixed costs on a cost objective;
+                # on fewest vehicles the fixed cost outweighs any distance): keep the plan.
+                break
+            cur = (
+                {k: cur[0][k] for k in used},
+                {k: cur[1][k] for k in used},
+                {k: cur[2][k] for k in used},
+            )
+            built.tasks = {k: list(cur[0][k]) for k in used}
+            built.routes = dict(cur[1])
+            built.cost = dict(cur[2])
+            removed_routes += 1
+            if len(cur[0]) <= max(1, floor):
+                break
+            bank = fleet.drop_route(*cur)
+    return {
+        "fleet_iterations": iterations,
+        "fleet_routes_removed": removed_routes,
+        "fleet_work": fleet.spent[0],
+        "fleet_capped": capped,
+    }
 
-    def tasks_in(seq: list[int]) -> list[str]:
-        return _tasks_in(task_of, seq)
 
-    absent: dict[str, int] = dict.fromkeys(names, 0)
-    fixed = fixed_costs(rm)
+class _Fleet:
+    """What fleet minimisation's iterations share (see :func:`fleet_minimise`): the tasks'
+    neighbourhoods, the work counter, and how often each task has been left in the bank."""
+
+    def __init__(
+        self,
+        rm: RoutingModel,
+        ev: Callable[[int], RouteEvaluator],
+        tasks: dict[str, list[int]],
+        ins: Insertion,
+        rng: np.random.Generator,
+    ) -> None:
+        self.rm, self.tasks, self.ins, self.rng = rm, tasks, ins, rng
+        self.task_of, self.names, self.near, self.index = _neighbourhood(rm, tasks)
+        self.q_max = max(2, min(15, len(self.names) // 8))
+        self.spent = [0]
+        self.evaluate = counted(ev, self.spent)
+        self.absent: dict[str, int] = dict.fromkeys(self.names, 0)
+        self.fixed = fixed_costs(rm)
+
+    def tasks_in(self, seq: list[int]) -> list[str]:
+        """The tasks of ``seq`` in order of their first node."""
+        return _tasks_in(self.task_of, seq)
 
     def drop_route(
-        seqs: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int]
+        self, seqs: dict[int, list[int]], plans: dict[int, list[int]], costs: dict[int, int]
     ) -> list[str]:
-        # The route with the fewest tasks, then the one whose tasks were left out least (a
-        # route of easy tasks is the cheapest to spread over the others).
+        """Take out the route with the fewest tasks, then the one whose tasks were left out
+        least (a route of easy tasks is the cheapest to spread over the others); returns its
+        tasks, the new bank."""
+        absent, tasks_in = self.absent, self.tasks_in
         victim = min(
             seqs, key=lambda k: (len(tasks_in(seqs[k])), sum(absent[t] for t in tasks_in(seqs[k])))
         )
@@ -443,42 +561,37 @@ def fleet_minimise(
         del seqs[victim], plans[victim], costs[victim]
         return gone
 
-    cur_seqs = {k: list(s) for k, s in built.tasks.items() if s}
-    cur_plans = {k: built.routes[k] for k in cur_seqs}
-    cur_costs = {k: built.cost[k] for k in cur_seqs}
-    bank = drop_route(cur_seqs, cur_plans, cur_costs)
-    iterations = removed_routes = capped = 0
-    while spent[0] < max_work:
-        if iterations % 16 == 0 and time.monotonic() > deadline:
-            capped = 1
-            break
-        iterations += 1
-        seqs, plans, costs = dict(cur_seqs), dict(cur_plans), dict(cur_costs)
-        ruined = _ruin(seqs, tasks_in, names, near, index, rng, int(rng.integers(2, q_max + 1)))
+    def step(self, cur: _State, bank: list[str]) -> tuple[_State, list[str]] | None:
+        """One iteration from plan ``cur`` and ``bank``: ruin, re-insert what was taken out and
+        the bank's tasks near what changed; the new plan and bank where they are taken, else
+        None."""
+        rng, absent = self.rng, self.absent
+        seqs, plans, costs = dict(cur[0]), dict(cur[1]), dict(cur[2])
+        q = int(rng.integers(2, self.q_max + 1))
+        ruined = _ruin(seqs, self.tasks_in, self.names, self.near, self.index, rng, q)
         gone = set(ruined)
         # An emptied route stays open: the fleet shrinks only by the routes dropped.
-        touched = _take_out(seqs, plans, costs, gone, task_of, evaluate, keep_empty=True)
+        touched = _take_out(seqs, plans, costs, gone, self.task_of, self.evaluate, keep_empty=True)
         if touched is None:
-            continue
-        # Only the bank's tasks near what changed are offered again (a task whose nearest
-        # neighbours sit on untouched routes found no room there last time either): with a
-        # bank of 20 to 30 on E-VRPTW R2/RC2 re-offering all of it cost 37,000 steps an
-        # iteration. Hardest first: the tasks left out most often, then SISR's orders.
-        changed = {n for k in touched for n in seqs[k]}
-        offered, kept = [], []
-        for t in bank:
-            around = near[index[t], 1 : NEAR_BANK + 1]
-            if any(names[j] in gone or any(n in changed for n in tasks[names[j]]) for j in around):
-                offered.append(t)
-            else:
-                kept.append(t)
-        pending = _recreate_order([*offered, *ruined], rm, tasks, rng)
+            return None
+        offered, kept = self.offered(bank, gone, {n for k in touched for n in seqs[k]})
+        pending = _recreate_order([*offered, *ruined], self.rm, self.tasks, rng)
         pending.sort(key=lambda t: -absent[t])
         new_bank: list[str] = list(kept)
         for tid in pending:
-            spent[0] += sum(len(sq) + 1 for sq in seqs.values())
+            self.spent[0] += sum(len(sq) + 1 for sq in seqs.values())
             if not _insert(
-                seqs, plans, costs, tid, ins, evaluate, fixed, rm, tasks, spent, open_routes=False
+                seqs,
+                plans,
+                costs,
+                tid,
+                self.ins,
+                self.evaluate,
+                self.fixed,
+                self.rm,
+                self.tasks,
+                self.spent,
+                open_routes=False,
             ):
                 new_bank.append(tid)
         for t in new_bank:
@@ -486,26 +599,23 @@ def fleet_minimise(
         if len(new_bank) < len(bank) or sum(absent[t] for t in new_bank) < sum(
             absent[t] for t in bank
         ):
-            cur_seqs, cur_plans, cur_costs, bank = seqs, plans, costs, new_bank
-        if not bank:
-            used = [k for k, sq in cur_seqs.items() if sq]
-            if sum(cur_costs[k] + fixed[k] for k in used) >= built.total_cost(fixed):
-                # A route fewer that costs more than it saves (fixed costs on a cost objective;
-                # on fewest vehicles the fixed cost outweighs any distance): keep the plan.
-                break
-            built.tasks = {k: list(cur_seqs[k]) for k in used}
-            built.routes = {k: cur_plans[k] for k in used}
-            built.cost = {k: cur_costs[k] for k in used}
-            removed_routes += 1
-            cur_seqs = {k: cur_seqs[k] for k in used}
-            cur_plans = {k: cur_plans[k] for k in used}
-            cur_costs = {k: cur_costs[k] for k in used}
-            if len(cur_seqs) <= max(1, floor):
-                break
-            bank = drop_route(cur_seqs, cur_plans, cur_costs)
-    return {
-        "fleet_iterations": iterations,
-        "fleet_routes_removed": removed_routes,
-        "fleet_work": spent[0],
-        "fleet_capped": capped,
-    }
+            return (seqs, plans, costs), new_bank
+        return None
+
+    def offered(
+        self, bank: list[str], gone: set[str], changed: set[int]
+    ) -> tuple[list[str], list[str]]:
+        """The bank split into the tasks offered again and those kept back: only the tasks near
+        what changed (``gone``, the nodes of the routes ``changed``) are offered (a task whose
+        nearest neighbours sit on untouched routes found no room there last time either): with
+        a bank of 20 to 30 on E-VRPTW R2/RC2 re-offering all of it cost 37,000 steps an
+        iteration. Hardest first follows: the tasks left out most often, then SISR's orders."""
+        names, tasks = self.names, self.tasks
+        offered, kept = [], []
+        for t in bank:
+            around = self.near[self.index[t], 1 : NEAR_BANK + 1]
+            if any(names[j] in gone or any(n in changed for n in tasks[names[j]]) for j in around):
+                offered.append(t)
+            else:
+                kept.append(t)
+        return offered, kept

@@ -38,7 +38,7 @@ from .recombine import RECOMBINE_S_PER_WORK
 if TYPE_CHECKING:
     from ..model import Instance
     from ..solution import Solution
-    from .driver import SolveOptions
+    from .options import SolveOptions
 
 #: The recombination across workers gets this share of one solve's recombination work (the
 #: workers have recombined their own routes; the step across them starts from the best of their

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .plan import Built, PooledRoute, RoutePool, fixed_costs
+
 if TYPE_CHECKING:
-    from .construct import Built
     from .ortools_model import RoutingModel
 
 #: Wall-clock seconds a search keeps for the recombination per unit of its work (CP-SAT's
@@ -37,58 +37,6 @@ if TYPE_CHECKING:
 #: recreate before its last recombination, the workers before the one across them (measured 1.0
 #: on an idle 2-core machine, 1.6 with both cores busy and a third process).
 RECOMBINE_S_PER_WORK = 1.5
-#: Most distinct routes a pool keeps; later ones are ignored (in arrival order, so the same walk
-#: gives the same pool). 50,000 routes of 5-35 tasks make a model CP-SAT presolves in about a
-#: second on the 2-core machine.
-POOL_LIMIT = 50_000
-
-
-@dataclass(frozen=True, slots=True)
-class PooledRoute:
-    """One route as the search evaluated it: the plan with its stations, its task nodes in
-    order, and its cost (route cost plus the unit's fixed cost, scaled money)."""
-
-    entry: str
-    plan: tuple[int, ...]
-    seq: tuple[int, ...]
-    cost: int
-
-
-@dataclass
-class RoutePool:
-    """Distinct routes met by the search, the cheapest per (vehicle entry, set of tasks)."""
-
-    limit: int = POOL_LIMIT
-    routes: dict[tuple[str, frozenset[str]], PooledRoute] = field(default_factory=dict)
-    #: Routes offered (including those already known or over the limit), for the meta.
-    offered: int = 0
-
-    def add(
-        self, entry: str, tasks: frozenset[str], plan: list[int], seq: list[int], cost: int
-    ) -> None:
-        """Keep the route if its task set is new for the entry (and there is room) or it is
-        cheaper than the route kept for that set."""
-        self.offered += 1
-        key = (entry, tasks)
-        old = self.routes.get(key)
-        if old is None and len(self.routes) >= self.limit:
-            return
-        if old is None or cost < old.cost:
-            self.routes[key] = PooledRoute(entry, tuple(plan), tuple(seq), cost)
-
-    def add_plan(
-        self, rm: RoutingModel, built: Built, fixed: list[int], task_of: dict[int, str]
-    ) -> None:
-        """Add every route of ``built`` (a plan of ``rm``'s units)."""
-        for k, seq in built.tasks.items():
-            if seq:
-                self.add(
-                    rm.units[k].vehicle.id,
-                    frozenset(task_of[n] for n in seq),
-                    built.routes[k],
-                    seq,
-                    built.cost[k] + fixed[k],
-                )
 
 
 def recombine(
@@ -204,8 +152,6 @@ def export_pool(rm: RoutingModel, built: Built, copies: int) -> dict[str, object
     """What a worker hands back for the recombination across workers: its pool, the plan ruin and
     recreate ended on (as pooled routes, fixed costs included) and the station copies of the model
     whose node numbers they use (every worker builds that model the same way)."""
-    from .lns import fixed_costs
-
     fixed = fixed_costs(rm)
     pool = built.pool
     return {
@@ -232,8 +178,6 @@ def merged_start(
 ) -> tuple[Built, RoutePool]:
     """The union of the workers' pools (cheapest route per task set) and the cheapest of their
     plans as a plan of ``rm``'s units (routes of an entry go to its units in order)."""
-    from .construct import Built
-
     pooled: list[list[PooledRoute]] = [list(e["pool"]) for e in exports]  # type: ignore[call-overload]
     pool = RoutePool(limit=sum(len(p) for p in pooled) + 1)
     for routes in pooled:

@@ -13,8 +13,8 @@ import pytest
 import optimizer
 from optimizer.generate import generate
 from optimizer.solver import SolveOptions, driver
-from optimizer.solver import construct as construct_mod
 from optimizer.solver import hgs as hgs_mod
+from optimizer.solver import pipeline as pipeline_mod
 
 
 def test_the_margin_is_stated_once() -> None:
@@ -29,7 +29,7 @@ def test_every_cap_of_every_part_ends_by_the_days_search_end(
     caps: list[tuple[str, float, int]] = []  # (phase, cap, index of the _solve it ran in)
     real_solve, real_construct, real_hgs = (
         driver._solve,
-        construct_mod.construct,
+        pipeline_mod.construct,
         hgs_mod.hgs_routes,
     )
 
@@ -46,7 +46,7 @@ def test_every_cap_of_every_part_ends_by_the_days_search_end(
         return real_hgs(*args, **kw)
 
     monkeypatch.setattr(driver, "_solve", spy_solve)
-    monkeypatch.setattr(construct_mod, "construct", spy_construct)
+    monkeypatch.setattr(pipeline_mod, "construct", spy_construct)
     monkeypatch.setattr(hgs_mod, "hgs_routes", spy_hgs)
     inst = generate(40, seed=2, stations=4)
     limit = 2.0

@@ -13,8 +13,8 @@ import pytest
 import optimizer
 from optimizer.generate import generate
 from optimizer.model import Instance, TimeWindow, Vehicle, Zone
-from optimizer.solver.construct import RouteEvaluator, release
 from optimizer.solver.driver import SolveOptions
+from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.hgs import battery_relaxed, hgs_declines, hgs_routes, relaxed_solution
 from optimizer.solver.ortools_model import ModelOptions, build
 from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
@@ -293,7 +293,7 @@ def test_instant_charging_seeds_our_search_with_pyvrp() -> None:
 def test_a_seed_route_no_station_saves_is_cut_into_feasible_runs() -> None:
     """A seed that serves every customer on one route cannot be charged feasibly (capacity and
     range): construction keeps its order, cuts it into feasible runs and serves every job."""
-    from optimizer.solver.construct import construct
+    from optimizer.solver.pipeline import construct
 
     inst = optimizer.load(benchmark_file("cec2020-evrp", "E-n22-k4.evrp"))
     rm = build(inst, ModelOptions())

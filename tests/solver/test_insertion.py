@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 
 import optimizer
-from optimizer.solver.construct import RouteEvaluator, construct, release
 from optimizer.solver.driver import _default_copies
+from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.insertion import Found, Insertion, inserted
 from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
+from optimizer.solver.pipeline import construct
 from tests.conftest import benchmark_file
 
 CITY_DAY = Path(__file__).resolve().parents[2] / "instances" / "city-day.json"

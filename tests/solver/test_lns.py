@@ -11,9 +11,11 @@ import pytest
 
 import optimizer
 from optimizer.solver import SolveOptions
-from optimizer.solver.construct import Built, RouteEvaluator, construct, release
 from optimizer.solver.driver import _default_copies
+from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
+from optimizer.solver.pipeline import construct
+from optimizer.solver.plan import Built
 from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
 
 

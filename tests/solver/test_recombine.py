@@ -8,11 +8,12 @@ import itertools
 import pytest
 
 import optimizer
-from optimizer.solver.construct import Built, RouteEvaluator, construct, release
 from optimizer.solver.driver import _default_copies, _start_plan
-from optimizer.solver.lns import fixed_costs
+from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
-from optimizer.solver.recombine import RoutePool, export_pool, merged_start, recombine
+from optimizer.solver.pipeline import construct
+from optimizer.solver.plan import Built, RoutePool, fixed_costs
+from optimizer.solver.recombine import export_pool, merged_start, recombine
 from tests.conftest import benchmark_file
 
 
@@ -98,21 +99,6 @@ def test_recombination_at_the_end_is_never_dearer_and_repeats_itself() -> None:
             assert plan is not None and optimizer.validate(inst, plan).feasible
     finally:
         release(rm)
-
-
-def test_the_pool_keeps_the_cheapest_route_per_task_set_and_its_limit() -> None:
-    pool = RoutePool(limit=2)
-    pool.add("v", frozenset({"a", "b"}), [1, 2], [1, 2], 10)
-    pool.add("v", frozenset({"a", "b"}), [2, 1], [2, 1], 7)  # same set, cheaper: replaces
-    pool.add("v", frozenset({"a", "b"}), [1, 2], [1, 2], 9)  # dearer: ignored
-    pool.add("w", frozenset({"a", "b"}), [1, 2], [1, 2], 5)  # another entry: its own route
-    pool.add("v", frozenset({"c"}), [3], [3], 1)  # over the limit: ignored
-    assert pool.offered == 5
-    assert {k: r.cost for k, r in pool.routes.items()} == {
-        ("v", frozenset({"a", "b"})): 7,
-        ("w", frozenset({"a", "b"})): 5,
-    }
-    assert pool.routes[("v", frozenset({"a", "b"}))].seq == (2, 1)
 
 
 def test_the_routes_of_two_walks_recombine_into_a_plan_no_dearer_than_either() -> None:

@@ -21,9 +21,10 @@ from optimizer.model import (
     Vehicle,
     VehicleType,
 )
-from optimizer.solver.construct import RouteEvaluator, construct, release
 from optimizer.solver.driver import _copies_needed, _default_copies, _remap
+from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.ortools_model import ModelOptions, build
+from optimizer.solver.pipeline import construct
 from optimizer.solver.stations import beats, dominators
 from tests.conftest import benchmark_file
 
