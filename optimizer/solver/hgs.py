@@ -6,7 +6,7 @@ followed by OR-Tools' guided local search stayed far from the optimum (Solomon R
 time through route segment data, reaches the optimum in the same time. So where an instance is
 within what PyVRP models *exactly*, its best plan becomes the start that OR-Tools continues from;
 OR-Tools stays the model that every constraint runs through, and the driver checks each route with
-:class:`~.construct.RouteEvaluator` before using it.
+:class:`~.evaluator.RouteEvaluator` before using it.
 
 PyVRP 0.14 replaced its hybrid genetic search by an iterated local search; the module keeps the
 name of the idea (and of the option, ``SolveOptions.hgs``).

@@ -112,7 +112,7 @@ class SolveOptions:
     lns_work_per_second_partial_no_windows: float = 2_000_000.0
     #: Ruin-and-recreate walks from the same start, each with the whole budget above, where
     #: routes hold 20 tasks or more and cost something (fixed costs or fewest vehicles; see
-    #: ``construct._best_of_walks``): on E-VRPTW R2/RC2 one walk's basin is its seed's, and two
+    #: ``pipeline.best_of_walks``): on E-VRPTW R2/RC2 one walk's basin is its seed's, and two
     #: took 15 instances x 2 seeds from 2.58 % to 2.20 % above the best known, solves ending at
     #: 33 to 43 s of 60 on the 2-core machine of 2026-11-24 (20 to 22 s with one). That machine
     #: ran these budgets about twice as fast as the one they were set on (one walk's solves ended
