@@ -149,6 +149,18 @@ def _build(issues: list[Issue], path: str, make: Callable[[], T]) -> T | None:
         return None
 
 
+def _count(value: float) -> int:
+    """A vehicle entry's count as an integer, refused where it would be written back with more
+    digits than a file may hold (``count: 1e18`` read as a float became a 19-digit integer that
+    the same loader then refused)."""
+    n = int(value)
+    if abs(n) >= 10**guard.MAX_INT_DIGITS:
+        raise InputError(
+            Issue("count", f"must be below 10^{guard.MAX_INT_DIGITS}", value, has_value=True)
+        )
+    return n
+
+
 def _windows(raw: list[list[float]] | None) -> tuple[TimeWindow, ...]:
     return tuple(TimeWindow(float(a), float(b)) for a, b in (raw or []))
 
@@ -366,7 +378,7 @@ def _instance_from_dict(data: Any, source: str | None, base_dir: str | Path | No
                     type=r["type"],
                     start_depot=r["start_depot"],
                     end_depot=r.get("end_depot"),
-                    count=int(r.get("count", 1)),
+                    count=_count(r.get("count", 1)),
                     shift=shift,
                     initial_soc=float(r.get("initial_soc", 1.0)),
                     max_duration_min=_opt(r.get("max_duration_min")),
