@@ -40,7 +40,7 @@ DEFAULT_MAX_PART_TASKS = 250
 #: generated day of 300 jobs (330 task nodes) needed 2.6 s whatever its limit, one of 1,000
 #: (1,100 task nodes) 7.0 to 7.5 s at limits of 1 to 5 s; a part's start took 2.2 to 2.9 s for
 #: its 220 task nodes there (10 to 13 ms each), so at 9 ms per task node a 600-job day still
-#: ended 1.6 s late. A day not split has no floor: its one model's caps all count from the call.
+#: ended 1.6 s late. A day searched as one model has the floor below instead.
 MIN_PARTS_S = 0.5
 MIN_S_PER_PART_TASK = 0.012
 #: A day searched as one model has its insertion start too, after PyVRP's run: above
