@@ -704,7 +704,9 @@ def _least_charges(instance: Instance, timed: Solution) -> Solution | None:
             routes.append(route)
             continue
         ends = [*at[1:], len(route.stops) - 1]
-        stops = list(route.stops)
+        # Sparse: kinds and places only (the validator times the route again), each charge at a
+        # charger sized below; a swap fills the battery whatever is asked.
+        stops = [Stop(s.kind, s.ref) for s in route.stops]
         soc = route.stops[at[0]].soc_arrival_kwh
         for i, j in zip(at, ends, strict=True):
             st, nxt = route.stops[i], route.stops[j]
@@ -718,11 +720,7 @@ def _least_charges(instance: Instance, timed: Solution) -> Solution | None:
             stops[i] = Stop("station", st.ref, charged_kwh=charge)
             soc += charge - used
             changed = True
-        sparse = [
-            s if s.kind == "station" else Stop(s.kind, s.ref)
-            for s in (stops[k] if k in at else route.stops[k] for k in range(len(stops)))
-        ]
-        routes.append(replace(route, stops=tuple(sparse)))
+        routes.append(replace(route, stops=tuple(stops)))
     return Solution(timed.instance, tuple(routes), unserved=timed.unserved) if changed else None
 
 
