@@ -198,26 +198,8 @@ class RouteEvaluator:
             S.up(-nd.volume_m3, S.VOLUME_PER_M3) if nd.kind == "job" and nd.volume_m3 < 0 else 0
             for nd in nodes
         ]
-        self._step_w = [
-            (
-                S.up(nd.weight_kg, S.LOAD_PER_KG)
-                if nd.weight_kg > 0
-                else -S.up(-nd.weight_kg, S.LOAD_PER_KG)
-            )
-            if nd.weight_kg
-            else 0
-            for nd in nodes
-        ]
-        self._step_v = [
-            (
-                S.up(nd.volume_m3, S.VOLUME_PER_M3)
-                if nd.volume_m3 > 0
-                else -S.up(-nd.volume_m3, S.VOLUME_PER_M3)
-            )
-            if nd.volume_m3
-            else 0
-            for nd in nodes
-        ]
+        self._step_w = [S.away(nd.weight_kg, S.LOAD_PER_KG) for nd in nodes]
+        self._step_v = [S.away(nd.volume_m3, S.VOLUME_PER_M3) for nd in nodes]
         self._windows = [
             tuple(
                 (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))

@@ -52,6 +52,12 @@ def up(value: float, per_unit: int) -> int:
     return math.ceil(_fits(value * per_unit, value) - 1e-7)
 
 
+def away(value: float, per_unit: int) -> int:
+    """Scale a signed amount, rounding away from zero (a pickup's load up, a delivery's down by
+    as much), so that what is loaded and unloaded cancels exactly."""
+    return up(value, per_unit) if value >= 0 else -up(-value, per_unit)
+
+
 def down(value: float, per_unit: int) -> int:
     """Scale a bound, rounding down. A bound beyond :data:`INFINITE` is no bound: it is cut to it
     (exact: nothing the solver adds up comes near it)."""
