@@ -1062,6 +1062,14 @@ class Instance:
         """Driving time in minutes at speed factor 1 (read-only); divide by a type's speed factor."""
         return self._duration_min  # type: ignore[attr-defined]
 
+    @property
+    def windowed(self) -> bool:
+        """Whether any task has a time window (the solver's search steps cost more then, and
+        PyVRP's relaxation serves as a seed only then)."""
+        return any(j.time_windows for j in self.jobs) or any(
+            s.pickup.time_windows or s.delivery.time_windows for s in self.shipments
+        )
+
     @cached_property
     def depot_by_id(self) -> dict[str, Depot]:
         return {d.id: d for d in self.depots}

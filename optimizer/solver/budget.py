@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..model import Instance
-from .options import SolveOptions, Work
+from .options import SolveOptions
 
 if TYPE_CHECKING:
     from .ortools_model import RoutingModel
@@ -39,16 +39,9 @@ def routes_cost(instance: Instance) -> bool:
     return kind == "cost" and any(t.fixed_cost > 0 for t in instance.vehicle_types)
 
 
-def windowed(instance: Instance) -> bool:
-    """Whether any task has a time window (search steps cost several times more then)."""
-    return any(j.time_windows for j in instance.jobs) or any(
-        s.pickup.time_windows or s.delivery.time_windows for s in instance.shipments
-    )
-
-
 def lns_rate(instance: Instance, opts: SolveOptions) -> float:
     """Ruin and recreate's work per second of limit for ``instance`` (see ``SolveOptions``)."""
-    if windowed(instance):
+    if instance.windowed:
         return opts.lns_work_per_second
     rules = instance.rules
     if not rules.full_recharge and not rules.instant_charging and instance.stations:
@@ -92,9 +85,10 @@ class Budget:
         """The seconds of limit the rates are applied to (the share left of the limit)."""
         return self.share * self.opts.time_limit_s
 
-    def _count(self, fixed: int, rate: float) -> int:
+    def _count(self, name: str, rate: float) -> int:
+        """``opts.work``'s count ``name`` for the share left, else ``rate`` times its seconds."""
         if self.opts.work is not None:
-            return int(fixed * self.share)
+            return int(getattr(self.opts.work, name) * self.share)
         return int(rate * self.seconds)
 
     @property
@@ -102,19 +96,19 @@ class Budget:
         """Route minimisation's label steps (0 where routes cost nothing in themselves)."""
         if not routes_cost(self.instance):
             return 0
-        return self._count(self._fixed.route_min, self.opts.route_min_work_per_second)
+        return self._count("route_min", self.opts.route_min_work_per_second)
 
     @property
     def fleet(self) -> int:
         """Fleet minimisation's label steps (0 where routes cost nothing in themselves)."""
         if not routes_cost(self.instance):
             return 0
-        return self._count(self._fixed.fleet, self.opts.fleet_work_per_second)
+        return self._count("fleet", self.opts.fleet_work_per_second)
 
     @property
     def lns(self) -> int:
         """Ruin and recreate's label steps."""
-        return self._count(self._fixed.lns, lns_rate(self.instance, self.opts))
+        return self._count("lns", lns_rate(self.instance, self.opts))
 
     @property
     def recombine(self) -> float:
@@ -144,10 +138,6 @@ class Budget:
         if opts.solution_budget is not None:
             return max(1, opts.solution_budget)
         nodes = len(rm.nodes)
-        rate = opts.solution_rate if windowed(self.instance) else opts.solution_rate_no_windows
+        rate = opts.solution_rate if self.instance.windowed else opts.solution_rate_no_windows
         per_second = max(1.0, rate / (nodes * nodes))
         return max(MIN_SOLUTIONS, int(per_second * self.seconds))
-
-    @property
-    def _fixed(self) -> Work:
-        return self.opts.work or Work()

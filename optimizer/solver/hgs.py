@@ -76,10 +76,7 @@ def battery_relaxed(rm: RoutingModel) -> bool:
         return False
     if inst.rules.instant_charging:
         return True
-    windowed = any(j.time_windows for j in inst.jobs) or any(
-        s.pickup.time_windows or s.delivery.time_windows for s in inst.shipments
-    )
-    return not inst.rules.full_recharge and windowed
+    return not inst.rules.full_recharge and inst.windowed
 
 
 def hgs_declines(rm: RoutingModel, relax: bool = False) -> str | None:
