@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InputError, Issue
-from ..limits import check_time_limit
+from ..limits import check_time_limit, task_nodes
 from ..model import Instance, TimeWindow
 from ..solution import Route, Solution, Stop, StopKind, Totals
 from . import scaling as S
@@ -141,8 +141,7 @@ def _solve(
         hopeless = unreachable_jobs(instance)
         if hopeless:
             raise InfeasibleError(hopeless)
-    tasks = len(instance.jobs) + 2 * len(instance.shipments)
-    if opts.max_part_tasks and tasks > opts.max_part_tasks:
+    if opts.max_part_tasks and task_nodes(instance) > opts.max_part_tasks:
         return _solve_decomposed(instance, opts, started, end, on_progress)
 
     copies = opts.copies_per_station or _default_copies(instance)
@@ -1003,7 +1002,7 @@ def _default_copies(instance: Instance) -> int:
     """Copies of each station per battery class: enough for several routes to use a station."""
     if not instance.stations:
         return 0
-    tasks = len(instance.jobs) + 2 * len(instance.shipments)
+    tasks = task_nodes(instance)
     return int(min(max(2, math.ceil(3 * tasks / (10 * len(instance.stations)))), 6))
 
 
