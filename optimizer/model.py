@@ -90,6 +90,15 @@ def _non_negative(p: Problems, value: float | None, path: str) -> None:
         p.check(value >= 0, path, "must be >= 0", value)
 
 
+def _whole_at_least_one(p: Problems, value: object, path: str) -> None:
+    p.check(
+        isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+        path,
+        "must be an integer >= 1",
+        value,
+    )
+
+
 def _fraction(p: Problems, value: float, path: str) -> None:
     if _finite(p, value, path):
         p.check(0 <= value <= 1, path, "must be between 0 and 1", value)
@@ -461,6 +470,12 @@ class VehicleType:
     speed_factor: float = 1.0
     banned_zones: tuple[str, ...] = ()
     max_duration_min: float | None = None
+    #: Trips a vehicle of this type may make in its shift: after each but the last it comes back
+    #: to its start depot to unload what it picked up and load the next trip's deliveries
+    #: (morning and afternoon waves). 1: one trip, the depot only at the ends.
+    max_trips: int = 1
+    #: Minutes at the start depot between two trips (unloading and loading).
+    reload_min: float = 0.0
     wtw_co2e_kg_per_unit: float | None = None
     ttw_co2e_kg_per_unit: float | None = None
     #: Biogenic CO2 per unit of fuel (bio-methanol, bio-LNG, HVO): reported apart, outside CO2e.
@@ -490,6 +505,8 @@ class VehicleType:
         _positive(p, self.speed_factor, "speed_factor")
         if self.max_duration_min is not None:
             _positive(p, self.max_duration_min, "max_duration_min")
+        _whole_at_least_one(p, self.max_trips, "max_trips")
+        _non_negative(p, self.reload_min, "reload_min")
         _non_negative(p, self.wtw_co2e_kg_per_unit, "wtw_co2e_kg_per_unit")
         _non_negative(p, self.ttw_co2e_kg_per_unit, "ttw_co2e_kg_per_unit")
         _non_negative(p, self.biogenic_co2_kg_per_unit, "biogenic_co2_kg_per_unit")
@@ -573,19 +590,18 @@ class Vehicle:
     shift: TimeWindow | None = None
     initial_soc: float = 1.0
     max_duration_min: float | None = None
+    #: Trips each of these vehicles may make (``None``: its type's ``max_trips``).
+    max_trips: int | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
         _non_empty_id(p, self.id)
-        p.check(
-            isinstance(self.count, int) and not isinstance(self.count, bool) and self.count >= 1,
-            "count",
-            "must be an integer >= 1",
-            self.count,
-        )
+        _whole_at_least_one(p, self.count, "count")
         _fraction(p, self.initial_soc, "initial_soc")
         if self.max_duration_min is not None:
             _positive(p, self.max_duration_min, "max_duration_min")
+        if self.max_trips is not None:
+            _whole_at_least_one(p, self.max_trips, "max_trips")
         p.raise_if_any()
 
     @property
@@ -1113,6 +1129,17 @@ class Instance:
     @property
     def has_electric(self) -> bool:
         return any(t.is_electric for t in self.vehicle_types)
+
+    def max_trips_of(self, vehicle: Vehicle) -> int:
+        """The trips each unit of ``vehicle`` may make in its shift (its own, else its type's)."""
+        if vehicle.max_trips is not None:
+            return vehicle.max_trips
+        return self.type_by_id[vehicle.type].max_trips
+
+    @property
+    def multi_trip(self) -> bool:
+        """Whether some vehicle may make more than one trip (reload at its depot)."""
+        return any(self.max_trips_of(v) > 1 for v in self.vehicles)
 
     def shift_of(self, vehicle: Vehicle) -> TimeWindow:
         """A vehicle's shift, defaulting to its start depot's opening hours."""

@@ -149,14 +149,14 @@ def _build(issues: list[Issue], path: str, make: Callable[[], T]) -> T | None:
         return None
 
 
-def _count(value: float) -> int:
-    """A vehicle entry's count as an integer, refused where it would be written back with more
-    digits than a file may hold (``count: 1e18`` read as a float became a 19-digit integer that
-    the same loader then refused)."""
+def _count(value: float, name: str = "count") -> int:
+    """A vehicle entry's count (or trips) as an integer, refused where it would be written back
+    with more digits than a file may hold (``count: 1e18`` read as a float became a 19-digit
+    integer that the same loader then refused)."""
     n = int(value)
     if abs(n) >= 10**guard.MAX_INT_DIGITS:
         raise InputError(
-            Issue("count", f"must be below 10^{guard.MAX_INT_DIGITS}", value, has_value=True)
+            Issue(name, f"must be below 10^{guard.MAX_INT_DIGITS}", value, has_value=True)
         )
     return n
 
@@ -340,6 +340,8 @@ def _instance_from_dict(data: Any, source: str | None, base_dir: str | Path | No
                 speed_factor=float(r.get("speed_factor", 1.0)),
                 banned_zones=tuple(r.get("banned_zones", [])),
                 max_duration_min=_opt(r.get("max_duration_min")),
+                max_trips=_count(r.get("max_trips", 1), "max_trips"),
+                reload_min=float(r.get("reload_min", 0.0)),
                 wtw_co2e_kg_per_unit=_opt(r.get("wtw_co2e_kg_per_unit")),
                 ttw_co2e_kg_per_unit=_opt(r.get("ttw_co2e_kg_per_unit")),
                 biogenic_co2_kg_per_unit=_opt(r.get("biogenic_co2_kg_per_unit")),
@@ -382,6 +384,11 @@ def _instance_from_dict(data: Any, source: str | None, base_dir: str | Path | No
                     shift=shift,
                     initial_soc=float(r.get("initial_soc", 1.0)),
                     max_duration_min=_opt(r.get("max_duration_min")),
+                    max_trips=(
+                        _count(r["max_trips"], "max_trips")
+                        if r.get("max_trips") is not None
+                        else None
+                    ),
                 ),
             )
         )
@@ -646,6 +653,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "speed_factor": t.speed_factor,
                 "banned_zones": list(t.banned_zones),
                 "max_duration_min": t.max_duration_min,
+                "max_trips": t.max_trips,
+                "reload_min": t.reload_min,
                 "wtw_co2e_kg_per_unit": t.wtw_co2e_kg_per_unit,
                 "ttw_co2e_kg_per_unit": t.ttw_co2e_kg_per_unit,
                 "biogenic_co2_kg_per_unit": t.biogenic_co2_kg_per_unit,
@@ -664,6 +673,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "shift": _w(v.shift) if v.shift is not None else None,
                 "initial_soc": v.initial_soc,
                 "max_duration_min": v.max_duration_min,
+                "max_trips": v.max_trips,
             }
             for v in inst.vehicles
         ],
