@@ -23,6 +23,7 @@ from ..model import (
     ShipmentStop,
     Station,
     TimeWindow,
+    Vehicle,
     VehicleType,
 )
 from ..solution import Route, Solution, Stop, Totals
@@ -136,6 +137,24 @@ def _station_start(
         if s + minutes <= w.end_min + tol:
             return s, True
     return _earliest_in_windows(arrival, station.opening, tol), False
+
+
+def _trip_deliveries(
+    stops: Sequence[Stop], res: list[_Resolved | None], visits: list[int], reloads: set[int]
+) -> list[tuple[float, float]]:
+    """(kg, m3) of the deliveries each trip loads at the depot: the route's first trip, then one
+    per reload."""
+    out = [(0.0, 0.0)]
+    for k in visits:
+        if k in reloads:
+            out.append((0.0, 0.0))
+            continue
+        rk = res[k]
+        target = rk.target if rk is not None else None
+        if stops[k].kind == "job" and isinstance(target, Job) and target.kind == "delivery":
+            kg, m3 = out[-1]
+            out[-1] = (kg + target.weight_kg, m3 + target.volume_m3)
+    return out
 
 
 def _station_factor(station: Station) -> float:
@@ -423,24 +442,15 @@ class _Checker:
                 end,
             )
         visits = [s for s in range(n) if s not in (origin, end)]
-        for k in visits:
-            if stops[k].kind == "depot" and 0 < k < n - 1:
-                self.add(
-                    C.DEPOT_MID_ROUTE,
-                    f"{label} stops at depot {stops[k].ref!r} between its first and last stop",
-                    r,
-                    k,
-                )
+        reloads = self.reloads(r, label, v, stops, res, visits)
         used = any(stops[k].kind != "depot" for k in visits)
 
-        # Deliveries are loaded at the start depot.
-        load_kg = load_m3 = 0.0
-        for k in visits:
-            rk = res[k]
-            target = rk.target if rk is not None else None
-            if stops[k].kind == "job" and isinstance(target, Job) and target.kind == "delivery":
-                load_kg += target.weight_kg
-                load_m3 += target.volume_m3
+        # Deliveries are loaded at the start depot: each trip's at the start or at its reload.
+        trip_loads = _trip_deliveries(stops, res, visits, reloads)
+        load_kg, load_m3 = trip_loads[0]
+        trip = 0
+        # What the trip picked up for the depot, unloaded at a reload (shipments stay on board).
+        for_depot_kg = for_depot_m3 = 0.0
 
         electric = t.is_electric
         battery = float(t.battery_kwh) if electric and t.battery_kwh is not None else 0.0
@@ -608,13 +618,22 @@ class _Checker:
                 break
             assert s is not None and rs is not None
             fig: dict[str, Any] = {"arrival_min": arrival, "soc_arrival_kwh": soc_arr}
-            if stop.kind == "depot":  # mid-route: a pass-through, already reported
+            if s in reloads:
+                start, departure = self.reload(r, s, label, stop, start_depot, t, arrival)
+                trip += 1
+                load_kg += trip_loads[trip][0] - for_depot_kg
+                load_m3 += trip_loads[trip][1] - for_depot_m3
+                for_depot_kg = for_depot_m3 = 0.0
+            elif stop.kind == "depot":  # mid-route: a pass-through, already reported
                 start = self.stay_start(r, s, label, stop, arrival)
                 departure = self.stay_departure(r, s, label, stop, start, 0.0)
             elif stop.kind in _TASK_KINDS:
                 start, departure, dkg, dm3 = self.serve(r, s, label, stop, rs, arrival)
                 load_kg += dkg
                 load_m3 += dm3
+                if stop.kind == "job" and dkg > 0:
+                    for_depot_kg += dkg
+                    for_depot_m3 += dm3
             else:
                 station = rs.target
                 assert isinstance(station, Station)
@@ -772,6 +791,69 @@ class _Checker:
             cost=dict(out.cost),
         )
         return replace(route, stops=tuple(filled)), out
+
+    def reloads(
+        self,
+        r: int,
+        label: str,
+        v: Vehicle,
+        stops: Sequence[Stop],
+        res: list[_Resolved | None],
+        visits: list[int],
+    ) -> set[int]:
+        """The mid-route stops that are reloads: the start depot again, at most ``max_trips`` - 1
+        times. Any other depot stop between the ends is DEPOT_MID_ROUTE, saying why."""
+        allowed = self.inst.max_trips_of(v) - 1
+        out: set[int] = set()
+        for k in visits:
+            stop = stops[k]
+            if stop.kind != "depot" or res[k] is None:
+                continue
+            if stop.ref == v.start_depot and len(out) < allowed:
+                out.add(k)
+                continue
+            if stop.ref != v.start_depot:
+                why = f"; only its start depot {v.start_depot!r} can reload it"
+            elif allowed == 0:
+                why = "; a reload there needs max_trips above 1 on its type or vehicle entry"
+            else:
+                why = f"; that is trip {len(out) + 2}, beyond its max_trips of {allowed + 1}"
+            self.add(
+                C.DEPOT_MID_ROUTE,
+                f"{label} stops at depot {stop.ref!r} between its first and last stop{why}",
+                r,
+                k,
+            )
+        return out
+
+    def reload(
+        self,
+        r: int,
+        s: int,
+        label: str,
+        stop: Stop,
+        depot: Depot,
+        t: VehicleType,
+        arrival: float,
+    ) -> tuple[float, float]:
+        """A reload at the start depot: it starts once the depot is open and takes the type's
+        ``reload_min``, all inside the depot's opening hours. (start, departure)."""
+        o = depot.opening
+        if stop.start_min is None:
+            start = max(arrival, o.start_min)
+        else:
+            start = self.stay_start(r, s, label, stop, arrival)
+        departure = self.stay_departure(r, s, label, stop, start, t.reload_min, why="reloading")
+        if not o.contains(start, self.tol) or not o.contains(start + t.reload_min, self.tol):
+            self.add(
+                C.SHIFT,
+                f"{label} reloads at depot {depot.id!r} from {start:g} for {t.reload_min:g} min, "
+                f"outside its opening hours [{o.start_min:g}, {o.end_min:g}]",
+                r,
+                s,
+                _outside((o,), start, start + t.reload_min),
+            )
+        return start, departure
 
     def stay_start(
         self, r: int, s: int | None, label: str, stop: Stop | None, arrival: float
