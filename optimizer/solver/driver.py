@@ -87,14 +87,71 @@ def solve(
     if isinstance(opts.workers, bool) or not isinstance(opts.workers, int) or opts.workers < 1:
         raise InputError(Issue("workers", "must be a whole number of at least 1", opts.workers))
     check_time_limit(instance, opts.time_limit_s, opts.max_part_tasks)
-    started = time.monotonic()
     if on_progress is None and (opts.progress or progress):
         on_progress = _stderr_progress
+    if instance.multi_trip:
+        return _solve_in_trips(instance, opts, on_progress)
+    return _run(instance, opts, on_progress)
+
+
+def _run(instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None) -> Solution:
+    """One solve of ``instance`` as the search plans it (one trip per vehicle unit), from now
+    to ``opts.time_limit_s`` later, on ``opts.workers`` processes."""
+    started = time.monotonic()
     if opts.workers > 1:
         from .parallel import solve_parallel
 
         return solve_parallel(instance, opts, started, _solve_one, _recombine_workers, on_progress)
     return _solve(instance, opts, started, started + opts.time_limit_s, on_progress)
+
+
+def _solve_in_trips(
+    instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None
+) -> Solution:
+    """A fleet that may make several trips a day (:mod:`.trips`): half the limit searches one
+    trip per vehicle unit (a plan that fits the fleet as it is, its trips then chained where
+    that saves), half searches with ``max_trips`` units per vehicle (the waves a fleet too small
+    for one trip needs) chained into days; the cheaper valid plan is kept. Each half has a fixed
+    half of the limit (and of a fixed work budget), so that the same inputs give the same plan."""
+    from .trips import chain_trips, one_trip_per_unit
+
+    half = replace(
+        opts,
+        time_limit_s=opts.time_limit_s / 2,
+        work=opts.work.scaled(0.5) if opts.work is not None else None,
+    )
+    plans: list[tuple[str, Solution]] = []
+    failures: list[InfeasibleError] = []
+    for label, waves in (("one trip per unit", False), ("waves", True)):
+        try:
+            searched = _run(one_trip_per_unit(instance, waves), half, on_progress)
+        except InfeasibleError as e:
+            failures.append(e)
+            continue
+        chained = chain_trips(instance, searched)
+        if chained is not None:
+            plans.append((label, chained))
+    if not plans:
+        if failures:
+            raise failures[-1]
+        raise RuntimeError("internal error: no plan of single trips chained into the fleet")
+    label, best = min(plans, key=lambda p: _plan_cost(p[1]))
+    meta = {
+        **dict(best.meta),
+        "time_limit_s": opts.time_limit_s,
+        "trips_kept": label,
+        "trips_costs": {name: round(_plan_cost(p), 2) for name, p in plans},
+        "trips_max": max((_trips(r) for r in best.routes), default=0),
+    }
+    return replace(best, meta=meta)
+
+
+def _plan_cost(plan: Solution) -> float:
+    return float(plan.totals.cost.get("total", 0.0))
+
+
+def _trips(route: Route) -> int:
+    return 1 + sum(1 for s in route.stops[1:-1] if s.kind == "depot")
 
 
 def _solve_one(

@@ -1,0 +1,121 @@
+"""Multiple trips per vehicle: the search plans single trips; this module chains them into days.
+
+Why chaining after the search rather than reload stops inside it: every phase of the search
+(insertion, route and fleet minimisation, ruin and recreate, OR-Tools) and the route evaluator
+plan one trip per vehicle unit, and a reload would be a new kind of optional visit in each. A day
+of waves is, to the search, a fleet with ``max_trips`` times the units, each doing one trip
+(:func:`one_trip_per_unit`); what makes it a day is that a vehicle's trips follow each other in
+its shift, with ``reload_min`` at its start depot between them, its battery carried over and its
+duration limit over the whole day. :func:`chain_trips` puts the trips of each vehicle entry in
+order of departure and appends each to the day it makes cheapest, as the validator prices it
+(a fixed cost saved against hours paid between trips), or where the entry has no unit left, to
+any day it fits; the validator decides what fits. The driver keeps the cheaper of that and a
+plan searched for one trip per unit (its trips chained the same way, which only saves).
+
+What it does not do: move a task from one trip to another to make two trips fit one day, or
+charge at the depot between trips (a station at the depot's location is charged at like any
+other, where the search put one on a trip).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from ..model import Instance, Vehicle
+from ..solution import Route, Solution, Stop
+from ..validator import validate
+
+#: The cost components of one route (the plan's penalty is not the route's).
+_ROUTE_COSTS = ("fixed", "distance", "time", "energy", "carbon")
+
+
+def one_trip_per_unit(instance: Instance, trips: bool) -> Instance:
+    """The instance the search plans: each vehicle entry with one trip per unit, its count
+    multiplied by its ``max_trips`` where ``trips`` (so that the search may plan every trip of
+    the day as a unit of its own), kept where not (the plan then fits the fleet as it is)."""
+    vehicles = tuple(
+        replace(v, count=v.count * (instance.max_trips_of(v) if trips else 1), max_trips=1)
+        for v in instance.vehicles
+    )
+    return replace(instance, vehicles=vehicles)
+
+
+@dataclass
+class _Day:
+    """One vehicle unit's day so far: the validated route, its trips and its cost."""
+
+    route: Route
+    trips: int
+    cost: float
+
+
+def chain_trips(instance: Instance, plan: Solution) -> Solution | None:
+    """``plan`` (single trips, planned on :func:`one_trip_per_unit`) as days of ``instance``'s
+    vehicles, validated; ``None`` where an entry's trips need more units than it has or the
+    whole plan does not validate (charger queues across routes)."""
+    by_entry: dict[str, list[Route]] = defaultdict(list)
+    for route in plan.routes:
+        if route.visits:
+            by_entry[route.vehicle].append(route)
+    routes: list[Route] = []
+    for v in instance.vehicles:
+        days = _days(instance, v, by_entry.get(v.id, []))
+        if days is None:
+            return None
+        routes.extend(replace(d.route, vehicle=v.id, unit=k) for k, d in enumerate(days))
+    chained = Solution(instance.name, tuple(routes), unserved=plan.unserved, meta=plan.meta)
+    report = validate(instance, chained)
+    return report.solution if report.feasible else None
+
+
+def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day] | None:
+    """The trips of entry ``v`` in order of departure, each appended to the day it saves most
+    on, or to the day it fits where ``v`` has no unit left; ``None`` where they need more."""
+    max_trips = instance.max_trips_of(v)
+    days: list[_Day] = []
+    for trip in sorted(trips, key=_departure):
+        alone = _priced(instance, replace(trip, vehicle=v.id, unit=0))
+        if alone is None:
+            return None  # a trip the plan's own validation accepted; not expected
+        best: tuple[float, int, _Day] | None = None
+        for k, day in enumerate(days):
+            if day.trips >= max_trips:
+                continue
+            joined = _priced(instance, _joined(day.route, trip, v.start_depot))
+            if joined is None:
+                continue
+            saving = day.cost + alone.cost - joined.cost
+            if best is None or saving > best[0]:
+                best = (saving, k, replace(joined, trips=day.trips + 1))
+        if best is not None and (best[0] > 0 or len(days) >= v.count):
+            days[best[1]] = best[2]
+        else:
+            days.append(alone)
+    return days if len(days) <= v.count else None
+
+
+def _departure(route: Route) -> tuple[float, int]:
+    first = route.stops[0].departure_min if route.stops else None
+    return (first if first is not None else 0.0, route.unit)
+
+
+def _joined(day: Route, trip: Route, depot: str) -> Route:
+    """``day`` then a reload at ``depot`` then ``trip``'s stops, the trip's figures cleared so
+    that the validator times it after the reload (its earliest schedule) with the charge the day
+    left in the battery."""
+    end = day.stops[-1]
+    reload = Stop("depot", depot, arrival_min=end.arrival_min)
+    later = tuple(Stop(s.kind, s.ref) for s in trip.stops[1:])
+    return replace(day, stops=(*day.stops[:-1], reload, *later))
+
+
+def _priced(instance: Instance, route: Route) -> _Day | None:
+    """``route`` validated alone (the other tasks' coverage aside): its filled-in form and cost,
+    or ``None`` where it breaks a rule of its own."""
+    report = validate(instance, Solution(instance.name, (route,)))
+    if any(x.route is not None for x in report.violations):
+        return None
+    cost = sum(report.totals.cost.get(k, 0.0) for k in _ROUTE_COSTS)
+    trips = 1 + sum(1 for s in route.stops[1:-1] if s.kind == "depot")
+    return _Day(report.solution.routes[0], trips, cost)

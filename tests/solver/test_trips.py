@@ -1,0 +1,157 @@
+"""Multiple trips: the solver chains single trips into vehicle days that the validator accepts,
+at the optimum enumerated through the validator on a day small enough to enumerate."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from optimizer.model import Instance, Job, Objective, TimeWindow, Vehicle
+from optimizer.solution import Route, Solution, Stop
+from optimizer.solver import SolveOptions, Work, solve
+from optimizer.solver.trips import chain_trips, one_trip_per_unit
+from optimizer.validator import validate
+
+from ..validator.test_trips import make
+
+#: Fixed work: the plan does not depend on the machine's speed.
+WORK = SolveOptions(work=Work(hgs_iterations=200, route_min=2_000, fleet=2_000, lns=4_000))
+
+
+def _all_served(instance: Instance) -> Instance:
+    return replace(instance, objective=Objective())
+
+
+def _best_by_enumeration(instance: Instance) -> float:
+    """The cheapest one-van day over every order of the jobs and every place of one reload, as
+    the validator prices it (the van may make two trips)."""
+    ids = [j.id for j in instance.jobs]
+    best = float("inf")
+    for order in itertools.permutations(ids):
+        for cut in range(len(ids) + 1):  # len(ids): no reload
+            refs = [*order[:cut], "D", *order[cut:]] if 0 < cut < len(ids) else list(order)
+            stops = (
+                Stop("depot", "D"),
+                *(Stop("depot", r) if r == "D" else Stop("job", r) for r in refs),
+                Stop("depot", "D"),
+            )
+            report = validate(instance, Solution(instance.name, (Route("V", stops),)))
+            if report.feasible:
+                best = min(best, report.totals.cost["total"])
+    return best
+
+
+def test_a_van_too_small_for_one_trip_makes_two_at_the_enumerated_optimum() -> None:
+    inst = _all_served(make())
+    optimum = _best_by_enumeration(inst)
+    plan = solve(inst, 4.0, seed=1, options=WORK)
+    report = validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.totals.cost["total"] == pytest.approx(optimum, rel=1e-6)
+    (route,) = [r for r in plan.routes if r.visits]
+    assert [s.kind for s in route.stops].count("depot") == 3  # out, reload, home
+    assert plan.meta["trips_kept"] == "waves" and plan.meta["trips_max"] == 2
+
+
+def test_the_same_inputs_give_the_same_plan() -> None:
+    inst = _all_served(make())
+    first = solve(inst, 4.0, seed=3, options=WORK)
+    second = solve(inst, 4.0, seed=3, options=WORK)
+    assert first.routes == second.routes
+
+
+def test_a_van_allowed_one_trip_cannot_serve_the_day() -> None:
+    from optimizer.solver import InfeasibleError
+
+    with pytest.raises(InfeasibleError):
+        solve(_all_served(make(max_trips=1)), 4.0, seed=1, options=WORK)
+
+
+def _waves() -> Instance:
+    """Two vans of 450 kg, two trips each; A and B want the morning, C the afternoon: a 100 km
+    fixed cost makes one van doing both waves cheaper than two vans, the single-trip search
+    cannot see that."""
+    inst = make()
+    morning, afternoon = TimeWindow(360, 600), TimeWindow(840, 900)
+    jobs = (
+        replace(inst.jobs[0], weight_kg=200.0, time_windows=(morning,)),
+        replace(inst.jobs[1], weight_kg=200.0, time_windows=(morning,)),
+        Job("C", inst.jobs[2].location, weight_kg=300.0, time_windows=(afternoon,)),
+    )
+    vans = (Vehicle("V", "van", "D", count=2),)
+    return replace(inst, jobs=jobs, vehicles=vans, objective=Objective())
+
+
+def test_chaining_two_single_trips_saves_a_fixed_cost() -> None:
+    inst = _waves()
+    single = one_trip_per_unit(inst, trips=False)
+    two = Solution(
+        inst.name,
+        (
+            Route(
+                "V", (Stop("depot", "D"), Stop("job", "A"), Stop("job", "B"), Stop("depot", "D"))
+            ),
+            Route("V", (Stop("depot", "D"), Stop("job", "C"), Stop("depot", "D")), unit=1),
+        ),
+    )
+    separate = validate(single, two)
+    assert separate.feasible, separate.summary()
+    chained = chain_trips(inst, separate.solution)
+    assert chained is not None
+    assert validate(inst, chained).feasible
+    assert [r.unit for r in chained.routes] == [0]
+    saved = separate.totals.cost["total"] - validate(inst, chained).totals.cost["total"]
+    assert saved == pytest.approx(inst.vehicle_types[0].fixed_cost)
+
+
+def test_a_chain_that_costs_more_than_it_saves_is_not_made() -> None:
+    # Paid by the hour, the van would wait from the morning to the afternoon window at 100 an
+    # hour: two vans cost less than one van's long day.
+    inst = _waves()
+    paid = replace(inst.vehicle_types[0], cost_per_hour=100.0)
+    inst = replace(inst, vehicle_types=(paid,))
+    single = one_trip_per_unit(inst, trips=False)
+    two = Solution(
+        inst.name,
+        (
+            Route(
+                "V", (Stop("depot", "D"), Stop("job", "A"), Stop("job", "B"), Stop("depot", "D"))
+            ),
+            Route("V", (Stop("depot", "D"), Stop("job", "C"), Stop("depot", "D")), unit=1),
+        ),
+    )
+    # The afternoon trip leaves as late as its window lets it (the solver floats departures).
+    late = replace(two.routes[1].stops[0], departure_min=800.0)
+    two = replace(
+        two, routes=(two.routes[0], replace(two.routes[1], stops=(late, *two.routes[1].stops[1:])))
+    )
+    timed = validate(single, two)
+    assert timed.feasible, timed.summary()
+    chained = chain_trips(inst, timed.solution)
+    assert chained is not None
+    assert sorted(r.unit for r in chained.routes) == [0, 1]
+
+
+def test_the_solver_keeps_the_cheaper_of_waves_and_single_trips_at_the_optimum() -> None:
+    inst = _waves()
+    plan = solve(inst, 4.0, seed=1, options=WORK)
+    assert validate(inst, plan).feasible
+    # Enumerated by hand through the validator: one van, A and B in the morning, C after.
+    one_van = Solution(
+        inst.name,
+        (
+            Route(
+                "V",
+                tuple(
+                    Stop("depot", r) if r == "D" else Stop("job", r)
+                    for r in ("D", "A", "B", "D", "C", "D")
+                ),
+            ),
+        ),
+    )
+    best = validate(inst, one_van)
+    assert best.feasible, best.summary()
+    assert plan.totals.cost["total"] <= best.totals.cost["total"] + 1e-6
+    assert plan.totals.vehicles_used == 1
