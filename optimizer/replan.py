@@ -20,7 +20,11 @@ The state at ``at_min`` (from the plan's validated schedule):
 - a vehicle still at the depot keeps its depot and may leave from ``max(shift start, at_min)``
   (plus its delay). Deliveries not yet loaded can only go with such vehicles: their goods are at
   the depot;
-- a vehicle whose committed stop is its end depot has finished; its route stays as it is.
+- a vehicle whose committed stop is its end depot has finished; its route stays as it is;
+- a vehicle that may make several trips (``max_trips``) and is out finishes the trip under way
+  and is then done: the goods of its later trips are at the depot, for the units still there
+  (which keep their trips). Letting it come back for another trip would need its derived start
+  and its reload depot to differ, which the model does not express.
 
 Promises: each task planned on a unit and not yet started prefers that unit
 (``preferred_vehicle``); serving it with another costs ``objective.reassignment_penalty`` in the
@@ -423,7 +427,13 @@ def replan(
             continue
         uid = unit_id(st.vehicle.id, st.unit)
         last = len(st.route.stops) - 1 if st.committed is None else st.committed
+        reloads_ahead = False  # a reload after the committed stop: later trips' goods are home
         for i, stop in enumerate(st.route.stops):
+            if stop.kind == "depot" and 0 < i < len(st.route.stops) - 1:
+                if i <= last:
+                    picked_up.pop(uid, None)  # unloaded at the reload
+                else:
+                    reloads_ahead = True
             tid = _task_of(stop)
             if tid is None:
                 continue
@@ -443,8 +453,9 @@ def replan(
                     stop.kind == "job"
                     and instance.job_by_id[tid].kind == "delivery"
                     and st.committed
+                    and not reloads_ahead
                 ):
-                    onboard[tid] = uid  # loaded at the depot this morning
+                    onboard[tid] = uid  # loaded at the depot for the trip under way
     p = Problems()
     for k, tid in enumerate(events.cancel):
         if tid in started and tid not in onboard:
@@ -580,6 +591,9 @@ def _derived_instance(
                 shift=TimeWindow(dep, max(dep, shift.end_min)),
                 initial_soc=initial,
                 max_duration_min=max(1e-3, min(limits) - (dep - start0)) if limits else None,
+                # It finishes the trip under way: a reload is at its home depot, and the derived
+                # start is where it is now (its later trips' goods go with units at the depot).
+                max_trips=1,
             )
         )
         # Goods for the depot, and the drive home (charging on the way if the battery needs it).

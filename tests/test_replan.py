@@ -309,3 +309,28 @@ def test_parse_clock_reads_hh_mm_and_minutes() -> None:
     assert parse_clock("630", "--at") == 630
     with pytest.raises(InputError, match="--at"):
         parse_clock("-5", "--at")
+
+
+def test_a_van_out_on_its_first_trip_finishes_it_and_its_later_trip_goes_from_the_depot() -> None:
+    """Two vans that may make two trips; the plan has one van do both (morning A and B, then
+    C in the afternoon). Replanned during the morning trip, that van finishes its trip under
+    way; C's goods are at the depot, so the van still there takes them. Valid on the full day."""
+    from optimizer.replan import Events
+    from optimizer.solver import Work, solve
+    from tests.solver.test_trips import _waves
+
+    inst = _waves()
+    work = SolveOptions(work=Work(hgs_iterations=200, route_min=2_000, fleet=2_000, lns=4_000))
+    plan = solve(inst, 4.0, seed=1, options=work)
+    (day,) = [r for r in plan.routes if r.visits]
+    assert [s.kind for s in day.stops].count("depot") == 3
+    first_job = day.stops[1]
+    assert first_job.departure_min is not None
+    at = first_job.departure_min + 1.0  # on the way to the morning's second stop
+    result = replan(inst, plan, at, Events(), time_limit_s=4.0, seed=1, options=work)
+    assert result.report.feasible, result.report.summary()
+    routes = {r.unit: r for r in result.plan.routes if r.visits}
+    assert routes[day.unit].stops[:2] == day.stops[:2]  # the done prefix, kept
+    assert [s.kind for s in routes[day.unit].stops].count("depot") == 2  # no second trip now
+    other = [r for u, r in routes.items() if u != day.unit]
+    assert [s.ref for r in other for s in r.visits] == ["C"]
