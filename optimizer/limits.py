@@ -58,15 +58,12 @@ def task_nodes(instance: Instance) -> int:
 def min_time_limit_s(instance: Instance, max_part_tasks: int = DEFAULT_MAX_PART_TASKS) -> float:
     """The shortest limit ``instance`` accepts, rounded up to a tenth of a second: see
     :data:`MIN_S_PER_PART_TASK` and :data:`ONE_MODEL_FREE_TASKS` (0 for a day of at most that
-    many task nodes). A fleet that may make several trips is searched twice, each with half the
-    limit (``optimizer.solver.driver``), so its floor is twice that."""
+    many task nodes)."""
     tasks = task_nodes(instance)
     if not max_part_tasks or tasks <= max_part_tasks:
         floor = MIN_S_PER_PART_TASK * max(0, tasks - ONE_MODEL_FREE_TASKS)
     else:
         floor = MIN_PARTS_S + MIN_S_PER_PART_TASK * tasks
-    if instance.multi_trip:
-        floor *= 2
     return math.ceil(10 * floor) / 10
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -136,15 +135,3 @@ def test_a_large_day_searched_as_one_model_has_a_floor_too() -> None:
     with pytest.raises(InputError) as err:
         optimizer.solve(inst, 0.5, 0)
     assert "beyond 120" in str(err.value) and "time_limit_s" in str(err.value)
-
-
-def test_a_fleet_that_may_make_several_trips_has_twice_the_floor() -> None:
-    # The driver searches such a fleet twice, each with half the limit (single trips; waves).
-    day = generate(200, seed=1)
-    floor = limits.min_time_limit_s(day)
-    assert floor > 0
-    waves = replace(day, vehicle_types=tuple(replace(t, max_trips=2) for t in day.vehicle_types))
-    assert waves.multi_trip and not day.multi_trip
-    assert limits.min_time_limit_s(waves) == pytest.approx(2 * floor, abs=0.1)
-    with pytest.raises(InputError, match="twice that for a fleet that may make several trips"):
-        limits.check_time_limit(waves, floor)

@@ -108,46 +108,45 @@ def _run(instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None)
 def _solve_in_trips(
     instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None
 ) -> Solution:
-    """A fleet that may make several trips a day (:mod:`.trips`): half the limit searches one
-    trip per vehicle unit (a plan that fits the fleet as it is, its trips then chained where
-    that saves), half searches with ``max_trips`` units per vehicle (the waves a fleet too small
-    for one trip needs) chained into days; the cheaper valid plan is kept. Each half has a fixed
-    half of the limit (and of a fixed work budget), so that the same inputs give the same plan."""
-    from .trips import chain_trips, one_trip_per_unit
+    """A fleet that may make several trips a day (:mod:`.trips`): searched one trip per vehicle
+    unit, on the fleet as it is where its units can carry the day in one trip each (then the
+    chained plan never costs more than the single-trip one), else with ``max_trips`` units per
+    vehicle; the trips chained into days. Trips left over where an entry has too few units leave
+    their tasks unserved: at the penalty where the objective has one, else a diagnosis."""
+    from ..validator import validate
+    from .trips import chain_trips, one_trip_per_unit, one_wave_fits
 
-    half = replace(
-        opts,
-        time_limit_s=opts.time_limit_s / 2,
-        work=opts.work.scaled(0.5) if opts.work is not None else None,
-    )
-    plans: list[tuple[str, Solution]] = []
-    failures: list[InfeasibleError] = []
-    for label, waves in (("one trip per unit", False), ("waves", True)):
-        try:
-            searched = _run(one_trip_per_unit(instance, waves), half, on_progress)
-        except InfeasibleError as e:
-            failures.append(e)
-            continue
-        chained = chain_trips(instance, searched)
-        if chained is not None:
-            plans.append((label, chained))
-    if not plans:
-        if failures:
-            raise failures[-1]
-        raise RuntimeError("internal error: no plan of single trips chained into the fleet")
-    label, best = min(plans, key=lambda p: _plan_cost(p[1]))
+    waves = not one_wave_fits(instance)
+    searched = _run(one_trip_per_unit(instance, waves), opts, on_progress)
+    chain_started = time.monotonic()
+    chained, left = chain_trips(instance, searched)
+    if left and instance.objective.unserved_penalty is None:
+        raise InfeasibleError(
+            {
+                s.ref: f"its trip (with {len(r.visits)} stops, {r.vehicle}) fits no day of a "
+                f"vehicle of {r.vehicle!r}, whose units are all taken: allow more trips "
+                "(max_trips) or more vehicles, or a longer limit"
+                for r in left
+                for s in r.visits
+                if s.kind not in ("depot", "station")
+            }
+        )
+    report = validate(instance, chained)
+    if not report.feasible:
+        if waves:
+            raise RuntimeError(
+                "internal error: the chained trips break a rule across routes:\n" + report.summary()
+            )
+        report = validate(instance, searched)  # the single trips, each within its unit
+    plan = report.solution
     meta = {
-        **dict(best.meta),
-        "time_limit_s": opts.time_limit_s,
-        "trips_kept": label,
-        "trips_costs": {name: round(_plan_cost(p), 2) for name, p in plans},
-        "trips_max": max((_trips(r) for r in best.routes), default=0),
+        **dict(searched.meta),
+        "trips_searched": "waves" if waves else "one trip per unit",
+        "trips_left_over": len(left),
+        "trips_chain_s": round(time.monotonic() - chain_started, 3),
+        "trips_max": max((_trips(r) for r in plan.routes), default=0),
     }
-    return replace(best, meta=meta)
-
-
-def _plan_cost(plan: Solution) -> float:
-    return float(plan.totals.cost.get("total", 0.0))
+    return replace(plan, meta=meta)
 
 
 def _trips(route: Route) -> int:

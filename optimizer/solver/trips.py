@@ -3,14 +3,18 @@
 Why chaining after the search rather than reload stops inside it: every phase of the search
 (insertion, route and fleet minimisation, ruin and recreate, OR-Tools) and the route evaluator
 plan one trip per vehicle unit, and a reload would be a new kind of optional visit in each. A day
-of waves is, to the search, a fleet with ``max_trips`` times the units, each doing one trip
-(:func:`one_trip_per_unit`); what makes it a day is that a vehicle's trips follow each other in
-its shift, with ``reload_min`` at its start depot between them, its battery carried over and its
-duration limit over the whole day. :func:`chain_trips` puts the trips of each vehicle entry in
-order of departure and appends each to the day it makes cheapest, as the validator prices it
-(a fixed cost saved against hours paid between trips), or where the entry has no unit left, to
-any day it fits; the validator decides what fits. The driver keeps the cheaper of that and a
-plan searched for one trip per unit (its trips chained the same way, which only saves).
+of trips is, to the search, one trip per unit (:func:`one_trip_per_unit`); what makes it a day
+is that a vehicle's trips follow each other in its shift, with ``reload_min`` at its start depot
+between them, its battery carried over and its duration limit over the whole day.
+
+Which fleet the search sees (:func:`one_wave_fits`): where the fleet's units, one trip each, can
+carry every task, the fleet as it is (then chaining only saves: the plan is the single-trip plan
+or cheaper); where they cannot, every vehicle entry with ``max_trips`` times its units, each
+doing one trip (the waves a fleet too small for one trip needs). :func:`chain_trips` puts the
+trips of each vehicle entry in order of departure and appends each to the day it makes cheapest,
+as the validator prices it (a fixed cost saved against hours paid between trips), or, where the
+entry has no unit left, to any day it fits; the validator decides what fits. Trips that fit no
+day of an entry whose units are all taken are left over, and their tasks unserved.
 
 What it does not do: move a task from one trip to another to make two trips fit one day, or
 charge at the depot between trips (a station at the depot's location is charged at like any
@@ -28,6 +32,17 @@ from ..validator import validate
 
 #: The cost components of one route (the plan's penalty is not the route's).
 _ROUTE_COSTS = ("fixed", "distance", "time", "energy", "carbon")
+
+
+def one_wave_fits(instance: Instance) -> bool:
+    """Whether the fleet's units, one trip each, can carry the day's tasks: their capacities
+    sum to at least the tasks' weights (and volumes, where the types have a volume)."""
+    weight = sum(j.weight_kg for j in instance.jobs) + sum(s.weight_kg for s in instance.shipments)
+    volume = sum(j.volume_m3 for j in instance.jobs) + sum(s.volume_m3 for s in instance.shipments)
+    types = instance.type_by_id
+    cap_kg = sum(v.count * types[v.type].capacity_kg for v in instance.vehicles)
+    cap_m3 = sum(v.count * (types[v.type].capacity_m3 or float("inf")) for v in instance.vehicles)
+    return cap_kg >= weight and cap_m3 >= volume
 
 
 def one_trip_per_unit(instance: Instance, trips: bool) -> Instance:
@@ -50,37 +65,52 @@ class _Day:
     cost: float
 
 
-def chain_trips(instance: Instance, plan: Solution) -> Solution | None:
+def chain_trips(instance: Instance, plan: Solution) -> tuple[Solution, list[Route]]:
     """``plan`` (single trips, planned on :func:`one_trip_per_unit`) as days of ``instance``'s
-    vehicles, validated; ``None`` where an entry's trips need more units than it has or the
-    whole plan does not validate (charger queues across routes)."""
+    vehicles, not yet validated as a whole (charger queues across routes), and the trips left
+    over where an entry's trips need more units than it has (their tasks listed unserved)."""
     by_entry: dict[str, list[Route]] = defaultdict(list)
     for route in plan.routes:
         if route.visits:
             by_entry[route.vehicle].append(route)
     routes: list[Route] = []
+    left: list[Route] = []
     for v in instance.vehicles:
         days = _days(instance, v, by_entry.get(v.id, []))
-        if days is None:
-            return None
-        routes.extend(replace(d.route, vehicle=v.id, unit=k) for k, d in enumerate(days))
-    chained = Solution(instance.name, tuple(routes), unserved=plan.unserved, meta=plan.meta)
-    report = validate(instance, chained)
-    return report.solution if report.feasible else None
+        # Too few units: the days serving the most tasks are kept.
+        days.sort(key=lambda d: -sum(1 for s in d.route.stops if s.kind != "depot"))
+        routes.extend(replace(d.route, vehicle=v.id, unit=k) for k, d in enumerate(days[: v.count]))
+        left.extend(d.route for d in days[v.count :])
+    unserved = plan.unserved + tuple(sorted(_tasks(left)))
+    return Solution(instance.name, tuple(routes), unserved=unserved, meta=plan.meta), left
 
 
-def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day] | None:
+def _tasks(routes: list[Route]) -> set[str]:
+    return {s.ref for r in routes for s in r.stops if s.kind not in ("depot", "station")}
+
+
+def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day]:
     """The trips of entry ``v`` in order of departure, each appended to the day it saves most
-    on, or to the day it fits where ``v`` has no unit left; ``None`` where they need more."""
+    on, or, where ``v`` has no unit left, to any day it fits."""
     max_trips = instance.max_trips_of(v)
+    shift = instance.shift_of(v)
+    t = instance.type_by_id[v.type]
+    limits = [x for x in (v.max_duration_min, t.max_duration_min) if x is not None]
     days: list[_Day] = []
     for trip in sorted(trips, key=_departure):
         alone = _priced(instance, replace(trip, vehicle=v.id, unit=0))
-        if alone is None:
-            return None  # a trip the plan's own validation accepted; not expected
+        assert alone is not None, "a trip the search's own validation accepted"
+        core = _core_min(trip)
         best: tuple[float, int, _Day] | None = None
         for k, day in enumerate(days):
             if day.trips >= max_trips:
+                continue
+            # A bound before the validator: the trip's driving, service and charging after the
+            # day's return and the reload must end within the shift and the duration limit.
+            first, back = day.route.stops[0].departure_min, day.route.stops[-1].arrival_min
+            assert first is not None and back is not None  # validated routes are filled
+            done = back + t.reload_min + core
+            if done > shift.end_min + 1e-6 or (limits and done - first > min(limits) + 1e-6):
                 continue
             joined = _priced(instance, _joined(day.route, trip, v.start_depot))
             if joined is None:
@@ -92,7 +122,20 @@ def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day] | No
             days[best[1]] = best[2]
         else:
             days.append(alone)
-    return days if len(days) <= v.count else None
+    return days
+
+
+def _core_min(trip: Route) -> float:
+    """The minutes of a validated trip that no re-timing removes: from its departure to its
+    return, less the waiting at its stops."""
+    first, back = trip.stops[0].departure_min, trip.stops[-1].arrival_min
+    assert first is not None and back is not None
+    waits = sum(
+        s.start_min - s.arrival_min
+        for s in trip.stops[1:-1]
+        if s.start_min is not None and s.arrival_min is not None
+    )
+    return back - first - waits
 
 
 def _departure(route: Route) -> tuple[float, int]:

@@ -17,14 +17,23 @@ not exist (UNKNOWN_VEHICLE) cannot be recomputed: its stops still count as serve
 to the totals. The first stop must be V's start depot and the last V's end depot
 (ROUTE_ENDPOINTS). A known depot stop at either end is used as that end even when it is the wrong
 depot; when an end is not a known depot stop, the vehicle's own depot is an implicit endpoint, so
-the legs to and from it are still driven, timed and costed. Depot stops in between are
-DEPOT_MID_ROUTE and are passed through with no service and no reloading. A stop whose reference is
-unknown (UNKNOWN_REF) is skipped: the route drives from the stop before it to the stop after it.
+the legs to and from it are still driven, timed and costed. A stop at V's start depot in between
+is a *reload* when V may make several trips: at most ``instance.max_trips_of(V) - 1`` of them
+(``max_trips`` of V, else of T). A reload starts at the arrival (or the reported start; not before
+the depot opens), takes ``T.reload_min`` (TIME_INCONSISTENT if the reported departure is earlier),
+all inside the depot's opening hours (SHIFT); there the pickups of the trip before are unloaded
+(shipments on board stay) and the next trip's deliveries are loaded. The battery carries over: a
+reload does not charge. Any other depot stop in between, or a reload beyond ``max_trips``, is
+DEPOT_MID_ROUTE (the message says which) and is passed through with no service and no reloading.
+The route's duration, shift, fixed cost and duration limit are those of the whole day of trips. A
+stop whose reference is unknown (UNKNOWN_REF) is skipped: the route drives from the stop before it
+to the stop after it.
 
 *Start.* Departure from the start depot = the first stop's reported ``departure_min`` if given,
 else the shift start (``instance.shift_of(V).start_min``). It must not be before the shift start
 nor outside the start depot's opening hours (SHIFT). Load on leaving = the sum of ``weight_kg``
-(and ``volume_m3``) of the ``delivery``-kind Jobs served on the route. Battery on leaving =
+(and ``volume_m3``) of the ``delivery``-kind Jobs served on the route (on its first trip, where
+it reloads). Battery on leaving =
 ``V.initial_soc * T.battery_kwh`` (electric types only).
 
 *Arc* prev -> stop: distance d = ``instance.distance_km[a, b]``, driving minutes =

@@ -52,7 +52,7 @@ def test_a_van_too_small_for_one_trip_makes_two_at_the_enumerated_optimum() -> N
     assert plan.totals.cost["total"] == pytest.approx(optimum, rel=1e-6)
     (route,) = [r for r in plan.routes if r.visits]
     assert [s.kind for s in route.stops].count("depot") == 3  # out, reload, home
-    assert plan.meta["trips_kept"] == "waves" and plan.meta["trips_max"] == 2
+    assert plan.meta["trips_searched"] == "waves" and plan.meta["trips_max"] == 2
 
 
 def test_the_same_inputs_give_the_same_plan() -> None:
@@ -98,8 +98,8 @@ def test_chaining_two_single_trips_saves_a_fixed_cost() -> None:
     )
     separate = validate(single, two)
     assert separate.feasible, separate.summary()
-    chained = chain_trips(inst, separate.solution)
-    assert chained is not None
+    chained, left = chain_trips(inst, separate.solution)
+    assert not left
     assert validate(inst, chained).feasible
     assert [r.unit for r in chained.routes] == [0]
     saved = separate.totals.cost["total"] - validate(inst, chained).totals.cost["total"]
@@ -129,15 +129,16 @@ def test_a_chain_that_costs_more_than_it_saves_is_not_made() -> None:
     )
     timed = validate(single, two)
     assert timed.feasible, timed.summary()
-    chained = chain_trips(inst, timed.solution)
-    assert chained is not None
+    chained, left = chain_trips(inst, timed.solution)
+    assert not left
     assert sorted(r.unit for r in chained.routes) == [0, 1]
 
 
-def test_the_solver_keeps_the_cheaper_of_waves_and_single_trips_at_the_optimum() -> None:
-    inst = _waves()
+def test_a_fleet_that_fits_one_trip_each_is_chained_to_the_enumerated_optimum() -> None:
+    inst = _waves()  # two vans of 450 kg carry the 700 kg in one trip each
     plan = solve(inst, 4.0, seed=1, options=WORK)
     assert validate(inst, plan).feasible
+    assert plan.meta["trips_searched"] == "one trip per unit"
     # Enumerated by hand through the validator: one van, A and B in the morning, C after.
     one_van = Solution(
         inst.name,
@@ -155,3 +156,26 @@ def test_the_solver_keeps_the_cheaper_of_waves_and_single_trips_at_the_optimum()
     assert best.feasible, best.summary()
     assert plan.totals.cost["total"] <= best.totals.cost["total"] + 1e-6
     assert plan.totals.vehicles_used == 1
+
+
+def test_trips_that_fit_no_day_leave_their_tasks_unserved_or_diagnosed() -> None:
+    # One van, three trips: three morning-only loads of 400 kg that each fill the van, all due
+    # by 06:50. Searched as three units, each serves one; chained, one trip fits the morning and
+    # the others fit no day of the one van.
+    inst = make(max_trips=3)
+    rush = TimeWindow(360, 410)
+    jobs = tuple(
+        replace(j, kind="delivery", weight_kg=400.0, time_windows=(rush,)) for j in inst.jobs
+    )
+    inst = replace(inst, jobs=jobs, objective=Objective())
+    from optimizer.solver import InfeasibleError
+
+    with pytest.raises(InfeasibleError) as err:
+        solve(inst, 4.0, seed=1, options=WORK)
+    assert "fits no day of a vehicle of 'V'" in str(err.value)
+    assert len(err.value.diagnosis) == 2
+    priced = replace(inst, objective=Objective(unserved_penalty=1000.0))
+    plan = solve(priced, 4.0, seed=1, options=WORK)
+    report = validate(priced, plan)
+    assert report.feasible, report.summary()
+    assert len(plan.unserved) == 2 and plan.meta["trips_left_over"] == 2
