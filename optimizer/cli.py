@@ -272,13 +272,28 @@ def generate(
         float | None,
         typer.Option("--radius-km", help="Radius of the served area (default grows with jobs)."),
     ] = None,
+    max_trips: Annotated[
+        int,
+        typer.Option(
+            "--max-trips",
+            help="Trips each vehicle may make in its shift, reloading at its depot in between "
+            "(the fleet is sized for that many waves).",
+        ),
+    ] = 1,
 ) -> None:
     """Generate a seeded city-day instance with a mixed diesel / electric / swap fleet."""
     from .formats.native import instance_to_dict
     from .generate import generate as make
 
     check_output_folders({"--out": out})
-    inst = make(jobs, seed, stations=stations, peak_to_valley=peak_to_valley, radius_km=radius_km)
+    inst = make(
+        jobs,
+        seed,
+        stations=stations,
+        peak_to_valley=peak_to_valley,
+        radius_km=radius_km,
+        max_trips=max_trips,
+    )
     text = json.dumps(instance_to_dict(inst), indent=1) + "\n"
     if out is None:
         sys.stdout.write(text)

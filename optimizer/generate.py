@@ -16,6 +16,9 @@ the Guangdong time-of-use scheme of section 4.1):
 - four vehicle types: diesel 49 t tractor, battery-electric tractor, battery-swap tractor and an
   electric van; the fleet of each depot is sized from the work nearest to it, so that capacity is
   at least 1.5 times demand, with a van per 25 small tasks and a tractor per 12 large ones;
+  with ``max_trips`` N above 1 every type may make N trips a shift (reloading at its depot,
+  :data:`RELOAD_MIN_TRACTOR` / :data:`RELOAD_MIN_VAN` minutes) and the capacity is 1.5 times demand
+  over N: the same vehicle serves a morning and an afternoon wave;
 - chargers (fixed power or a curve tapering above 80-85 % state of charge, 1-4 points, opening
   hours on some, the Guangdong time-of-use tariff, a service fee and a green share on some) and
   swap stations (5 min per swap, energy sold at a flat per-kWh price);
@@ -34,7 +37,7 @@ decimal, so the same arguments give a byte-identical native JSON file.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -61,6 +64,12 @@ from .model import (
 )
 
 MAX_JOBS = 20_000
+#: Most trips a shift: a 14 h shift of 10 trips already leaves barely an hour per trip.
+MAX_TRIPS = 10
+#: Minutes at the depot between two trips: a trailer swap and paperwork at the dock, or a van's
+#: roll cages rolled out and in (the figures a dispatcher plans with, not measured ones).
+RELOAD_MIN_TRACTOR = 30.0
+RELOAD_MIN_VAN = 15.0
 #: Fleet capacity over demand, per depot and per size class: room for windows and route shapes.
 FLEET_MARGIN = 1.5
 CITY = "Shenzhen"
@@ -293,7 +302,11 @@ def _swap(rng: np.random.Generator, k: int, location: int) -> Station:
 
 
 def _fleet(
-    depot: str, light: tuple[int, float], heavy: tuple[int, float], reach: float = 1.0
+    depot: str,
+    light: tuple[int, float],
+    heavy: tuple[int, float],
+    reach: float = 1.0,
+    trips: int = 1,
 ) -> list[Vehicle]:
     """Vehicles of one depot: vans for the parcels, tractors (diesel, bev, swap in turn) for the rest.
 
@@ -301,18 +314,20 @@ def _fleet(
     about 25 stops, a tractor 12, so that the fleet comfortably covers the work. On a regional day
     (an area wider than the city of that size) the drives are longer and each vehicle makes
     fewer stops: the counts shrink by ``reach``, the square of the city radius over the area's
-    (longer drives, and fewer of them fit the morning windows).
+    (longer drives, and fewer of them fit the morning windows). With ``trips`` per shift a vehicle
+    carries its capacity ``trips`` times, so the capacity is 1.5 x demand / ``trips``; the stops a
+    day stay the same (the clock, not the load space, bounds them, and reloads take time).
     """
     n_light, kg_light = light
     n_heavy, kg_heavy = heavy
     van_stops, tractor_stops = max(4, round(25 * reach)), max(3, round(12 * reach))
     vans = max(
         1,
-        math.ceil(FLEET_MARGIN * kg_light / _VAN.capacity_kg),
+        math.ceil(FLEET_MARGIN * kg_light / trips / _VAN.capacity_kg),
         math.ceil(n_light / van_stops),
     )
     tractors = [1, 1, 1]
-    need_kg, need_n = FLEET_MARGIN * kg_heavy, math.ceil(n_heavy / tractor_stops)
+    need_kg, need_n = FLEET_MARGIN * kg_heavy / trips, math.ceil(n_heavy / tractor_stops)
     k = 0
     while (
         sum(c * t.capacity_kg for c, t in zip(tractors, _TRACTORS, strict=True)) < need_kg
@@ -336,6 +351,24 @@ def _fleet(
     return out
 
 
+def _with_trips(trips: int) -> tuple[VehicleType, ...]:
+    """The vehicle types allowed ``trips`` trips a shift, with their reload time at the depot.
+
+    One trip gives :data:`VEHICLE_TYPES` themselves (reload 0), so that a default day is the
+    same file as before multi-trip existed.
+    """
+    if trips == 1:
+        return VEHICLE_TYPES
+    return tuple(
+        replace(
+            t,
+            max_trips=trips,
+            reload_min=RELOAD_MIN_VAN if t.id == _VAN.id else RELOAD_MIN_TRACTOR,
+        )
+        for t in VEHICLE_TYPES
+    )
+
+
 def generate(
     jobs: int,
     seed: int,
@@ -344,6 +377,7 @@ def generate(
     name: str | None = None,
     peak_to_valley: float | None = None,
     radius_km: float | None = None,
+    max_trips: int = 1,
 ) -> Instance:
     """A city-day instance with ``jobs`` tasks in all (about 10 % of them shipments).
 
@@ -363,11 +397,17 @@ def generate(
     radius_km
         Radius of the served area (default :func:`city_radius_km`); a larger one makes a regional
         day, on which electric trucks charge on the way.
+    max_trips
+        Trips every vehicle may make in its shift, 1 to :data:`MAX_TRIPS` (default 1: the
+        instances generated before, byte for byte). Above 1 each type reloads at its depot
+        (:data:`RELOAD_MIN_TRACTOR` / :data:`RELOAD_MIN_VAN` minutes) and the fleet is sized for
+        that many waves: capacity 1.5 x demand / ``max_trips``, still one vehicle of each type.
 
     Raises
     ------
     InputError
-        When ``jobs``, ``seed`` or ``stations`` is out of range.
+        When ``jobs``, ``seed``, ``stations``, ``peak_to_valley``, ``radius_km`` or ``max_trips``
+        is out of range.
     """
     problems = []
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
@@ -390,6 +430,12 @@ def generate(
         or not 1.0 <= radius_km <= 500.0
     ):
         problems.append(Issue("radius_km", "must be a number from 1 to 500", radius_km))
+    if (
+        isinstance(max_trips, bool)
+        or not isinstance(max_trips, int)
+        or not 1 <= max_trips <= MAX_TRIPS
+    ):
+        problems.append(Issue("max_trips", f"must be an integer from 1 to {MAX_TRIPS}", max_trips))
     if problems:
         raise InputError(problems)
     rng = np.random.default_rng(seed)
@@ -532,13 +578,14 @@ def generate(
             (int(light.sum()), float(task_w[light].sum())),
             (int(heavy.sum()), float(task_w[heavy].sum())),
             reach=min(1.0, city_radius_km(jobs) / radius) ** 2,
+            trips=max_trips,
         )
 
     return Instance(
         name=name if name is not None else f"city-day-{jobs}-s{seed}",
         locations=tuple(locations),
         depots=tuple(depots),
-        vehicle_types=VEHICLE_TYPES,
+        vehicle_types=_with_trips(max_trips),
         vehicles=tuple(vehicles),
         jobs=tuple(job_list),
         shipments=tuple(ship_list),
@@ -550,7 +597,8 @@ def generate(
         meta={
             "format": "generated",
             "source": f"optimizer generate --jobs {jobs} --seed {seed}"
-            + (f" --stations {stations}" if stations is not None else ""),
+            + (f" --stations {stations}" if stations is not None else "")
+            + (f" --max-trips {max_trips}" if max_trips != 1 else ""),
             "city": CITY,
             "seed": seed,
         },

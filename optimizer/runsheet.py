@@ -8,14 +8,20 @@ numbers, so a dispatcher reads what the independent check found.
 Clock times are minutes from the start of the planning day (``model`` conventions); the sheet
 prints them as ``HH:MM``, and a time past midnight as ``24:30`` rather than wrapping, so that a
 late return is not read as an early one.
+
+A vehicle that may make several trips (``VehicleType.max_trips``) has one route whose stops pass
+its start depot in the middle: ``depot, job..., depot, job..., depot``. Each such depot stop is a
+*reload* (unload the pickups, load the next trip's deliveries) and starts the next trip;
+:func:`reload_indices` and :func:`trip_count` say where, and every writer of a plan reads them
+from here so that none of them takes a depot in the middle for the end of the day.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .model import FUEL_UNIT, Instance
 from .solution import Stop
@@ -58,6 +64,27 @@ def clock(minutes: float | None) -> str:
     sign = "-" if m < 0 else ""
     m = abs(m)
     return f"{sign}{m // 60:02d}:{m % 60:02d}"
+
+
+class _Visit(Protocol):
+    """Anything with a stop kind: a plan's :class:`Stop` or a :class:`SheetStop`."""
+
+    @property
+    def kind(self) -> str: ...
+
+
+def reload_indices(stops: Sequence[_Visit]) -> tuple[int, ...]:
+    """The positions of the depot stops strictly between a route's first and last stop.
+
+    Each is a reload: the vehicle is back at its depot between two trips. The first and the last
+    stop are the start and the end of the day, never a reload.
+    """
+    return tuple(k for k in range(1, len(stops) - 1) if stops[k].kind == "depot")
+
+
+def trip_count(stops: Sequence[_Visit]) -> int:
+    """How many trips a route makes: one, plus one per reload (0 for a route without stops)."""
+    return 1 + len(reload_indices(stops)) if stops else 0
 
 
 def stop_location(instance: Instance, stop: Stop) -> int | None:
@@ -175,6 +202,16 @@ class SheetRoute:
     @property
     def station_stops(self) -> tuple[SheetStop, ...]:
         return tuple(s for s in self.stops if s.kind == "station")
+
+    @property
+    def reloads(self) -> tuple[SheetStop, ...]:
+        """The depot stops between two trips (see :func:`reload_indices`)."""
+        return tuple(self.stops[k] for k in reload_indices(self.stops))
+
+    @property
+    def trips(self) -> int:
+        """Trips the vehicle makes: 1 plus one per reload at its depot."""
+        return trip_count(self.stops)
 
     @property
     def charged_kwh(self) -> float:
@@ -307,10 +344,16 @@ def _n(x: float | None, digits: int = 1) -> str:
     return "" if x is None else f"{x:,.{digits}f}"
 
 
-def _what(s: SheetStop) -> str:
+def _what(s: SheetStop, last: int, trip: int) -> str:
+    """What the driver does at ``s``; ``last`` is the route's last position, ``trip`` the trip
+    that a reload at ``s`` starts."""
     if s.kind == "station":
         return f"{'swap' if s.station_kind == 'swap' else 'charge'} {s.ref}"
     if s.kind == "depot":
+        if 0 < s.seq < last:
+            held = s.service_min
+            took = f", {held:.0f} min" if held is not None else ""
+            return f"reload at {s.ref}{took}, trip {trip} starts"
         return f"{'start' if s.seq == 0 else 'end'} {s.ref}"
     return f"{s.kind} {s.ref}"
 
@@ -350,21 +393,25 @@ def render_text(sheet: RunSheet) -> str:
     for r in sheet.routes:
         first, last = r.stops[0], r.stops[-1]
         tasks = sum(1 for s in r.stops if s.kind in ("job", "pickup", "delivery"))
+        trips = f"{_count(r.trips, 'trip')}  " if r.trips > 1 else ""
         out.append("")
         out.append(
             f"{r.vehicle}  {r.vehicle_type} ({r.carrier})  "
-            f"{clock(first.departure_min)}-{clock(last.arrival_min)}  {_count(tasks, 'stop')}  "
-            f"{r.distance_km:,.1f} km  {r.duration_min / 60.0:,.2f} h"
+            f"{clock(first.departure_min)}-{clock(last.arrival_min)}  {trips}"
+            f"{_count(tasks, 'stop')}  {r.distance_km:,.1f} km  {r.duration_min / 60.0:,.2f} h"
         )
         out.append(
             f"  {'#':>2}  {'arrive':>6}  {'depart':>6}  {'stop':<38} {'load kg':>9}  "
             f"{'SoC left':>13}  charge / swap"
         )
+        trip = 1
         for s in r.stops:
             arrive = "" if s.seq == 0 else clock(s.arrival_min)
             depart = "" if s.seq == len(r.stops) - 1 else clock(s.departure_min)
             wait = s.wait_min
-            what = _what(s)
+            if s.kind == "depot" and 0 < s.seq < len(r.stops) - 1:
+                trip += 1
+            what = _what(s, len(r.stops) - 1, trip)
             if wait is not None and wait >= 0.5 and s.seq > 0:
                 what += f" (wait {wait:.0f} min)"
             out.append(
@@ -373,6 +420,8 @@ def render_text(sheet: RunSheet) -> str:
             )
         energy = f"{r.energy:,.1f} {r.energy_unit}"
         line = f"  total: {r.distance_km:,.1f} km, {r.duration_min / 60.0:,.2f} h, {energy}"
+        if r.trips > 1:
+            line += f"; {r.trips} trips, {_count(len(r.reloads), 'reload')} at the depot"
         if r.station_stops:
             line += (
                 f"; {_count(len(r.station_stops), 'charge/swap stop')}, {r.charged_kwh:,.1f} kWh, "
@@ -398,6 +447,8 @@ __all__ = [
     "SheetStop",
     "build_run_sheet",
     "clock",
+    "reload_indices",
     "render_text",
     "stop_location",
+    "trip_count",
 ]

@@ -184,3 +184,88 @@ def test_fast_enough() -> None:
     t = time.perf_counter()
     generate(1_000, 5)
     assert time.perf_counter() - t < 5.0
+
+
+def test_max_trips_default_is_the_day_generated_before() -> None:
+    """``max_trips=1`` (the default) leaves every generated file as it was: same types, same
+    fleet, same provenance line."""
+    assert as_json(generate(120, 6)) == as_json(generate(120, 6, max_trips=1))
+    inst = generate(120, 6)
+    assert all(t.max_trips == 1 and t.reload_min == 0.0 for t in inst.vehicle_types)
+    assert not inst.multi_trip
+    assert "--max-trips" not in inst.meta["source"]
+
+
+def test_max_trips_sets_trips_and_reload_on_every_type() -> None:
+    inst = generate(120, 6, max_trips=2)
+    assert inst.multi_trip
+    assert {t.id: (t.max_trips, t.reload_min) for t in inst.vehicle_types} == {
+        "diesel-tractor": (2, 30.0),
+        "bev-tractor": (2, 30.0),
+        "swap-tractor": (2, 30.0),
+        "e-van": (2, 15.0),
+    }
+    assert all(inst.max_trips_of(v) == 2 for v in inst.vehicles)
+    assert inst.meta["source"].endswith("--max-trips 2")
+    # Only the types and the fleet change: the same jobs, stations and depots.
+    one = instance_to_dict(generate(120, 6))
+    two = instance_to_dict(inst)
+    for key in ("jobs", "shipments", "stations", "depots", "locations", "zones"):
+        assert two[key] == one[key], key
+
+
+def test_max_trips_sizes_a_smaller_fleet_for_the_waves() -> None:
+    def units(inst: Instance) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for v in inst.vehicles:
+            out[v.type] = out.get(v.type, 0) + v.count
+        return out
+
+    one, two, three = (generate(1_000, 8, max_trips=n) for n in (1, 2, 3))
+    assert sum(units(two).values()) < sum(units(one).values())
+    assert sum(units(three).values()) <= sum(units(two).values())
+    # Every type that had a vehicle keeps one at every depot.
+    for inst in (two, three):
+        assert units(inst).keys() == units(one).keys()
+        assert {(v.start_depot, v.type) for v in inst.vehicles} == {
+            (v.start_depot, v.type) for v in one.vehicles
+        }
+    # Capacity times trips still covers the demand with the margin (about 1.5 x).
+    demand = sum(j.weight_kg for j in two.jobs) + sum(s.weight_kg for s in two.shipments)
+    per_trip = sum(v.count * two.type_by_id[v.type].capacity_kg for v in two.vehicles)
+    assert 2 * per_trip >= 1.4 * demand
+    assert per_trip < sum(v.count * one.type_by_id[v.type].capacity_kg for v in one.vehicles)
+    assert unreachable_jobs(two) == {}
+
+
+def test_max_trips_same_seed_same_bytes(tmp_path: Path) -> None:
+    assert as_json(generate(200, 9, max_trips=2)) == as_json(generate(200, 9, max_trips=2))
+    path = tmp_path / "w.json"
+    write_instance(generate(60, 9, max_trips=3), path)
+    assert instance_to_dict(load(path)) == instance_to_dict(generate(60, 9, max_trips=3))
+
+
+@pytest.mark.parametrize("value", [0, -1, 11, 2.0, 1.5, "2", True, None])
+def test_bad_max_trips_names_the_field_and_value(value: object) -> None:
+    with pytest.raises(InputError) as e:
+        generate(50, 0, max_trips=value)  # type: ignore[arg-type]
+    (issue,) = e.value.issues
+    assert issue.path == "max_trips"
+    assert "integer from 1 to 10" in str(e.value)
+    assert str(value) in str(e.value)
+
+
+def test_cli_max_trips(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "w.json"
+    ok = runner.invoke(app, ["generate", "-n", "30", "-s", "2", "--max-trips", "2", "-o", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert instance_to_dict(load(out)) == instance_to_dict(generate(30, 2, max_trips=2))
+    bad = runner.invoke(app, ["generate", "-n", "30", "--max-trips", "0"])
+    assert bad.exit_code == 2
+    assert "max_trips" in bad.output and "0" in bad.output
+    assert "Traceback" not in bad.output

@@ -71,3 +71,73 @@ def test_coordinates_are_lon_lat_only_where_the_instance_says_so() -> None:
     assert not _geographic(load(INSTANCES / "city-day-small.json"))  # euclidean km
     assert not _geographic(load(INSTANCES / "city-roads.json"))  # road graph in km
     assert _geographic(load(INSTANCES / "osm" / "kouvola-day.json"))  # OSM: lon/lat
+
+
+def test_reloads_and_trips_of_a_route() -> None:
+    """A depot stop between the first and the last is a reload; the ends never are."""
+    from optimizer.runsheet import reload_indices, trip_count
+    from tests import reload_case
+
+    stops = reload_case.plan().routes[0].stops
+    assert reload_indices(stops) == (2,)
+    assert trip_count(stops) == 2
+    one = plan().routes[0].stops  # depot, charge, job, depot
+    assert reload_indices(one) == () and trip_count(one) == 1
+    assert trip_count(()) == 0
+    route = reload_case.sheet().routes[0]
+    assert route.trips == 2
+    assert [(s.seq, s.kind, s.service_min) for s in route.reloads] == [(2, "depot", 30)]
+
+
+def test_text_names_the_reload_and_the_trips() -> None:
+    """A run sheet built by hand (no validator): the middle depot reads as a reload that starts
+    trip 2 with its times and minutes, the ends stay start and end, the trips are counted."""
+    from tests import reload_case
+
+    text = render_text(reload_case.sheet())
+    lines = text.splitlines()
+    assert "van#0  e-van (bev)  06:00-14:40  2 trips  2 stops  100.0 km  8.67 h" in lines
+    reload = next(line for line in lines if "reload" in line)
+    assert reload.split()[:3] == ["2", "07:20", "07:50"]
+    assert "reload at depot, 30 min, trip 2 starts" in reload and "600" in reload
+    assert "start depot" in text and "end depot" in text
+    rows = [line.split()[0] for line in lines if "depot" in line and not line.startswith("  total")]
+    assert rows == ["0", "2", "4"]  # start, reload, end: none skipped
+    assert "  total: 100.0 km, 8.67 h, 25.0 kWh; 2 trips, 1 reload at the depot" in text
+
+
+def test_one_trip_sheets_do_not_mention_trips() -> None:
+    inst = instance()
+    text = render_text(build_run_sheet(inst, validate(inst, plan())))
+    assert "trip" not in text and "reload" not in text
+
+
+def test_build_run_sheet_keeps_the_reload_in_order() -> None:
+    """The sheet of a validated two-trip plan keeps the depot in the middle as a reload, whether
+    or not the validator accepts the plan yet (it needs only its traces and its stop list)."""
+    from tests import reload_case
+
+    inst = reload_case.instance()
+    sheet = build_run_sheet(inst, validate(inst, reload_case.plan()))
+    (route,) = sheet.routes
+    assert [s.kind for s in route.stops] == ["depot", "job", "depot", "job", "depot"]
+    assert route.trips == 2 and [s.seq for s in route.reloads] == [2]
+    assert "reload at depot" in render_text(sheet)
+
+
+def test_validated_two_trip_sheet_loads_each_trip_apart() -> None:
+    """With the validator taught multi-trip, the recomputed loads are each trip's: 800 kg out in
+    the morning, 600 kg after the reload (the van carries 1,000 kg, the day 1,400)."""
+    from tests import reload_case
+
+    inst = reload_case.instance()
+    report = validate(inst, reload_case.plan())
+    if any(v.code == "DEPOT_MID_ROUTE" for v in report.violations):
+        pytest.skip(
+            "the validator does not accept a depot in the middle of a route yet (DEPOT_MID_ROUTE), "
+            "so its recomputed loads are one trip's; the other multi-trip session teaches it"
+        )
+    assert report.feasible, report.summary()
+    (route,) = build_run_sheet(inst, report).routes
+    assert [s.load_kg for s in route.stops] == pytest.approx([800, 0, 600, 0, 0])
+    assert (route.reloads[0].arrival_min, route.reloads[0].departure_min) == (440, 470)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..carbon.accounting import CarbonAccount
 from ..model import Instance
-from ..runsheet import RunSheet, build_run_sheet
+from ..runsheet import RunSheet, build_run_sheet, reload_indices, trip_count
 from ..studies.baseline import Baseline
 from ..validator import Report
 from .map import map_layers
@@ -49,6 +49,17 @@ def _route_rows(inputs: ReportInputs) -> list[dict[str, Any]]:
                 "carrier": trip.carrier,
                 "stops": [f"{s.kind}:{s.ref}" for s in route.visits],
                 "task_stops": trip.stops,
+                # A multi-trip route passes its depot in the middle: one reload per extra trip.
+                "trips": trip_count(route.stops),
+                "reloads": [
+                    {
+                        "stop": k,
+                        "depot": route.stops[k].ref,
+                        "arrival_min": route.stops[k].arrival_min,
+                        "departure_min": route.stops[k].departure_min,
+                    }
+                    for k in reload_indices(route.stops)
+                ],
                 "distance_km": trip.distance_km,
                 "empty_km": trip.empty_km,
                 "duration_h": trip.duration_min / 60.0,
@@ -91,6 +102,7 @@ def _run_sheet(sheet: RunSheet) -> dict[str, Any]:
                 "vehicle": r.vehicle,
                 "vehicle_type": r.vehicle_type,
                 "carrier": r.carrier,
+                "trips": r.trips,
                 "distance_km": r.distance_km,
                 "duration_min": r.duration_min,
                 "energy": r.energy,
@@ -111,7 +123,9 @@ def build(inputs: ReportInputs) -> dict[str, Any]:
     """The report dictionary; ``emissions`` carries the ISO 14083 figures and both baselines.
 
     ``run_sheet.routes`` holds per used route its stops (the rows of
-    :data:`optimizer.runsheet.STOP_FIELDS`) and its ``cost`` by component.
+    :data:`optimizer.runsheet.STOP_FIELDS`), its ``trips`` and its ``cost`` by component; a
+    ``routes`` row has its ``trips`` and its ``reloads`` (depot stops between two trips: position,
+    depot, arrival and departure minutes).
 
     Keys a consumer can rely on: ``emissions.wtw_kg``, ``emissions.ttw_kg``, ``emissions.wtt_kg``,
     ``emissions.by_shipment`` (one TCE per job or shipment, with ``baseline_diesel_wtw_kg`` and

@@ -120,9 +120,10 @@ _SCRIPT = """
       : r.stops.filter(function (s) { return s.at; }).map(function (s) { return ll(s.at); });
     L.polyline(line, {color: colour, weight: 3, opacity: 0.85}).bindTooltip(r.label).addTo(group);
     r.stops.forEach(function (s, i) {
-      if (!s.at || s.kind === "depot") { return; }
+      if (!s.at || (s.kind === "depot" && !s.reload)) { return; }
       bounds.push(ll(s.at));
-      var cls = s.kind === "station" ? (s.station_kind === "swap" ? "m-swap" : "m-charge") : "m-stop";
+      var cls = s.reload ? "m-reload"
+        : s.kind === "station" ? (s.station_kind === "swap" ? "m-swap" : "m-charge") : "m-stop";
       var icon = L.divIcon({className: "m " + cls, iconSize: [20, 20],
                             html: "<span style='border-color:" + colour + "'>" + s.seq + "</span>"});
       L.marker(ll(s.at), {icon: icon}).bindTooltip(s.tip).addTo(group);
@@ -141,14 +142,17 @@ _MAP_CSS = """
           text-align: center; box-sizing: content-box; margin: -2px; }
 .m-charge span { background: #aed581; border-radius: 3px; }
 .m-swap span { background: #ffd54f; border-radius: 3px; }
+.m-reload span { background: #1d2733; color: #fff; border-radius: 3px; }
 .m-depot { background: #1d2733; color: #fff; border-radius: 3px; font: 700 12px system-ui;
            text-align: center; line-height: 20px; }
 """
 
 
-def _tip(stop: dict[str, Any], currency: str) -> str:
-    """A stop's tooltip: what, when, load, charge (escaped: ids are user data)."""
-    parts = [f"#{stop['seq']} {escape(stop['kind'])} {escape(stop['ref'])}"]
+def _tip(stop: dict[str, Any], currency: str, trip: int | None = None) -> str:
+    """A stop's tooltip: what, when, load, charge (escaped: ids are user data); ``trip`` is the
+    trip a reload at the depot starts (``None``: not a reload)."""
+    what = f"reload at depot, trip {trip} starts:" if trip is not None else escape(stop["kind"])
+    parts = [f"#{stop['seq']} {what} {escape(stop['ref'])}"]
     parts.append(f"{stop['arrival']}–{stop['departure']}")
     if stop["load_kg"] is not None:
         parts.append(f"load {stop['load_kg']:,.0f} kg")
@@ -174,15 +178,22 @@ def map_section(
     layers = data.get("map")
     routes: list[dict[str, Any]] = []
     for r in sheet.get("routes", []):
+        # A depot stop between the first and the last is a reload: drawn numbered, like a stop,
+        # so that the second trip's start is on the map (the ends sit under the depot's marker).
+        # (the rule of :func:`optimizer.runsheet.reload_indices`, on the run sheet's rows).
+        last = len(r["stops"]) - 1
+        mid = [k for k, s in enumerate(r["stops"]) if s["kind"] == "depot" and 0 < k < last]
+        trip_of = {k: n + 2 for n, k in enumerate(mid)}
         stops = [
             {
                 "seq": s["seq"],
                 "kind": s["kind"],
                 "station_kind": s["station_kind"],
+                "reload": k in trip_of,
                 "at": None if s["lon_or_x"] is None else [s["lon_or_x"], s["lat_or_y"]],
-                "tip": _tip(s, data["currency"]),
+                "tip": _tip(s, data["currency"], trip_of.get(k)),
             }
-            for s in r["stops"]
+            for k, s in enumerate(r["stops"])
         ]
         routes.append(
             {
@@ -212,7 +223,8 @@ def map_section(
     return (
         "<h2>Map</h2>"
         f'<p class="small">Routes drawn {drawn}; numbered stops in route order; '
-        f"green squares charge, yellow squares swap; dashed red: zones; {note}.</p>"
+        f"green squares charge, yellow squares swap, dark squares reload at the depot; dashed red: "
+        f"zones; {note}.</p>"
         f"<style>{_static('leaflet.css')}{_MAP_CSS}</style>"
         f'<div id="{escape(element_id)}"></div>'
         f"<script>{_static('leaflet.js')}</script>"

@@ -108,17 +108,25 @@ def _run_sheet_section(data: dict[str, Any]) -> str:
     out = ["<h2>Run sheet</h2>"]
     for r in sheet:
         stops = r["stops"]
+        trips = r.get("trips", 1)
         out.append(
             f"<h3>{escape(r['vehicle'])} <span class='small'>{escape(r['vehicle_type'])} "
             f"({escape(r['carrier'])}), {stops[0]['departure']}–{stops[-1]['arrival']}, "
-            f"{_n(r['distance_km'])} km, {_n(r['duration_min'] / 60.0, 2)} h, "
+            + (f"{trips} trips, " if trips > 1 else "")
+            + f"{_n(r['distance_km'])} km, {_n(r['duration_min'] / 60.0, 2)} h, "
             f"cost {_n(r['cost'].get('total'), 2)} {cur}</span></h3>"
         )
         rows = []
+        trip = 1
         for k, s in enumerate(stops):
             what = s["kind"]
             if what == "station":
                 what = "swap" if s["station_kind"] == "swap" else "charge"
+            elif what == "depot" and 0 < k < len(stops) - 1:
+                # Back at the depot between two trips: unload, load the next trip, leave again.
+                trip += 1
+                held = s["service_min"]
+                what = f"reload{f' {held:.0f} min' if held is not None else ''}, trip {trip}"
             elif what == "depot":
                 what = "start" if k == 0 else "end"
             soc = ""
@@ -235,7 +243,7 @@ def render_html(data: dict[str, Any], png: bytes | None, tiles_url: str | None =
                 escape(r["vehicle"]),
                 escape(r["vehicle_type"]),
                 charging,
-                str(r["task_stops"]),
+                str(r["task_stops"]) + (f" in {r['trips']} trips" if r.get("trips", 1) > 1 else ""),
                 _n(r["distance_km"]),
                 _n(r["duration_h"], 2),
                 f"{_clock(r['start_min'])}–{_clock(r['end_min'])}",

@@ -22,6 +22,7 @@ from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from ..carbon.accounting import TripEmissions
+from ..runsheet import reload_indices
 from ..solution import Route
 from .data import ReportInputs
 
@@ -282,6 +283,7 @@ def _soc(ax: Axes, inputs: ReportInputs, trips: Sequence[TripEmissions]) -> None
         return
     reserves: set[float] = set()
     labelled: dict[str, int] = {}
+    reloaded = False
     t_min, t_max = math.inf, -math.inf
     for k, trip in electric:
         vt = inst.type_by_id[trip.vehicle_type]
@@ -294,6 +296,14 @@ def _soc(ax: Axes, inputs: ReportInputs, trips: Sequence[TripEmissions]) -> None
         colour = _colour(k)
         ax.plot(ts, socs, "-", color=colour, lw=1.8, label=f"{trip.label} ({vt.battery_kwh:g} kWh)")
         reserves.add(round(100.0 * vt.reserve_kwh / vt.battery_kwh, 1))
+        for r in reload_indices(route.stops):
+            # Back at the depot between two trips: shaded, so a flat or rising stretch of the
+            # line reads as the reload it is, not as a charging stop or a gap.
+            stop = route.stops[r]
+            if stop.arrival_min is None or stop.departure_min is None:
+                continue
+            ax.axvspan(stop.arrival_min, stop.departure_min, color=colour, alpha=0.15, lw=0)
+            reloaded = True
         for c in trip.station_charges:
             assert c.stop is not None
             stop = route.stops[c.stop]
@@ -345,8 +355,11 @@ def _soc(ax: Axes, inputs: ReportInputs, trips: Sequence[TripEmissions]) -> None
     ax.xaxis.set_major_formatter(FuncFormatter(_clock))
     ax.grid(True, lw=0.3, alpha=0.5)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.1), ncol=2, frameon=False)
+    shaded = "; shaded: reload at the depot between trips" if reloaded else ""
     ax.set_title(
-        "State of charge of the electric vehicles (thick: charging)", fontsize=11, loc="left"
+        f"State of charge of the electric vehicles (thick: charging{shaded})",
+        fontsize=11,
+        loc="left",
     )
 
 

@@ -25,9 +25,25 @@ def _clock(minutes: float | None) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
+def _reloads(r: dict[str, Any]) -> str:
+    """A route's reloads as ``depot HH:MM-HH:MM``, one per extra trip ("" for one trip)."""
+    return "; ".join(
+        f"{x['depot']} {_clock(x['arrival_min'])}-{_clock(x['departure_min'])}"
+        for x in r.get("reloads", [])
+    )
+
+
 def routes_table(data: dict[str, Any]) -> Table:
+    """One row per route; a route of several trips says so in its stops and names its reloads
+    (a depot stop in the middle of a route is the vehicle loading its next trip, not its end)."""
     cur = data["currency"]
-    table = Table(title="Routes (one trip each)", title_justify="left", show_lines=False)
+    multi = any(r.get("trips", 1) > 1 for r in data["routes"])
+    title = (
+        "Routes (one line per vehicle; a reload at the depot starts each further trip)"
+        if multi
+        else "Routes (one trip each)"
+    )
+    table = Table(title=title, title_justify="left", show_lines=False)
     for name, justify in (
         ("vehicle", "left"),
         ("type", "left"),
@@ -52,10 +68,14 @@ def routes_table(data: dict[str, Any]) -> Table:
         energy = f"{r['energy']:,.1f} {r['energy_unit']}"
         if r["energy_unit"] == "kWh":
             energy += f" ({r['grid_kwh']:,.0f} grid)"
+        stops = str(r["task_stops"])
+        trips = r.get("trips", 1)
+        if trips > 1:
+            stops += f" in {trips} trips (reload {_reloads(r)})"
         table.add_row(
             r["vehicle"],
             r["vehicle_type"],
-            str(r["task_stops"]),
+            stops,
             _f(r["distance_km"]),
             _f(r["duration_h"], 2),
             f"{_clock(r['start_min'])}-{_clock(r['end_min'])}",
