@@ -3,9 +3,8 @@
 Shared by the report and run-sheet tests of multi-trip routes (``depot, job, depot, job,
 depot``). Euclidean km at 60 km/h, so a km is a minute and (at 0.25 kWh/km, empty or full) a quarter of
 a kWh; every figure on the stops is worked out by hand, so a test can render the plan without
-asking the validator (which may not accept a depot in the middle of a route yet). The van does
-not charge during the reload (the figures then hold whether or not the validator refills at a
-reload), and the 1,400 kg of the day are above its 1,000 kg: only two trips serve both shops.
+asking the validator (``tests/test_runsheet.py`` checks them against it). The van does not
+charge during the reload (a reload never charges), and the 1,400 kg of the day are above its 1,000 kg: only two trips serve both shops.
 
 - leaves the depot (0, 0) at 06:00 with 40 kWh of 50 and 800 kg (the morning order);
 - reaches ``shop-east`` (30, 0) at 06:30 with 32.5 kWh, unloads 20 min, leaves 06:50 empty;

@@ -126,17 +126,12 @@ def test_build_run_sheet_keeps_the_reload_in_order() -> None:
 
 
 def test_validated_two_trip_sheet_loads_each_trip_apart() -> None:
-    """With the validator taught multi-trip, the recomputed loads are each trip's: 800 kg out in
-    the morning, 600 kg after the reload (the van carries 1,000 kg, the day 1,400)."""
+    """The validator's recomputed loads are each trip's: 800 kg out in the morning, 600 kg after
+    the reload (the van carries 1,000 kg, the day 1,400)."""
     from tests import reload_case
 
     inst = reload_case.instance()
     report = validate(inst, reload_case.plan())
-    if any(v.code == "DEPOT_MID_ROUTE" for v in report.violations):
-        pytest.skip(
-            "the validator does not accept a depot in the middle of a route yet (DEPOT_MID_ROUTE), "
-            "so its recomputed loads are one trip's; the other multi-trip session teaches it"
-        )
     assert report.feasible, report.summary()
     (route,) = build_run_sheet(inst, report).routes
     assert [s.load_kg for s in route.stops] == pytest.approx([800, 0, 600, 0, 0])
