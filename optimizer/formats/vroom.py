@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,7 +70,7 @@ from ..model import (
     Vehicle,
     VehicleType,
 )
-from ..runsheet import build_run_sheet
+from ..runsheet import build_run_sheet, reload_indices
 from ..solution import Solution
 from ..validator import validate
 
@@ -554,6 +554,19 @@ def read_instance(path: str | Path) -> Instance:
 
 
 # ----- solutions ------------------------------------------------------------------------------
+def _trip_delivery_m3(
+    instance: Instance, stops: Sequence[Any], reloads: tuple[int, ...]
+) -> list[float]:
+    """The volume of the deliveries each trip of a route loads at the depot (one per trip)."""
+    out = [0.0]
+    for k, s in enumerate(stops):
+        if k in reloads:
+            out.append(0.0)
+        elif s.kind == "job" and instance.job_by_id[s.ref].kind == "delivery":
+            out[-1] += instance.job_by_id[s.ref].volume_m3
+    return out
+
+
 def _vroom_id(value: str, table: Mapping[str, Any] | None) -> Any:
     """VROOM's integer id for one of ours: the one read, else the integer it spells, else ours."""
     if table is not None and value in table:
@@ -590,11 +603,12 @@ def solution_to_vroom(instance: Instance, solution: Solution) -> dict[str, Any]:
     for r in sheet.routes:
         trace = report.traces[r.route]
         legs = {leg.to_stop: leg for leg in trace.legs}
-        # Volume on board is not a stop figure: start with every delivery's volume, then follow.
-        volume = 0.0
-        for s in r.stops:
-            if s.kind == "job" and instance.job_by_id[s.ref].kind == "delivery":
-                volume += instance.job_by_id[s.ref].volume_m3
+        # Volume on board is not a stop figure: start with the first trip's deliveries, follow
+        # the stops, and at a reload unload the trip's pickups and load the next trip's.
+        reloads = reload_indices(r.stops)
+        trip_m3 = _trip_delivery_m3(instance, r.stops, reloads)
+        volume = trip_m3[0]
+        for_depot_m3 = 0.0
         travel_s = dist_m = 0.0
         steps: list[dict[str, Any]] = []
         r_service = r_wait = 0.0
@@ -606,7 +620,13 @@ def solution_to_vroom(instance: Instance, solution: Solution) -> dict[str, Any]:
                 travel_s += leg.duration_min * 60.0
                 dist_m += leg.distance_km * 1000.0
             step: dict[str, Any] = {}
-            if s.kind == "depot":
+            if s.kind == "depot" and k in reloads:
+                # VROOM has no reload step: like "charge" and "swap", an extension type.
+                step["type"] = "reload"
+                step["depot"] = s.ref
+                volume += trip_m3[reloads.index(k) + 1] - for_depot_m3
+                for_depot_m3 = 0.0
+            elif s.kind == "depot":
                 step["type"] = "start" if k == 0 else "end"
             elif s.kind == "station":
                 step["type"] = "swap" if s.station_kind == "swap" else "charge"
@@ -620,6 +640,8 @@ def solution_to_vroom(instance: Instance, solution: Solution) -> dict[str, Any]:
                     typ == "job" and instance.job_by_id[s.ref].kind == "pickup"
                 )
                 volume += vol if is_pickup else -vol
+                if is_pickup and typ == "job":
+                    for_depot_m3 += vol
                 target = r_pickup if is_pickup else r_delivery
                 target[0] += w
                 target[1] += vol

@@ -117,3 +117,33 @@ def test_solve_writes_vroom_back(tmp_path: Path) -> None:
     everything |= {("pickup", 21), ("delivery", 22)}
     assert served | left == everything and not served & left
     assert sol["summary"]["routes"] == len(sol["routes"])
+
+
+def test_a_reload_is_a_step_of_its_own_and_each_trip_carries_its_own_load() -> None:
+    """The same route with a reload between jobs 11 and 14: VROOM has no reload step, so it is
+    written as ``reload`` (like ``charge``), and the load leaving it is job 14's alone."""
+    from dataclasses import replace
+
+    inst = load(PROBLEM)
+    inst = replace(inst, vehicle_types=tuple(replace(t, max_trips=2) for t in inst.vehicle_types))
+    route = Route(
+        "1",
+        (
+            Stop("depot", "depot-0", departure_min=480),
+            Stop("job", "11"),
+            Stop("depot", "depot-0"),
+            Stop("job", "14"),
+            Stop("depot", "depot-0"),
+        ),
+    )
+    plan = Solution(inst.name, (route,), unserved=("12", "13", "shipment-21-22"))
+    steps = solution_to_vroom(inst, plan)["routes"][0]["steps"]
+    assert [s["type"] for s in steps] == ["start", "job", "reload", "job", "end"]
+    assert steps[2]["depot"] == "depot-0"
+    j11, j14 = inst.job_by_id["11"], inst.job_by_id["14"]
+    first = [s["load"] for s in steps]
+    # Out with job 11's goods only, empty after it, out again with job 14's.
+    assert first[0] == [round(j11.weight_kg), round(j11.volume_m3)]
+    assert first[1] == [0, 0]
+    assert first[2] == [round(j14.weight_kg), round(j14.volume_m3)]
+    assert first[3] == first[4] == [0, 0]
