@@ -76,6 +76,8 @@ def summarize(inst: Instance) -> dict[str, Any]:
                 "end_depot": v.end,
                 "shift": [shift.start_min, shift.end_min],
                 "initial_soc": v.initial_soc if vt.is_electric else None,
+                "max_trips": inst.max_trips_of(v),
+                "reload_min": vt.reload_min,
             }
         )
     chargers = [s for s in inst.stations if s.kind == "charger"]
@@ -229,7 +231,9 @@ def format_info(inst: Instance) -> str:
     )
 
     out.append(f"Fleet: {c['vehicles']:,} vehicles in {c['vehicle_entries']} entries")
-    rows = [["id", "type", "carrier", "count", "kg", "kWh", "range km", "SoC", "shift", "depot"]]
+    trips = any(f["max_trips"] > 1 for f in s["fleet"])
+    head = ["id", "type", "carrier", "count", "kg", "kWh", "range km", "SoC", "shift", "depot"]
+    rows = [head + (["trips"] if trips else [])]
     for f in s["fleet"][:MAX_FLEET_ROWS]:
         depot = f["start_depot"] + (
             "" if f["end_depot"] == f["start_depot"] else f">{f['end_depot']}"
@@ -247,6 +251,15 @@ def format_info(inst: Instance) -> str:
                 _window(*f["shift"]),
                 depot,
             ]
+            + (
+                [
+                    f"{f['max_trips']} ({_n(f['reload_min'])} min reload)"
+                    if f["max_trips"] > 1
+                    else "1"
+                ]
+                if trips
+                else []
+            )
         )
     out += _table(rows, right={3, 4, 5, 6, 7})
     if len(s["fleet"]) > MAX_FLEET_ROWS:

@@ -264,10 +264,16 @@ def fleet_variants(instance: Instance) -> list[tuple[str, Instance]]:
 
 
 def _drive(instance: Instance, route: Route, vehicle: Vehicle, unit: int) -> Route:
-    """``route``'s stops driven by ``vehicle`` instead: its own depots; a vehicle without a battery
-    skips the charging stops, a battery vehicle fills up at them (the validator's default)."""
+    """``route``'s stops driven by ``vehicle`` instead: its own depots, a reload at its own start
+    depot (the validator refuses it where ``vehicle`` may not make that many trips); a vehicle
+    without a battery skips the charging stops, a battery vehicle fills up at them (the
+    validator's default)."""
     electric = instance.type_by_id[vehicle.type].is_electric
-    stops = [Stop(s.kind, s.ref) for s in route.visits if s.kind != "station" or electric]
+    stops = [
+        Stop("depot", vehicle.start_depot) if s.kind == "depot" else Stop(s.kind, s.ref)
+        for s in route.visits
+        if s.kind != "station" or electric
+    ]
     return Route(
         vehicle.id,
         (Stop("depot", vehicle.start_depot), *stops, Stop("depot", vehicle.end)),
