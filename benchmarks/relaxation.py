@@ -77,7 +77,9 @@ def relax(instance: Instance, time_limit_s: float, seed: int) -> Relaxation | No
         return None
     departures = stats.get("hgs_departures", {})
     assert isinstance(departures, dict)
-    report = optimizer.validate(instance, relaxed_solution(rm, routes, departures))
+    reloads = stats.get("hgs_reloads", {})
+    assert isinstance(reloads, dict)
+    report = optimizer.validate(instance, relaxed_solution(rm, routes, departures, reloads))
     iterations = stats.get("hgs_iterations", 0)
     return Relaxation(
         report, time.monotonic() - started, iterations if isinstance(iterations, int) else 0

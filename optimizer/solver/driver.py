@@ -105,14 +105,61 @@ def _run(instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None)
     return _solve(instance, opts, started, started + opts.time_limit_s, on_progress)
 
 
+#: Shares of the limit for PyVRP's own multi-trip plan of a fleet that may reload: a probe, and
+#: where its battery-blind plan is valid on the instance (the batteries suffice), a run that
+#: searches on from it; the rest is our search (:mod:`.trips`).
+TRIPS_PROBE_SHARE = 0.2
+TRIPS_HGS_SHARE = 0.5
+
+
 def _solve_in_trips(
     instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None
 ) -> Solution:
-    """A fleet that may make several trips a day (:mod:`.trips`): searched one trip per vehicle
-    unit, on the fleet as it is where its units can carry the day in one trip each (then the
-    chained plan never costs more than the single-trip one), else with ``max_trips`` units per
-    vehicle; the trips chained into days. Trips left over where an entry has too few units leave
-    their tasks unserved: at the penalty where the objective has one, else a diagnosis."""
+    """A fleet that may make several trips a day. PyVRP plans trips itself (reload depots) but
+    knows no battery: its plan, where the validator accepts it, is one candidate
+    (:class:`_TripsRelaxed`). Our search plans single trips (:mod:`.trips`): on the fleet as it
+    is where its units can carry the day in one trip each (then the chained plan never costs
+    more than the single-trip one), else with ``max_trips`` units per vehicle; the trips are
+    chained into days, and trips left over where an entry has too few units leave their tasks
+    unserved (at the penalty where the objective has one, else a diagnosis). The cheaper valid
+    plan is kept."""
+    relaxed = _TripsRelaxed(instance, opts)
+    relaxed.run()
+    rest = 1.0 - relaxed.share
+    search_opts = replace(
+        opts,
+        time_limit_s=opts.time_limit_s * rest,
+        work=opts.work.scaled(rest) if opts.work is not None else None,
+    )
+    try:
+        searched = _chained_search(instance, search_opts, on_progress)
+    except InfeasibleError:
+        if relaxed.plan is None:
+            raise
+        searched = None
+    plan = relaxed.plan
+    if searched is not None and (plan is None or _total(searched) <= _total(plan)):
+        plan = searched
+    assert plan is not None
+    meta = {
+        **dict(plan.meta),
+        **(dict(searched.meta) if searched is not None else {}),
+        **relaxed.meta,
+        "time_limit_s": opts.time_limit_s,
+        "trips_kept": "pyvrp" if plan is relaxed.plan else "search",
+        "trips_max": max((_trips(r) for r in plan.routes), default=0),
+    }
+    return replace(plan, meta=meta)
+
+
+def _total(plan: Solution) -> float:
+    return float(plan.totals.cost.get("total", 0.0))
+
+
+def _chained_search(
+    instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None
+) -> Solution:
+    """Our search's single trips chained into days (see :func:`_solve_in_trips`), validated."""
     from ..validator import validate
     from .trips import chain_trips, one_trip_per_unit, one_wave_fits
 
@@ -138,15 +185,92 @@ def _solve_in_trips(
                 "internal error: the chained trips break a rule across routes:\n" + report.summary()
             )
         report = validate(instance, searched)  # the single trips, each within its unit
-    plan = report.solution
     meta = {
         **dict(searched.meta),
         "trips_searched": "waves" if waves else "one trip per unit",
         "trips_left_over": len(left),
         "trips_chain_s": round(time.monotonic() - chain_started, 3),
-        "trips_max": max((_trips(r) for r in plan.routes), default=0),
     }
-    return replace(plan, meta=meta)
+    return replace(report.solution, meta=meta)
+
+
+class _TripsRelaxed:
+    """PyVRP's multi-trip plan of the day, battery-blind (reloads at each vehicle's start
+    depot), validated on the instance: a probe of :data:`TRIPS_PROBE_SHARE` of the limit, and
+    where the probe's plan is valid, :data:`TRIPS_HGS_SHARE` more from it. ``share`` is the part
+    of the limit it used; ``plan`` the valid plan (departures floated), else ``None``. Skipped
+    where PyVRP does not apply or the search's share would fall below the day's time floor."""
+
+    def __init__(self, instance: Instance, opts: SolveOptions) -> None:
+        self.instance, self.opts = instance, opts
+        self.share = 0.0
+        self.plan: Solution | None = None
+        self.meta: dict[str, Any] = {}
+
+    def _affords(self, share: float) -> bool:
+        from ..limits import min_time_limit_s
+
+        floor = min_time_limit_s(self.instance, self.opts.max_part_tasks)
+        return (1.0 - share) * self.opts.time_limit_s >= floor
+
+    def run(self) -> None:
+        from .hgs import hgs_declines
+
+        if task_nodes(self.instance) > (self.opts.max_part_tasks or 10**9):
+            self.meta["trips_pyvrp"] = "skipped: the day is solved in parts"
+            return
+        if not self._affords(TRIPS_PROBE_SHARE):
+            self.meta["trips_pyvrp"] = "skipped: the limit is too short for it and the search"
+            return
+        started = time.monotonic()
+        rm = build(self.instance, ModelOptions(copies_per_station=0))
+        why = hgs_declines(rm, relax=True)
+        if why is not None:
+            self.meta["trips_pyvrp"] = f"declined: {why}"
+            return
+        budget = Budget.of(self.instance, self.opts, started, started + self.opts.time_limit_s)
+        best: Any = None
+        report = None
+        for share in (TRIPS_PROBE_SHARE, TRIPS_HGS_SHARE):
+            if share != TRIPS_PROBE_SHARE and not self._affords(self.share + share):
+                break
+            report, best = self._once(rm, budget, share, best)
+            self.share += share
+            if report is None or not report.feasible:
+                break
+        self.meta["trips_pyvrp_s"] = round(time.monotonic() - started, 3)
+        if report is not None and report.feasible:
+            self.plan = _float_departures(self.instance, report).solution
+            self.meta["trips_pyvrp"] = f"valid, {_total(self.plan):.2f}"
+        elif report is not None:
+            self.meta["trips_pyvrp"] = "breaks " + ", ".join(sorted(report.codes()))
+
+    def _once(self, rm: RoutingModel, budget: Budget, share: float, best: Any) -> tuple[Any, Any]:
+        """One PyVRP run of ``share`` of the limit, warm-started from ``best``: the validator's
+        report on its plan (``None``: no plan) and PyVRP's best solution."""
+        from ..validator import validate
+        from .hgs import hgs_routes, relaxed_solution
+
+        stats: dict[str, Any] = {}
+        routes = hgs_routes(
+            rm,
+            iterations=budget.hgs_iterations(share),
+            seed=self.opts.seed,
+            deadline_s=time.monotonic() + 1.1 * share * self.opts.time_limit_s,
+            stats=stats,
+            relax=True,
+            warm_start=best,
+        )
+        self.meta["trips_pyvrp_iterations"] = self.meta.get("trips_pyvrp_iterations", 0) + int(
+            stats.get("hgs_iterations", 0)
+        )
+        if stats.get("hgs_capped"):
+            self.meta["trips_pyvrp_capped"] = 1
+        if routes is None:
+            return None, stats.get("hgs_best")
+        departures = stats.get("hgs_departures", {})
+        plan = relaxed_solution(rm, routes, departures, stats.get("hgs_reloads"))
+        return validate(self.instance, plan), stats.get("hgs_best")
 
 
 def _trips(route: Route) -> int:

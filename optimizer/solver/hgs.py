@@ -164,15 +164,19 @@ def hgs_routes(
         return None
     out["hgs_cost"] = int(result.cost())
 
-    routes, departures = _read_routes(rm, best, entries)
+    routes, departures, reloads = _read_routes(rm, best, entries)
     out["hgs_departures"] = departures
+    if reloads:
+        out["hgs_reloads"] = reloads
     return routes
 
 
 def _read_routes(
     rm: RoutingModel, best: Any, entries: list[str]
-) -> tuple[dict[int, list[int]], dict[int, int]]:
-    """PyVRP's routes as unit index -> task node sequence, and each route's departure.
+) -> tuple[dict[int, list[int]], dict[int, int], dict[int, list[int]]]:
+    """PyVRP's routes as unit index -> task node sequence, each route's departure, and where a
+    vehicle that may make several trips reloads (the positions in its sequence before which it
+    is back at its depot; PyVRP's reload depots).
 
     Why units are handed out per fleet entry in order: PyVRP knows only the vehicle type (our
     fleet entry) of a route, not which of the entry's units drives it, and any free one will do.
@@ -185,39 +189,56 @@ def _read_routes(
         free.setdefault(un.vehicle.id, []).append(k)
     routes: dict[int, list[int]] = {}
     departures: dict[int, int] = {}
+    reloads: dict[int, list[int]] = {}
     for route in best.routes():
         vid = entries[route.vehicle_type()]
-        seq = [
-            rm.task_nodes[jobs[client_job[a.idx]].id][0]
-            if a.is_client()
-            else rm.task_nodes[ships[a.idx].id][0 if a.is_pickup() else 1]
-            for a in route
-            if a.is_client() or a.is_shipment()
-        ]
+        activities = list(route)
+        seq: list[int] = []
+        back: list[int] = []
+        for i, a in enumerate(activities):
+            if a.is_client():
+                seq.append(rm.task_nodes[jobs[client_job[a.idx]].id][0])
+            elif a.is_shipment():
+                seq.append(rm.task_nodes[ships[a.idx].id][0 if a.is_pickup() else 1])
+            elif a.is_depot() and 0 < i < len(activities) - 1 and seq and seq != back[-1:]:
+                back.append(len(seq))
         if seq:
             k = free[vid].pop(0)
             routes[k] = seq
             departures[k] = int(route.start_time())
-    return routes, departures
+            trips = [p for p in back if p < len(seq)]
+            if trips:
+                reloads[k] = trips
+    return routes, departures, reloads
 
 
 def relaxed_solution(
-    rm: RoutingModel, routes: dict[int, list[int]], departures: dict[int, int]
+    rm: RoutingModel,
+    routes: dict[int, list[int]],
+    departures: dict[int, int],
+    reloads: dict[int, list[int]] | None = None,
 ) -> Solution:
-    """PyVRP's plan (:func:`hgs_routes`: task nodes per unit, departures in scaled time) as a
-    sparse native plan with no station: each route leaves when PyVRP planned it, so that a
-    duration limit holds from there; the validator fills in the rest."""
+    """PyVRP's plan (:func:`hgs_routes`: task nodes per unit, departures in scaled time, the
+    positions where a unit reloads) as a sparse native plan with no station: each route leaves
+    when PyVRP planned it, so that a duration limit holds from there, and is back at its start
+    depot before each reload position; the validator fills in the rest."""
     plan = []
     for k, seq in sorted(routes.items()):
         un = rm.units[k]
         leave = departures.get(k)
+        back = set((reloads or {}).get(k, ()))
+        visits: list[Stop] = []
+        for i, n in enumerate(seq):
+            if i in back:
+                visits.append(Stop("depot", un.vehicle.start_depot))
+            visits.append(Stop(cast(StopKind, rm.nodes[n].kind), rm.nodes[n].ref))
         stops = [
             Stop(
                 "depot",
                 un.vehicle.start_depot,
                 departure_min=None if leave is None else leave / S.TIME_PER_MIN,
             ),
-            *(Stop(cast(StopKind, rm.nodes[n].kind), rm.nodes[n].ref) for n in seq),
+            *visits,
             Stop("depot", un.vehicle.end),
         ]
         plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
@@ -246,12 +267,30 @@ def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
         locations.append(Location(x=float(xy[0]), y=float(xy[1])))
     clients, groups = _clients(sc)
     pv_shipments = _shipments(sc)
-    pv_depots = [Depot(location=i, name=d.id) for i, d in enumerate(sc.depots)]
+    pv_depots = [
+        Depot(location=i, service_duration=_reload_time(sc, d.id), name=d.id)
+        for i, d in enumerate(sc.depots)
+    ]
     vehicle_types, distances, durations, entries = _vehicle_types(rm, sc)
     data = ProblemData(
         locations, clients, pv_depots, vehicle_types, distances, durations, groups, pv_shipments
     )
     return data, entries
+
+
+def _reload_time(sc: _Scaled, depot: str) -> int:
+    """PyVRP's loading time at ``depot`` (scaled): the longest ``reload_min`` of the types that
+    may reload there, 0 where none may. PyVRP has one such time per depot and takes it at the
+    start of every trip, the first too: its plans are then at least as late as the validator's
+    (which reloads for each type's own time and loads the first trip at no cost), never
+    earlier, so what fits PyVRP's schedule fits the validator's."""
+    inst = sc.inst
+    minutes = [
+        inst.type_by_id[v.type].reload_min
+        for v in inst.vehicles
+        if v.start_depot == depot and inst.max_trips_of(v) > 1
+    ]
+    return S.up(max(minutes), S.TIME_PER_MIN) if minutes else 0
 
 
 @dataclass
@@ -533,6 +572,10 @@ def _shift_and_capacity(sc: _Scaled, v: Any, t: Any) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if limits:
         extra["shift_duration"] = S.down(min(limits), S.TIME_PER_MIN)
+    trips = inst.max_trips_of(v)
+    if trips > 1:  # PyVRP's multi-trip: reloads at the start depot (see _depots for the time)
+        extra["reload_depots"] = [depot_ix[v.start_depot]]
+        extra["max_reloads"] = trips - 1
     return {
         "capacity": capacity,
         "start_depot": depot_ix[v.start_depot],

@@ -306,3 +306,39 @@ def test_a_seed_route_no_station_saves_is_cut_into_feasible_runs() -> None:
     assert sorted(served) == sorted(order)
     for k, seq in built.tasks.items():
         assert RouteEvaluator(rm, k).evaluate(seq) is not None
+
+
+def test_pyvrp_plans_trips_with_reloads_and_the_validator_accepts_them() -> None:
+    """A 450 kg van with 700 kg to deliver and two trips (``tests/validator/test_trips.py``):
+    PyVRP with the start depot as its reload depot plans both trips in one route; read back,
+    the route reloads at the depot and the validator accepts it at the optimum enumerated in
+    ``tests/solver/test_trips.py``."""
+    from optimizer.model import Objective
+    from tests.solver.test_trips import _best_by_enumeration
+    from tests.validator.test_trips import make
+
+    inst = replace(make(), objective=Objective())
+    rm = build(inst, ModelOptions(copies_per_station=0))
+    stats: dict[str, Any] = {}
+    routes = hgs_routes(
+        rm, iterations=500, seed=1, deadline_s=time.monotonic() + 30, stats=stats, relax=True
+    )
+    assert routes is not None and len(routes) == 1
+    reloads = stats["hgs_reloads"]
+    plan = relaxed_solution(rm, routes, stats["hgs_departures"], reloads)
+    (route,) = plan.routes
+    assert [s.kind for s in route.stops].count("depot") == 3
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert report.totals.cost["total"] == pytest.approx(_best_by_enumeration(inst), rel=1e-6)
+
+
+def test_a_single_trip_fleet_gets_no_reload_depot() -> None:
+    from tests.validator.test_trips import make
+
+    rm = build(make(max_trips=1), ModelOptions(copies_per_station=0))
+    from optimizer.solver.hgs import _problem_data
+
+    data, _ = _problem_data(rm)
+    assert all(not vt.reload_depots for vt in data.vehicle_types())
+    assert all(d.service_duration == 0 for d in data.depots())
