@@ -17,7 +17,11 @@ The days:
   customer and back on one charge, so the batteries suffice unless a route is long);
 - ``regionalN-sK``: the same with ``--radius-km 60``: trucks drive far enough to charge;
 - ``tightN-sK``: ``genN-sK`` with every time window halved (its start kept): the day on which a
-  false "no plan" was seen.
+  false "no plan" was seen;
+- ``wavesN-sK``: ``optimizer generate --jobs N --seed K --max-trips 2``: every vehicle may make
+  two trips and the fleet is sized for two waves; a reload does not charge, so a battery that
+  suffices for one trip may not for two;
+- ``two-waves``: the bundled store day whose fleet cannot serve it in one trip each.
 
 A worker's two solves run back to back, so that the two share one core's conditions.
 """
@@ -50,11 +54,13 @@ DAYS = (
     "gen300-s1",
     "regional150-s1",
     "tight150-s1",
+    "two-waves",
+    "waves150-s1",
 )
 
 
 #: A generated day's name: kind, tasks, seed.
-DAY_NAME = re.compile(r"(gen|regional|tight)(\d+)-s(\d+)")
+DAY_NAME = re.compile(r"(gen|regional|tight|waves)(\d+)-s(\d+)")
 
 
 def _halved(inst: Instance) -> Instance:
@@ -85,10 +91,16 @@ def day(name: str) -> Instance:
     m = DAY_NAME.fullmatch(name)
     if m is None:
         raise ValueError(
-            f"unknown day {name!r}: a bundled instance or genN-sK, regionalN-sK, tightN-sK"
+            f"unknown day {name!r}: a bundled instance or genN-sK, regionalN-sK, tightN-sK, "
+            "wavesN-sK"
         )
     kind, jobs, seed = m.group(1), int(m.group(2)), int(m.group(3))
-    inst = generate(jobs, seed, radius_km=60.0 if kind == "regional" else None)
+    inst = generate(
+        jobs,
+        seed,
+        radius_km=60.0 if kind == "regional" else None,
+        max_trips=2 if kind == "waves" else 1,
+    )
     return _halved(inst) if kind == "tight" else replace(inst, name=name)
 
 

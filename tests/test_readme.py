@@ -31,3 +31,15 @@ def test_worked_example_loads_and_its_numbers_hold() -> None:
     assert ev.initial_soc * (truck.battery_kwh or 0) - truck.reserve_kwh == pytest.approx(62.0)
     assert inst.banned(inst.type_by_id["tractor"], shop)
     assert not inst.banned(truck, shop)
+
+
+def test_the_several_trips_example_is_a_vehicle_type_the_native_format_reads() -> None:
+    text = (ROOT / "README.md").read_text("utf-8")
+    blocks = re.findall(r"```json\n(.*?)```", text, re.S)
+    (van,) = [json.loads(b) for b in blocks if '"max_trips"' in b]
+    doc = _example()
+    doc["vehicle_types"] = [*doc["vehicle_types"], van]  # type: ignore[list-item]
+    doc["vehicles"] = [{"id": "vans", "type": van["id"], "start_depot": "depot"}]
+    inst = instance_from_dict(doc)
+    assert inst.max_trips_of(inst.vehicle_by_id["vans"]) == 2
+    assert inst.type_by_id["e-van"].reload_min == 20
