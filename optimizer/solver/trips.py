@@ -16,9 +16,10 @@ as the validator prices it (a fixed cost saved against hours paid between trips)
 entry has no unit left, to any day it fits; the validator decides what fits. Trips that fit no
 day of an entry whose units are all taken are left over, and their tasks unserved.
 
-What it does not do: move a task from one trip to another to make two trips fit one day, or
-charge at the depot between trips (a station at the depot's location is charged at like any
-other, where the search put one on a trip).
+Each trip was planned from a full battery; after a reload the battery is what the day left. Where
+that is too little, the trip is tried with a full charge first at one of the stations nearest to
+the depot (:func:`_joined_priced`). What it does not do: move a task from one trip to another to
+make two trips fit one day, or re-plan a trip's own charging stops for the lower battery.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day]:
             done = back + t.reload_min + core
             if done > shift.end_min + 1e-6 or (limits and done - first > min(limits) + 1e-6):
                 continue
-            joined = _priced(instance, _joined(day.route, trip, v.start_depot))
+            joined = _joined_priced(instance, v, day.route, trip)
             if joined is None:
                 continue
             saving = day.cost + alone.cost - joined.cost
@@ -143,14 +144,44 @@ def _departure(route: Route) -> tuple[float, int]:
     return (first if first is not None else 0.0, route.unit)
 
 
-def _joined(day: Route, trip: Route, depot: str) -> Route:
-    """``day`` then a reload at ``depot`` then ``trip``'s stops, the trip's figures cleared so
-    that the validator times it after the reload (its earliest schedule) with the charge the day
-    left in the battery."""
+#: Stations tried for a charge right after a reload, nearest to the depot first.
+RELOAD_STATIONS = 3
+
+
+def _joined_priced(instance: Instance, v: Vehicle, day: Route, trip: Route) -> _Day | None:
+    """``trip`` after ``day`` (see :func:`_joined`), priced; where the battery the day leaves is
+    too low for the trip as planned (it was planned from a full one), with a full charge at one
+    of the :data:`RELOAD_STATIONS` stations nearest to the depot on the way out instead."""
+    joined = _priced(instance, _joined(day, trip, v.start_depot))
+    t = instance.type_by_id[v.type]
+    if joined is not None or not t.is_electric:
+        return joined
+    for station in _stations_near(instance, v):
+        charged = _priced(instance, _joined(day, trip, v.start_depot, station))
+        if charged is not None:
+            return charged
+    return None
+
+
+def _stations_near(instance: Instance, v: Vehicle) -> list[str]:
+    """The stations ``v``'s type can use, nearest to its start depot first (at most
+    :data:`RELOAD_STATIONS`)."""
+    t = instance.type_by_id[v.type]
+    depot = instance.depot_by_id[v.start_depot].location
+    usable = [s for s in instance.stations if t.can_use(s.kind)]
+    usable.sort(key=lambda s: (float(instance.distance_km[depot, s.location]), s.id))
+    return [s.id for s in usable[:RELOAD_STATIONS]]
+
+
+def _joined(day: Route, trip: Route, depot: str, station: str | None = None) -> Route:
+    """``day`` then a reload at ``depot`` (then a full charge at ``station``, where given) then
+    ``trip``'s stops, the trip's figures cleared so that the validator times it after the
+    reload (its earliest schedule) with the charge the day left in the battery."""
     end = day.stops[-1]
     reload = Stop("depot", depot, arrival_min=end.arrival_min)
+    charge = (Stop("station", station),) if station is not None else ()
     later = tuple(Stop(s.kind, s.ref) for s in trip.stops[1:])
-    return replace(day, stops=(*day.stops[:-1], reload, *later))
+    return replace(day, stops=(*day.stops[:-1], reload, *charge, *later))
 
 
 def _priced(instance: Instance, route: Route) -> _Day | None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from optimizer.model import Instance, Job, Objective, TimeWindow, Vehicle
+from optimizer.model import Instance, Job, Objective, TimeWindow, Vehicle, VehicleType
 from optimizer.solution import Route, Solution, Stop
 from optimizer.solver import SolveOptions, Work, solve
 from optimizer.solver.trips import chain_trips, one_trip_per_unit
@@ -179,3 +179,65 @@ def test_trips_that_fit_no_day_leave_their_tasks_unserved_or_diagnosed() -> None
     report = validate(priced, plan)
     assert report.feasible, report.summary()
     assert len(plan.unserved) == 2 and plan.meta["trips_left_over"] == 2
+
+
+def _two_trips_one_charge() -> Instance:
+    """An electric van of 450 kg and 110 kWh at 1 kWh/km: A's trip (100 km, 400 kg) and B's
+    (60 km, 300 kg) each fit a battery, not both; a charger 5 km from the depot."""
+    from optimizer.model import Location, Station
+
+    base = make()
+    locations = (*base.locations[:3], Location("S", (0.0, 5.0)))
+    van = VehicleType(
+        "evan",
+        "bev",
+        capacity_kg=450.0,
+        consumption_per_km_empty=1.0,
+        battery_kwh=110.0,
+        fixed_cost=100.0,
+        cost_per_km=1.0,
+        max_trips=2,
+        reload_min=20.0,
+    )
+    return replace(
+        base,
+        locations=locations,
+        depots=base.depots[:1],
+        vehicle_types=(van,),
+        vehicles=(Vehicle("V", "evan", "D"),),
+        jobs=base.jobs[:2],
+        stations=(Station("S", 3, power_kw=300.0),),
+        objective=Objective(),
+    )
+
+
+def test_a_trip_after_a_reload_charges_where_the_day_left_too_little() -> None:
+    inst = _two_trips_one_charge()
+    best = float("inf")
+    for first, second in (("A", "B"), ("B", "A")):
+        legs = [first, "D", second]
+        for at in range(len(legs) + 1):
+            refs = [*legs[:at], "S", *legs[at:]]
+            stops = (
+                Stop("depot", "D"),
+                *(
+                    Stop("depot", "D")
+                    if r == "D"
+                    else Stop("station", r)
+                    if r == "S"
+                    else Stop("job", r)
+                    for r in refs
+                ),
+                Stop("depot", "D"),
+            )
+            report = validate(inst, Solution(inst.name, (Route("V", stops),)))
+            if report.feasible:
+                best = min(best, report.totals.cost["total"])
+    assert best < float("inf")
+    plan = solve(inst, 4.0, seed=1, options=WORK)
+    report = validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.totals.cost["total"] == pytest.approx(best, rel=1e-6)
+    (route,) = [r for r in plan.routes if r.visits]
+    assert [s.kind for s in route.stops].count("depot") == 3
+    assert [s.kind for s in route.stops].count("station") == 1
