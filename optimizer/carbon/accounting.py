@@ -173,6 +173,9 @@ class TripEmissions:
     #: where the account was made without it.
     baseline_diesel_l: float | None = None
     baseline_wtw_kg: float | None = None
+    #: Times the vehicle came back to its depot to reload (a vehicle that may make several
+    #: trips): the route is the vehicle's day, one transport operation of ``reloads + 1`` trips.
+    reloads: int = 0
 
     @property
     def label(self) -> str:
@@ -193,6 +196,7 @@ class TripEmissions:
             "vehicle_type": self.vehicle_type,
             "carrier": self.carrier,
             "stops": self.stops,
+            "trips": self.reloads + 1,
             "distance_km": self.distance_km,
             "empty_km": self.empty_km,
             "duration_min": self.duration_min,
@@ -416,7 +420,7 @@ class CarbonAccount:
                 math.fsum(t.energy for t in trips),
                 math.fsum(t.grid_kwh for t in trips),
                 math.fsum(t.distance_km for t in trips),
-                len(trips),
+                sum(1 + t.reloads for t in trips),  # a day of several trips counts each
                 math.fsum(t.ttw_kg for t in trips),
                 math.fsum(t.wtt_kg for t in trips),
                 math.fsum(t.wtw_kg for t in trips),
@@ -729,6 +733,7 @@ def _trip(
         carrier=t.carrier,
         fuel_unit=t.fuel_unit,
         stops=sum(1 for s in route.stops if s.kind in ("job", "pickup", "delivery")),
+        reloads=sum(1 for s in route.stops[1:-1] if s.kind == "depot"),
         distance_km=trace.distance_km,
         empty_km=math.fsum(leg.distance_km for leg in trace.legs if leg.load_kg <= 1e-9),
         duration_min=trace.duration_min,

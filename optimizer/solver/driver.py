@@ -147,6 +147,8 @@ def _solve_in_trips(
         **relaxed.meta,
         "time_limit_s": opts.time_limit_s,
         "trips_kept": "pyvrp" if plan is relaxed.plan else "search",
+        # A PyVRP run ended by the wall clock makes the plan depend on the machine.
+        **({"stopped_by": "time"} if relaxed.meta.get("trips_pyvrp_capped") else {}),
         "trips_max": max((_trips(r) for r in plan.routes), default=0),
     }
     return replace(plan, meta=meta)
@@ -178,7 +180,7 @@ def _chained_search(
                 if s.kind not in ("depot", "station")
             }
         )
-    report = validate(instance, chained)
+    report = _queue_at_chargers(instance, validate(instance, chained))
     if not report.feasible:
         if waves:
             raise RuntimeError(
@@ -256,7 +258,7 @@ class _TripsRelaxed:
             rm,
             iterations=budget.hgs_iterations(share),
             seed=self.opts.seed,
-            deadline_s=time.monotonic() + 1.1 * share * self.opts.time_limit_s,
+            deadline_s=time.monotonic() + share * self.opts.time_limit_s,
             stats=stats,
             relax=True,
             warm_start=best,

@@ -79,7 +79,7 @@ def chain_trips(instance: Instance, plan: Solution) -> tuple[Solution, list[Rout
     for v in instance.vehicles:
         days = _days(instance, v, by_entry.get(v.id, []))
         # Too few units: the days serving the most tasks are kept.
-        days.sort(key=lambda d: -sum(1 for s in d.route.stops if s.kind != "depot"))
+        days.sort(key=lambda d: -len(_tasks([d.route])))
         routes.extend(replace(d.route, vehicle=v.id, unit=k) for k, d in enumerate(days[: v.count]))
         left.extend(d.route for d in days[v.count :])
     unserved = plan.unserved + tuple(sorted(_tasks(left)))
