@@ -106,8 +106,8 @@ def _run(instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None)
 
 
 #: Shares of the limit for PyVRP's own multi-trip plan of a fleet that may reload: a probe, and
-#: where its battery-blind plan is valid on the instance (the batteries suffice), a run that
-#: searches on from it; the rest is our search (:mod:`.trips`).
+#: where its battery-blind plan is valid on the instance or nearly (the batteries suffice for most
+#: routes), a run that searches on from it; the rest is our search (:mod:`.trips`).
 TRIPS_PROBE_SHARE = 0.2
 TRIPS_HGS_SHARE = 0.5
 
@@ -166,7 +166,15 @@ def _chained_search(
     from .trips import chain_trips, one_trip_per_unit, one_wave_fits
 
     waves = not one_wave_fits(instance)
-    searched = _run(one_trip_per_unit(instance, waves), opts, on_progress)
+    planned = one_trip_per_unit(instance, waves)
+    if waves:
+        from ..reach import unreachable_jobs
+
+        # A task that only the reload time between two waves could serve: whole-shift waves.
+        whole = one_trip_per_unit(instance, True, sliced=False)
+        if len(unreachable_jobs(planned)) > len(unreachable_jobs(whole)):
+            planned = whole
+    searched = _run(planned, opts, on_progress)
     chain_started = time.monotonic()
     chained, left = chain_trips(instance, searched)
     if left and instance.objective.unserved_penalty is None:
@@ -199,7 +207,8 @@ def _chained_search(
 class _TripsRelaxed:
     """PyVRP's multi-trip plan of the day, battery-blind (reloads at each vehicle's start
     depot), validated on the instance: a probe of :data:`TRIPS_PROBE_SHARE` of the limit, and
-    where the probe's plan is valid, :data:`TRIPS_HGS_SHARE` more from it. ``share`` is the part
+    where the probe's plan is valid or at most half its routes run short of energy,
+    :data:`TRIPS_HGS_SHARE` more from it. ``share`` is the part
     of the limit it used; ``plan`` the valid plan (departures floated), else ``None``. Skipped
     where PyVRP does not apply or the search's share would fall below the day's time floor."""
 
@@ -238,7 +247,14 @@ class _TripsRelaxed:
                 break
             report, best = self._once(rm, budget, share, best)
             self.share += share
-            if report is None or not report.feasible:
+            if report is None:
+                break
+            # As for a day of single trips (see _relaxed_seed): where the batteries suffice for
+            # most of the probe's routes, PyVRP searches on (a longer run found a valid plan of
+            # a generated two-wave day whose probe broke a battery).
+            short = _routes_short_of_energy(report)
+            self.meta["trips_pyvrp_short_routes"] = f"{short}/{report.totals.vehicles_used}"
+            if not report.feasible and 2 * short > (report.totals.vehicles_used or 0):
                 break
         self.meta["trips_pyvrp_s"] = round(time.monotonic() - started, 3)
         if report is not None and report.feasible:

@@ -17,8 +17,8 @@ entry has no unit left, to any day it fits; the validator decides what fits. Tri
 day of an entry whose units are all taken are left over, and their tasks unserved.
 
 Each trip was planned from a full battery; after a reload the battery is what the day left. Where
-that is too little, the trip is tried with a full charge first at one of the stations nearest to
-the depot (:func:`_joined_priced`). What it does not do: move a task from one trip to another to
+that is too little, the trip is tried with a full charge at one of the stations nearest to the
+depot, right after the reload or on the way back to it (:func:`_joined_priced`). What it does not do: move a task from one trip to another to
 make two trips fit one day, or re-plan a trip's own charging stops for the lower battery.
 """
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from ..model import Instance, Vehicle
+from ..model import Instance, TimeWindow, Vehicle
 from ..solution import Route, Solution, Stop
 from ..validator import validate
 
@@ -46,15 +46,63 @@ def one_wave_fits(instance: Instance) -> bool:
     return cap_kg >= weight and cap_m3 >= volume
 
 
-def one_trip_per_unit(instance: Instance, trips: bool) -> Instance:
-    """The instance the search plans: each vehicle entry with one trip per unit, its count
-    multiplied by its ``max_trips`` where ``trips`` (so that the search may plan every trip of
-    the day as a unit of its own), kept where not (the plan then fits the fleet as it is)."""
-    vehicles = tuple(
-        replace(v, count=v.count * (instance.max_trips_of(v) if trips else 1), max_trips=1)
-        for v in instance.vehicles
+#: Separates a vehicle entry's id from its wave number in the instance the search plans.
+WAVE_SEP = "~wave"
+
+
+def one_trip_per_unit(instance: Instance, trips: bool, sliced: bool = True) -> Instance:
+    """The instance the search plans, one trip per unit.
+
+    Where ``trips`` is false, the fleet as it is (the plan then fits it as it is). Where it is
+    true, each entry that may make ``m`` trips becomes ``m`` entries of its units, ``id~waveJ``,
+    each with the J-th of ``m`` equal slices of the shift as its own (the later ones starting
+    ``reload_min`` after the slice before ends). Why slices: a trip of each wave ends before the
+    next wave's trips leave, so every unit's trips follow each other and the waves chain into
+    days that fit the fleet; with the whole shift for every copy, the search's trips overlapped
+    and needed more vehicles than the entry had. Tasks restricted to an entry may go with any of
+    its waves (a preference goes to its first). ``sliced`` false gives every wave the whole
+    shift: for a task that only the time between two slices could serve."""
+    if not trips:
+        vehicles = tuple(replace(v, max_trips=1) for v in instance.vehicles)
+        return replace(instance, vehicles=vehicles)
+    waves: dict[str, tuple[str, ...]] = {}
+    out = []
+    for v in instance.vehicles:
+        m = instance.max_trips_of(v)
+        if m == 1:
+            waves[v.id] = (v.id,)
+            out.append(replace(v, max_trips=1))
+            continue
+        shift = instance.shift_of(v)
+        reload = instance.type_by_id[v.type].reload_min if sliced else 0.0
+        step = (shift.end_min - shift.start_min) / m if sliced else 0.0
+        ids = tuple(f"{v.id}{WAVE_SEP}{j}" for j in range(m))
+        waves[v.id] = ids
+        for j, wid in enumerate(ids):
+            lo = shift.start_min + j * step + (reload if j else 0.0)
+            hi = max(lo, shift.start_min + (j + 1) * step) if sliced else shift.end_min
+            out.append(replace(v, id=wid, shift=TimeWindow(lo, hi), max_trips=1))
+
+    def entries(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w for n in names for w in waves.get(n, (n,)))
+
+    def first(name: str | None) -> str | None:
+        return None if name is None else waves.get(name, (name,))[0]
+
+    jobs = tuple(
+        replace(j, vehicles=entries(j.vehicles), preferred_vehicle=first(j.preferred_vehicle))
+        for j in instance.jobs
     )
-    return replace(instance, vehicles=vehicles)
+    shipments = tuple(
+        replace(x, vehicles=entries(x.vehicles), preferred_vehicle=first(x.preferred_vehicle))
+        for x in instance.shipments
+    )
+    return replace(instance, vehicles=tuple(out), jobs=jobs, shipments=shipments)
+
+
+def entry_of(vehicle: str) -> str:
+    """The vehicle entry a wave entry of :func:`one_trip_per_unit` stands for."""
+    return vehicle.split(WAVE_SEP, 1)[0]
 
 
 @dataclass
@@ -73,7 +121,7 @@ def chain_trips(instance: Instance, plan: Solution) -> tuple[Solution, list[Rout
     by_entry: dict[str, list[Route]] = defaultdict(list)
     for route in plan.routes:
         if route.visits:
-            by_entry[route.vehicle].append(route)
+            by_entry[entry_of(route.vehicle)].append(route)
     routes: list[Route] = []
     left: list[Route] = []
     for v in instance.vehicles:
@@ -151,15 +199,16 @@ RELOAD_STATIONS = 3
 def _joined_priced(instance: Instance, v: Vehicle, day: Route, trip: Route) -> _Day | None:
     """``trip`` after ``day`` (see :func:`_joined`), priced; where the battery the day leaves is
     too low for the trip as planned (it was planned from a full one), with a full charge at one
-    of the :data:`RELOAD_STATIONS` stations nearest to the depot on the way out instead."""
+    of the :data:`RELOAD_STATIONS` stations nearest to the depot, after the reload or before."""
     joined = _priced(instance, _joined(day, trip, v.start_depot))
     t = instance.type_by_id[v.type]
     if joined is not None or not t.is_electric:
         return joined
     for station in _stations_near(instance, v):
-        charged = _priced(instance, _joined(day, trip, v.start_depot, station))
-        if charged is not None:
-            return charged
+        for before in (False, True):
+            charged = _priced(instance, _joined(day, trip, v.start_depot, station, before))
+            if charged is not None:
+                return charged
     return None
 
 
@@ -173,14 +222,20 @@ def _stations_near(instance: Instance, v: Vehicle) -> list[str]:
     return [s.id for s in usable[:RELOAD_STATIONS]]
 
 
-def _joined(day: Route, trip: Route, depot: str, station: str | None = None) -> Route:
-    """``day`` then a reload at ``depot`` (then a full charge at ``station``, where given) then
-    ``trip``'s stops, the trip's figures cleared so that the validator times it after the
-    reload (its earliest schedule) with the charge the day left in the battery."""
+def _joined(
+    day: Route, trip: Route, depot: str, station: str | None = None, before: bool = False
+) -> Route:
+    """``day`` then a reload at ``depot`` then ``trip``'s stops, the trip's figures cleared so
+    that the validator times it after the reload (its earliest schedule) with the charge the day
+    left in the battery. Where ``station`` is given, a full charge there right after the reload,
+    or, ``before``, on the way back to it (a day that comes back at its reserve cannot reach
+    even a station next to the depot after the reload)."""
     end = day.stops[-1]
-    reload = Stop("depot", depot, arrival_min=end.arrival_min)
+    reload = Stop("depot", depot, arrival_min=None if before else end.arrival_min)
     charge = (Stop("station", station),) if station is not None else ()
     later = tuple(Stop(s.kind, s.ref) for s in trip.stops[1:])
+    if before:
+        return replace(day, stops=(*day.stops[:-1], *charge, reload, *later))
     return replace(day, stops=(*day.stops[:-1], reload, *charge, *later))
 
 

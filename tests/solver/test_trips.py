@@ -158,10 +158,10 @@ def test_a_fleet_that_fits_one_trip_each_is_chained_to_the_enumerated_optimum() 
     assert plan.totals.vehicles_used == 1
 
 
-def test_trips_that_fit_no_day_leave_their_tasks_unserved_or_diagnosed() -> None:
+def test_tasks_no_day_can_serve_are_unserved_or_diagnosed() -> None:
     # One van, three trips: three morning-only loads of 400 kg that each fill the van, all due
-    # by 06:50. Searched as three units, each serves one; chained, one trip fits the morning and
-    # the others fit no day of the one van.
+    # by 06:50. Only the first trip can serve one of them; the others are diagnosed (no penalty)
+    # or left unserved at the penalty.
     inst = make(max_trips=3)
     rush = TimeWindow(360, 410)
     jobs = tuple(
@@ -172,13 +172,48 @@ def test_trips_that_fit_no_day_leave_their_tasks_unserved_or_diagnosed() -> None
 
     with pytest.raises(InfeasibleError) as err:
         solve(inst, 4.0, seed=1, options=WORK)
-    assert "fits no day of a vehicle of 'V'" in str(err.value)
     assert len(err.value.diagnosis) == 2
     priced = replace(inst, objective=Objective(unserved_penalty=1000.0))
     plan = solve(priced, 4.0, seed=1, options=WORK)
     report = validate(priced, plan)
     assert report.feasible, report.summary()
-    assert len(plan.unserved) == 2 and plan.meta["trips_left_over"] == 2
+    assert len(plan.unserved) == 2
+
+
+def test_trips_that_fit_no_day_of_the_entry_are_left_over() -> None:
+    # Two single trips of one van in the morning rush, planned as two units: one day takes one,
+    # the other fits no day of the one van and is left over with its task.
+    inst = make(max_trips=2)
+    rush = TimeWindow(360, 410)
+    jobs = tuple(
+        replace(j, kind="delivery", weight_kg=400.0, time_windows=(rush,)) for j in inst.jobs[:2]
+    )
+    inst = replace(inst, jobs=jobs)
+    two_units = one_trip_per_unit(inst, trips=True, sliced=False)
+    trips = Solution(
+        inst.name,
+        tuple(
+            Route(f"V~wave{k}", (Stop("depot", "D"), Stop("job", j.id), Stop("depot", "D")))
+            for k, j in enumerate(jobs)
+        ),
+    )
+    timed = validate(two_units, trips)
+    assert timed.feasible, timed.summary()
+    chained, left = chain_trips(inst, timed.solution)
+    assert len(left) == 1 and len(chained.routes) == 1
+    assert set(chained.unserved) == {"A", "B"} - {s.ref for s in chained.routes[0].visits}
+    assert validate(inst, chained).feasible
+
+
+def test_waves_are_slices_of_the_shift_that_follow_each_other() -> None:
+    inst = make(max_trips=2, reload_min=20.0)
+    waves = one_trip_per_unit(inst, trips=True)
+    (first, second) = waves.vehicles
+    assert (first.id, second.id) == ("V~wave0", "V~wave1")
+    assert first.shift == TimeWindow(360, 720)  # the depot's 360-1080, halved
+    assert second.shift == TimeWindow(740, 1080)  # after the reload
+    whole = one_trip_per_unit(inst, trips=True, sliced=False)
+    assert {v.shift for v in whole.vehicles} == {TimeWindow(360, 1080)}
 
 
 def _two_trips_one_charge() -> Instance:
