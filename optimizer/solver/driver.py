@@ -166,14 +166,7 @@ def _chained_search(
     from .trips import chain_trips, one_trip_per_unit, one_wave_fits
 
     waves = not one_wave_fits(instance)
-    planned = one_trip_per_unit(instance, waves)
-    if waves:
-        from ..reach import unreachable_jobs
-
-        # A task that only the reload time between two waves could serve: whole-shift waves.
-        whole = one_trip_per_unit(instance, True, sliced=False)
-        if len(unreachable_jobs(planned)) > len(unreachable_jobs(whole)):
-            planned = whole
+    planned = _waves(instance) if waves else one_trip_per_unit(instance, False)
     searched = _run(planned, opts, on_progress)
     chain_started = time.monotonic()
     chained, left = chain_trips(instance, searched)
@@ -202,6 +195,27 @@ def _chained_search(
         "trips_chain_s": round(time.monotonic() - chain_started, 3),
     }
     return replace(report.solution, meta=meta)
+
+
+#: Where the first wave's slice ends, as a share of twice the equal split (see
+#: :func:`.trips.one_trip_per_unit`): equal slices first, then a shorter or longer first one.
+WAVE_SPLITS = (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65)
+
+
+def _waves(instance: Instance) -> Instance:
+    """The waves our search plans a fleet too small for one trip each in: the first split of
+    the shift (:data:`WAVE_SPLITS`) whose slices leave no task unreachable that the whole shift
+    reaches (a shipment whose pickup and delivery span the boundary), else whole-shift waves."""
+    from ..reach import unreachable_jobs
+    from .trips import one_trip_per_unit
+
+    whole = one_trip_per_unit(instance, True, sliced=False)
+    hopeless = len(unreachable_jobs(whole))
+    for split in WAVE_SPLITS:
+        sliced = one_trip_per_unit(instance, True, split=split)
+        if len(unreachable_jobs(sliced)) <= hopeless:
+            return sliced
+    return whole
 
 
 class _TripsRelaxed:
@@ -288,7 +302,15 @@ class _TripsRelaxed:
             return None, stats.get("hgs_best")
         departures = stats.get("hgs_departures", {})
         plan = relaxed_solution(rm, routes, departures, stats.get("hgs_reloads"))
-        return validate(self.instance, plan), stats.get("hgs_best")
+        report = validate(self.instance, plan)
+        if not report.feasible and report.codes() == {"BATTERY"}:
+            from .trips import charge_at_reloads
+
+            charged = validate(self.instance, charge_at_reloads(self.instance, report.solution))
+            self.meta["trips_pyvrp_charged_at_reloads"] = int(charged.feasible)
+            if charged.feasible:
+                report = charged
+        return report, stats.get("hgs_best")
 
 
 def _trips(route: Route) -> int:

@@ -50,7 +50,9 @@ def one_wave_fits(instance: Instance) -> bool:
 WAVE_SEP = "~wave"
 
 
-def one_trip_per_unit(instance: Instance, trips: bool, sliced: bool = True) -> Instance:
+def one_trip_per_unit(
+    instance: Instance, trips: bool, sliced: bool = True, split: float = 0.5
+) -> Instance:
     """The instance the search plans, one trip per unit.
 
     Where ``trips`` is false, the fleet as it is (the plan then fits it as it is). Where it is
@@ -60,8 +62,10 @@ def one_trip_per_unit(instance: Instance, trips: bool, sliced: bool = True) -> I
     next wave's trips leave, so every unit's trips follow each other and the waves chain into
     days that fit the fleet; with the whole shift for every copy, the search's trips overlapped
     and needed more vehicles than the entry had. Tasks restricted to an entry may go with any of
-    its waves (a preference goes to its first). ``sliced`` false gives every wave the whole
-    shift: for a task that only the time between two slices could serve."""
+    its waves (a preference goes to its first). ``split`` moves the boundaries: the first slice
+    is ``2 * split`` times as long as the others' average (0.5: equal slices), for a task that
+    only a longer first or later slice can serve; ``sliced`` false gives every wave the whole
+    shift."""
     if not trips:
         vehicles = tuple(replace(v, max_trips=1) for v in instance.vehicles)
         return replace(instance, vehicles=vehicles)
@@ -74,13 +78,17 @@ def one_trip_per_unit(instance: Instance, trips: bool, sliced: bool = True) -> I
             out.append(replace(v, max_trips=1))
             continue
         shift = instance.shift_of(v)
-        reload = instance.type_by_id[v.type].reload_min if sliced else 0.0
-        step = (shift.end_min - shift.start_min) / m if sliced else 0.0
+        reload = instance.type_by_id[v.type].reload_min
+        length = shift.end_min - shift.start_min
+        head = 2 * split * length / m  # the first slice; the others share the rest equally
+        rest = (length - head) / (m - 1)
         ids = tuple(f"{v.id}{WAVE_SEP}{j}" for j in range(m))
         waves[v.id] = ids
         for j, wid in enumerate(ids):
-            lo = shift.start_min + j * step + (reload if j else 0.0)
-            hi = max(lo, shift.start_min + (j + 1) * step) if sliced else shift.end_min
+            begin = shift.start_min + (head + (j - 1) * rest if j else 0.0)
+            lo = begin + (reload if j else 0.0) if sliced else shift.start_min
+            end = shift.start_min + head + j * rest
+            hi = max(lo, end) if sliced else shift.end_min
             out.append(replace(v, id=wid, shift=TimeWindow(lo, hi), max_trips=1))
 
     def entries(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -174,6 +182,71 @@ def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day]:
     return days
 
 
+def charge_at_reloads(instance: Instance, plan: Solution) -> Solution:
+    """``plan`` with each route that runs short of energy given one full charge, at the first
+    place that makes the route valid on its own: around a reload first (at one of the
+    :data:`RELOAD_STATIONS` stations nearest the depot, right after the reload or on the way
+    back to it), then between any two stops (at one of those nearest the stop before); the
+    other routes as they are. Why: a battery-blind multi-trip plan (PyVRP's) often fits each
+    trip in a battery but not the day, since a reload does not charge."""
+    routes = []
+    for route in plan.routes:
+        v = instance.vehicle_by_id.get(route.vehicle)
+        if v is None or _priced(instance, route) is not None:
+            routes.append(route)
+            continue
+        routes.append(_charged_once(instance, v, route) or route)
+    return replace(plan, routes=tuple(routes))
+
+
+def _charged_once(instance: Instance, v: Vehicle, route: Route) -> Route | None:
+    if not instance.type_by_id[v.type].is_electric:
+        return None
+    stops = route.stops
+    reloads = [k for k in range(1, len(stops) - 1) if stops[k].kind == "depot"]
+    sparse = tuple(Stop(s.kind, s.ref) for s in stops)
+    first = replace(sparse[0], departure_min=stops[0].departure_min)
+    places: list[tuple[int, str | Stop]] = [
+        (at, v.start_depot) for k in reloads for at in (k + 1, k)
+    ]
+    places += [(at, stops[at - 1]) for at in range(1, len(stops)) if at not in reloads]
+    t = instance.type_by_id[v.type]
+    for at, near in places:
+        for station in _stations_near(instance, v, near):
+            full = replace(
+                route, stops=(first, *sparse[1:at], Stop("station", station), *sparse[at:])
+            )
+            priced = _priced(instance, full)
+            if priced is None:
+                # A full charge may take too long: what the rest of the route needs, no more.
+                least = _least_charge(instance, full, at, t.battery_kwh or 0.0, t.reserve_kwh)
+                priced = None if least is None else _priced(instance, least)
+            if priced is not None:
+                return priced.route
+    return None
+
+
+def _least_charge(
+    instance: Instance, route: Route, at: int, battery: float, reserve: float
+) -> Route | None:
+    """``route`` with its station stop ``at`` charging only what keeps every later stop at or
+    above the reserve: the route after the station uses the same energy whatever it charged
+    (consumption depends on the load, not the charge), so from the full charge's figures the
+    least charge is exact."""
+    filled = validate(instance, Solution(instance.name, (route,))).solution.routes[0]
+    arrival = filled.stops[at].soc_arrival_kwh
+    after = [s.soc_arrival_kwh for s in filled.stops[at + 1 :]]
+    if arrival is None or any(x is None for x in after):
+        return None
+    slack = min(x for x in after if x is not None) - reserve  # above the reserve, when full
+    need = max(0.0, battery - arrival - slack) + 1e-6
+    if need >= battery - arrival:
+        return None  # a full charge it is, and that did not fit
+    stops = list(route.stops)
+    stops[at] = replace(stops[at], charged_kwh=need)
+    return replace(route, stops=tuple(stops))
+
+
 def _core_min(trip: Route) -> float:
     """The minutes of a validated trip that no re-timing removes: from its departure to its
     return, less the waiting at its stops."""
@@ -212,14 +285,29 @@ def _joined_priced(instance: Instance, v: Vehicle, day: Route, trip: Route) -> _
     return None
 
 
-def _stations_near(instance: Instance, v: Vehicle) -> list[str]:
-    """The stations ``v``'s type can use, nearest to its start depot first (at most
-    :data:`RELOAD_STATIONS`)."""
+def _stations_near(instance: Instance, v: Vehicle, near: str | Stop | None = None) -> list[str]:
+    """The stations ``v``'s type can use, nearest first (at most :data:`RELOAD_STATIONS`) to
+    ``near``: a depot id (default ``v``'s start depot) or a stop."""
     t = instance.type_by_id[v.type]
-    depot = instance.depot_by_id[v.start_depot].location
+    if near is None or isinstance(near, str):
+        place = instance.depot_by_id[near or v.start_depot].location
+    else:
+        place = _location(instance, near)
     usable = [s for s in instance.stations if t.can_use(s.kind)]
-    usable.sort(key=lambda s: (float(instance.distance_km[depot, s.location]), s.id))
+    usable.sort(key=lambda s: (float(instance.distance_km[place, s.location]), s.id))
     return [s.id for s in usable[:RELOAD_STATIONS]]
+
+
+def _location(instance: Instance, stop: Stop) -> int:
+    """The location index of a stop of a validated route."""
+    if stop.kind == "depot":
+        return instance.depot_by_id[stop.ref].location
+    if stop.kind == "station":
+        return instance.station_by_id[stop.ref].location
+    if stop.kind == "job":
+        return instance.job_by_id[stop.ref].location
+    sh = instance.shipment_by_id[stop.ref]
+    return (sh.pickup if stop.kind == "pickup" else sh.delivery).location
 
 
 def _joined(

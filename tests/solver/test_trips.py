@@ -276,3 +276,26 @@ def test_a_trip_after_a_reload_charges_where_the_day_left_too_little() -> None:
     (route,) = [r for r in plan.routes if r.visits]
     assert [s.kind for s in route.stops].count("depot") == 3
     assert [s.kind for s in route.stops].count("station") == 1
+
+
+def test_a_day_short_of_energy_gets_a_charge_around_its_reload() -> None:
+    from optimizer.solver.trips import charge_at_reloads
+
+    inst = _two_trips_one_charge()
+    stops = tuple(
+        Stop("depot", r) if r == "D" else Stop("job", r) for r in ("D", "A", "D", "B", "D")
+    )
+    plan = Solution(inst.name, (Route("V", stops),))
+    assert validate(inst, plan).codes() == {"BATTERY"}
+    charged = charge_at_reloads(inst, plan)
+    report = validate(inst, charged)
+    assert report.feasible, report.summary()
+    kinds = [s.kind for s in charged.routes[0].stops]
+    assert kinds.count("station") == 1 and kinds.count("depot") == 3
+
+
+def test_a_longer_first_wave_where_the_split_says_so() -> None:
+    inst = make(max_trips=2, reload_min=0.0)
+    first, second = one_trip_per_unit(inst, trips=True, split=0.6).vehicles
+    assert first.shift == TimeWindow(360, 360 + 0.6 * 720)
+    assert second.shift == TimeWindow(360 + 0.6 * 720, 1080)
