@@ -94,15 +94,22 @@ def solve(
     return _run(instance, opts, on_progress)
 
 
-def _run(instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None) -> Solution:
+def _run(
+    instance: Instance,
+    opts: SolveOptions,
+    on_progress: ProgressFn | None,
+    seed_plan: Solution | None = None,
+) -> Solution:
     """One solve of ``instance`` as the search plans it (one trip per vehicle unit), from now
-    to ``opts.time_limit_s`` later, on ``opts.workers`` processes."""
+    to ``opts.time_limit_s`` later, on ``opts.workers`` processes. ``seed_plan`` (routes of
+    ``instance``'s units; one process) is our search's seed instead of PyVRP's."""
     started = time.monotonic()
-    if opts.workers > 1:
+    if opts.workers > 1 and seed_plan is None:
         from .parallel import solve_parallel
 
         return solve_parallel(instance, opts, started, _solve_one, _recombine_workers, on_progress)
-    return _solve(instance, opts, started, started + opts.time_limit_s, on_progress)
+    end = started + opts.time_limit_s
+    return _solve(instance, opts, started, end, on_progress, seed_plan=seed_plan)
 
 
 #: Shares of the limit for PyVRP's own multi-trip plan of a fleet that may reload: a probe, and
@@ -132,7 +139,7 @@ def _solve_in_trips(
         work=opts.work.scaled(rest) if opts.work is not None else None,
     )
     try:
-        searched = _chained_search(instance, search_opts, on_progress)
+        searched = _chained_search(instance, search_opts, on_progress, relaxed.broken)
     except InfeasibleError:
         if relaxed.plan is None:
             raise
@@ -159,15 +166,26 @@ def _total(plan: Solution) -> float:
 
 
 def _chained_search(
-    instance: Instance, opts: SolveOptions, on_progress: ProgressFn | None
+    instance: Instance,
+    opts: SolveOptions,
+    on_progress: ProgressFn | None,
+    broken: Solution | None = None,
 ) -> Solution:
-    """Our search's single trips chained into days (see :func:`_solve_in_trips`), validated."""
+    """Our search's single trips chained into days (see :func:`_solve_in_trips`), validated.
+    ``broken``: PyVRP's multi-trip plan where it runs short of energy on at most half its
+    routes; its trips, each on its unit's slice of the day (:func:`.trips.waves_of`), seed our
+    search, which places the charges (as PyVRP's battery-blind plan seeds a day of single
+    trips)."""
     from ..validator import validate
-    from .trips import chain_trips, one_trip_per_unit, one_wave_fits
+    from .trips import chain_trips, one_trip_per_unit, one_wave_fits, waves_of
 
-    waves = not one_wave_fits(instance)
-    planned = _waves(instance) if waves else one_trip_per_unit(instance, False)
-    searched = _run(planned, opts, on_progress)
+    waves = not one_wave_fits(instance) or broken is not None
+    seed: Solution | None = None
+    if broken is not None:
+        planned, seed = waves_of(instance, broken, _departure_float)
+    else:
+        planned = _waves(instance) if waves else one_trip_per_unit(instance, False)
+    searched = _run(planned, opts, on_progress, seed)
     chain_started = time.monotonic()
     chained, left = chain_trips(instance, searched)
     if left and instance.objective.unserved_penalty is None:
@@ -230,6 +248,9 @@ class _TripsRelaxed:
         self.instance, self.opts = instance, opts
         self.share = 0.0
         self.plan: Solution | None = None
+        #: Its plan (filled in) where it runs short of energy on at most half its routes and
+        #: breaks nothing else: a seed for our search.
+        self.broken: Solution | None = None
         self.meta: dict[str, Any] = {}
 
     def _affords(self, share: float) -> bool:
@@ -276,6 +297,13 @@ class _TripsRelaxed:
             self.meta["trips_pyvrp"] = f"valid, {_total(self.plan):.2f}"
         elif report is not None:
             self.meta["trips_pyvrp"] = "breaks " + ", ".join(sorted(report.codes()))
+            short = _routes_short_of_energy(report)
+            if report.codes() == {"BATTERY"} and 2 * short <= (report.totals.vehicles_used or 0):
+                # Most routes within their batteries: a seed worth repairing. Where most run
+                # short, charging shapes the day and our search plans it from scratch (a
+                # two-wave day at 45 % batteries: 2,408 seeded, on whole-shift waves, against
+                # 2,120).
+                self.broken = report.solution
 
     def _once(self, rm: RoutingModel, budget: Budget, share: float, best: Any) -> tuple[Any, Any]:
         """One PyVRP run of ``share`` of the limit, warm-started from ``best``: the validator's
@@ -341,6 +369,7 @@ def _solve(
     end: float,
     on_progress: ProgressFn | None,
     sink: dict[str, Any] | None = None,
+    seed_plan: Solution | None = None,
 ) -> Solution:
     """:func:`solve` from ``started`` (``time.monotonic()``); every wall-clock cap is at or
     before ``end``, the instant the search must be over (``started`` + the limit, or earlier for
@@ -368,7 +397,8 @@ def _solve(
     rm = build(instance, ModelOptions(copies_per_station=copies))
     timings: dict[str, Any] = {"build_s": round(time.monotonic() - started, 3)}
     hgs_meta: dict[str, Any] = {}
-    start = _start(rm, copies, Budget.of(instance, opts, started, end), timings, hgs_meta)
+    budget = Budget.of(instance, opts, started, end)
+    start = _start(rm, copies, budget, timings, hgs_meta, _seed_routes(rm, seed_plan))
     if on_progress is not None and start.search is not None:
         start.search.progress = _phase_progress(start.rm, on_progress, started)
     start.run(sink)
@@ -485,13 +515,14 @@ def _start(
     budget: Budget,
     timings: dict[str, Any],
     hgs_meta: dict[str, Any],
+    seed_routes: dict[int, list[int]] | None = None,
 ) -> _Start:
-    """PyVRP's run where it applies (:func:`_hgs_start`), and what our own search is to do."""
+    """PyVRP's run where it applies (:func:`_hgs_start`), and what our own search is to do;
+    a given ``seed_routes`` (task nodes per unit) is our search's seed instead of PyVRP's."""
     opts = budget.opts
     start = _Start(rm, copies, budget, budget, timings)
-    seed_routes: dict[int, list[int]] | None = None
     # ----- PyVRP start (see .hgs): begin ------------------------------------------------------
-    if opts.construct and opts.hgs:
+    if opts.construct and opts.hgs and seed_routes is None:
         hgs_start = _hgs_start(rm, budget, hgs_meta)
         if isinstance(hgs_start, dict):
             # PyVRP planned without batteries: our own search places the stations from its
@@ -508,6 +539,29 @@ def _start(
     if opts.construct and start.routes is None:
         start.search = _OwnSearch(seed_routes)
     return start
+
+
+def _seed_routes(rm: RoutingModel, plan: Solution | None) -> dict[int, list[int]] | None:
+    """``plan``'s routes as task nodes per modelled unit (stations and units not modelled left
+    out: our search places stations itself and inserts what is left)."""
+    if plan is None:
+        return None
+    unit_ix = {(u.vehicle.id, u.unit): k for k, u in enumerate(rm.units)}
+    out: dict[int, list[int]] = {}
+    for route in plan.routes:
+        k = unit_ix.get((route.vehicle, route.unit))
+        if k is None:
+            continue
+        seq = []
+        for stop in route.visits:
+            nodes = rm.task_nodes.get(stop.ref)
+            if stop.kind == "job" and nodes:
+                seq.append(nodes[0])
+            elif stop.kind in ("pickup", "delivery") and nodes:
+                seq.append(nodes[0 if stop.kind == "pickup" else -1])
+        if seq:
+            out[k] = seq
+    return out or None
 
 
 def _rebuilt_around(

@@ -25,6 +25,7 @@ make two trips fit one day, or re-plan a trip's own charging stops for the lower
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..model import Instance, TimeWindow, Vehicle
@@ -91,11 +92,95 @@ def one_trip_per_unit(
             hi = max(lo, end) if sliced else shift.end_min
             out.append(replace(v, id=wid, shift=TimeWindow(lo, hi), max_trips=1))
 
-    def entries(names: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(w for n in names for w in waves.get(n, (n,)))
+    return _with_entries(instance, tuple(out), waves)
+
+
+def waves_of(
+    instance: Instance, plan: Solution, float_min: Callable[[Instance, Route], float]
+) -> tuple[Instance, Solution]:
+    """The waves of ``plan``'s own days, and its trips on them: ``plan`` is a multi-trip plan of
+    ``instance`` (PyVRP's, short of energy somewhere), filled in by the validator. Each unit U
+    of an entry V that may reload becomes its own entries ``V~waveU.J``, one per trip of its
+    day in ``plan``, each with the time between the trip's departure and its return (the first
+    from the shift start, the last to the shift end; a unit without a day, one entry with the
+    whole shift). The trips, each on its entry, seed our search: it places the charges the plan
+    lacks, and a trip keeps to its place in its unit's day, so that the days chain again.
+    Between two trips the boundary is moved later by half of what the next trip could leave
+    later (``float_min`` of the day from that reload: the waiting it absorbs), so that both
+    have room for the charges the search adds."""
+    days = {(r.vehicle, r.unit): r for r in plan.routes if r.visits}
+    vehicles: list[Vehicle] = []
+    trips: list[Route] = []
+    names: dict[str, tuple[str, ...]] = {}
+    for v in instance.vehicles:
+        if instance.max_trips_of(v) == 1:
+            vehicles.append(replace(v, max_trips=1))
+            names[v.id] = (v.id,)
+            days_v = [r for (vid, _), r in days.items() if vid == v.id]
+            trips.extend(days_v)
+            continue
+        shift = instance.shift_of(v)
+        ids: list[str] = []
+        for u in range(v.count):
+            day = days.get((v.id, u))
+            cuts = [] if day is None else _reload_times(instance, day, float_min)
+            bounds = [shift.start_min, *[c for pair in cuts for c in pair], shift.end_min]
+            for j in range(len(cuts) + 1):
+                wid = f"{v.id}{WAVE_SEP}{u}.{j}"
+                ids.append(wid)
+                window = TimeWindow(bounds[2 * j], max(bounds[2 * j], bounds[2 * j + 1]))
+                vehicles.append(replace(v, id=wid, count=1, shift=window, max_trips=1))
+            if day is not None:
+                trips.extend(
+                    _split_day(day, [f"{v.id}{WAVE_SEP}{u}.{j}" for j in range(len(cuts) + 1)])
+                )
+        names[v.id] = tuple(ids)
+    waves = _with_entries(instance, tuple(vehicles), names)
+    return waves, Solution(instance.name, tuple(trips))
+
+
+def _reload_times(
+    instance: Instance, day: Route, float_min: Callable[[Instance, Route], float]
+) -> list[tuple[float, float]]:
+    """Where each wave of a filled-in day ends and the next begins: the arrival at the reload
+    and the departure from it, both later by half the next trip's float."""
+    out = []
+    for k in range(1, len(day.stops) - 1):
+        s = day.stops[k]
+        if s.kind == "depot":
+            assert s.arrival_min is not None and s.departure_min is not None
+            later = float_min(instance, replace(day, stops=day.stops[k:])) / 2
+            out.append((s.arrival_min + later, s.departure_min + later))
+    return out
+
+
+def _split_day(day: Route, names: list[str]) -> list[Route]:
+    """A filled-in day's trips, the J-th as unit 0 of ``names[J]``, stations left out (our
+    search places its own)."""
+    stops = day.stops
+    cuts = [0, *[k for k in range(1, len(stops) - 1) if stops[k].kind == "depot"], len(stops) - 1]
+    out = []
+    for j in range(len(cuts) - 1):
+        inner = tuple(
+            Stop(s.kind, s.ref) for s in stops[cuts[j] + 1 : cuts[j + 1]] if s.kind != "station"
+        )
+        if inner:
+            ends = (Stop("depot", stops[0].ref), Stop("depot", stops[-1].ref))
+            out.append(Route(names[j], (ends[0], *inner, ends[1])))
+    return out
+
+
+def _with_entries(
+    instance: Instance, vehicles: tuple[Vehicle, ...], names: dict[str, tuple[str, ...]]
+) -> Instance:
+    """``instance`` with ``vehicles``, each task restricted to an entry now restricted to the
+    entries ``names`` gives it (a preference goes to the first)."""
+
+    def entries(ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w for n in ids for w in names.get(n, (n,)))
 
     def first(name: str | None) -> str | None:
-        return None if name is None else waves.get(name, (name,))[0]
+        return None if name is None else names.get(name, (name,))[0]
 
     jobs = tuple(
         replace(j, vehicles=entries(j.vehicles), preferred_vehicle=first(j.preferred_vehicle))
@@ -105,7 +190,7 @@ def one_trip_per_unit(
         replace(x, vehicles=entries(x.vehicles), preferred_vehicle=first(x.preferred_vehicle))
         for x in instance.shipments
     )
-    return replace(instance, vehicles=tuple(out), jobs=jobs, shipments=shipments)
+    return replace(instance, vehicles=vehicles, jobs=jobs, shipments=shipments)
 
 
 def entry_of(vehicle: str) -> str:
@@ -115,11 +200,19 @@ def entry_of(vehicle: str) -> str:
 
 @dataclass
 class _Day:
-    """One vehicle unit's day so far: the validated route, its trips and its cost."""
+    """One vehicle unit's day so far: the validated route, its trips and its cost, and the unit
+    of :func:`waves_of` its trips were planned for (``None``: any)."""
 
     route: Route
     trips: int
     cost: float
+    unit: str | None = None
+
+
+def _unit_tag(vehicle: str) -> str | None:
+    """The unit of a :func:`waves_of` entry (``V~waveU.J`` -> ``U``), else ``None``."""
+    _, sep, tail = vehicle.partition(WAVE_SEP)
+    return tail.split(".", 1)[0] if sep and "." in tail else None
 
 
 def chain_trips(instance: Instance, plan: Solution) -> tuple[Solution, list[Route]]:
@@ -155,10 +248,13 @@ def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day]:
     limits = [x for x in (v.max_duration_min, t.max_duration_min) if x is not None]
     days: list[_Day] = []
     for trip in sorted(trips, key=_departure):
-        alone = _priced(instance, replace(trip, vehicle=v.id, unit=0))
-        assert alone is not None, "a trip the search's own validation accepted"
+        priced = _priced(instance, replace(trip, vehicle=v.id, unit=0))
+        assert priced is not None, "a trip the search's own validation accepted"
+        tag = _unit_tag(trip.vehicle)
+        alone = replace(priced, unit=tag)
         core = _core_min(trip)
         best: tuple[float, int, _Day] | None = None
+        own: tuple[int, _Day] | None = None  # the day of its own unit (see waves_of)
         for k, day in enumerate(days):
             if day.trips >= max_trips:
                 continue
@@ -173,9 +269,15 @@ def _days(instance: Instance, v: Vehicle, trips: list[Route]) -> list[_Day]:
             if joined is None:
                 continue
             saving = day.cost + alone.cost - joined.cost
+            joined = replace(joined, trips=day.trips + 1, unit=day.unit)
+            if tag is not None and day.unit == tag:
+                own = (k, joined)
             if best is None or saving > best[0]:
-                best = (saving, k, replace(joined, trips=day.trips + 1))
-        if best is not None and (best[0] > 0 or len(days) >= v.count):
+                best = (saving, k, joined)
+        if own is not None:
+            # Planned for this unit's slice of the day: its trips follow each other.
+            days[own[0]] = own[1]
+        elif best is not None and (best[0] > 0 or len(days) >= v.count):
             days[best[1]] = best[2]
         else:
             days.append(alone)

@@ -299,3 +299,30 @@ def test_a_longer_first_wave_where_the_split_says_so() -> None:
     first, second = one_trip_per_unit(inst, trips=True, split=0.6).vehicles
     assert first.shift == TimeWindow(360, 360 + 0.6 * 720)
     assert second.shift == TimeWindow(360 + 0.6 * 720, 1080)
+
+
+def test_a_days_trips_seed_waves_cut_at_its_reloads() -> None:
+    from optimizer.solver.trips import chain_trips as chain
+    from optimizer.solver.trips import waves_of
+
+    inst = _all_served(make())
+    stops = tuple(
+        Stop("depot", r) if r == "D" else Stop("job", r) for r in ("D", "A", "D", "B", "C", "D")
+    )
+    day = validate(inst, Solution(inst.name, (Route("V", stops),)))
+    assert day.feasible, day.summary()
+    waves, seed = waves_of(inst, day.solution, lambda _i, _r: 0.0)
+    first, second = waves.vehicles
+    # Back at 470, reloaded until 490 (see tests/validator/test_trips.py).
+    assert (first.id, first.shift) == ("V~wave0.0", TimeWindow(360, 470))
+    assert (second.id, second.shift) == ("V~wave0.1", TimeWindow(490, 1080))
+    assert [(r.vehicle, [s.ref for s in r.visits]) for r in seed.routes] == [
+        ("V~wave0.0", ["A"]),
+        ("V~wave0.1", ["B", "C"]),
+    ]
+    # The trips, timed on their waves, chain back into the day.
+    timed = validate(waves, seed)
+    assert timed.feasible, timed.summary()
+    chained, left = chain(inst, timed.solution)
+    assert not left and validate(inst, chained).feasible
+    assert [s.ref for s in chained.routes[0].stops] == ["D", "A", "D", "B", "C", "D"]
