@@ -109,6 +109,8 @@ def _run(
 
         return solve_parallel(instance, opts, started, _solve_one, _recombine_workers, on_progress)
     end = started + opts.time_limit_s
+    if seed_plan is None:
+        return _solve(instance, opts, started, end, on_progress)
     return _solve(instance, opts, started, end, on_progress, seed_plan=seed_plan)
 
 
