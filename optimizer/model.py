@@ -1130,6 +1130,21 @@ class Instance:
     def has_electric(self) -> bool:
         return any(t.is_electric for t in self.vehicle_types)
 
+    def location_of(self, kind: str, ref: str) -> int | None:
+        """The location index of a plan's stop of ``kind`` (depot, job, pickup, delivery,
+        station) naming ``ref``; ``None`` for an id the instance does not know. One place for
+        what the run sheet, the charger queue and the trip chaining each looked up."""
+        if kind == "depot" and ref in self.depot_by_id:
+            return self.depot_by_id[ref].location
+        if kind == "job" and ref in self.job_by_id:
+            return self.job_by_id[ref].location
+        if kind in ("pickup", "delivery") and ref in self.shipment_by_id:
+            sh = self.shipment_by_id[ref]
+            return sh.pickup.location if kind == "pickup" else sh.delivery.location
+        if kind == "station" and ref in self.station_by_id:
+            return self.station_by_id[ref].location
+        return None
+
     def max_trips_of(self, vehicle: Vehicle) -> int:
         """The trips each unit of ``vehicle`` may make in its shift (its own, else its type's)."""
         if vehicle.max_trips is not None:

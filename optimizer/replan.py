@@ -428,8 +428,9 @@ def replan(
         uid = unit_id(st.vehicle.id, st.unit)
         last = len(st.route.stops) - 1 if st.committed is None else st.committed
         reloads_ahead = False  # a reload after the committed stop: later trips' goods are home
+        reloads = set(st.route.reload_indices)
         for i, stop in enumerate(st.route.stops):
-            if stop.kind == "depot" and 0 < i < len(st.route.stops) - 1:
+            if i in reloads:
                 if i <= last:
                     picked_up.pop(uid, None)  # unloaded at the reload
                 else:

@@ -89,16 +89,7 @@ def trip_count(stops: Sequence[_Visit]) -> int:
 
 def stop_location(instance: Instance, stop: Stop) -> int | None:
     """The location index a stop is at (``None`` for an id the instance does not know)."""
-    if stop.kind == "depot" and stop.ref in instance.depot_by_id:
-        return instance.depot_by_id[stop.ref].location
-    if stop.kind == "job" and stop.ref in instance.job_by_id:
-        return instance.job_by_id[stop.ref].location
-    if stop.kind in ("pickup", "delivery") and stop.ref in instance.shipment_by_id:
-        sh = instance.shipment_by_id[stop.ref]
-        return sh.pickup.location if stop.kind == "pickup" else sh.delivery.location
-    if stop.kind == "station" and stop.ref in instance.station_by_id:
-        return instance.station_by_id[stop.ref].location
-    return None
+    return instance.location_of(stop.kind, stop.ref)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,17 @@ class Route:
         """The stops between the start and end depot."""
         return self.stops[1:-1] if len(self.stops) >= 2 else ()
 
+    @property
+    def reload_indices(self) -> tuple[int, ...]:
+        """The positions of the depot stops between the first and the last: the reloads of a
+        vehicle that makes several trips (the validator decides which are allowed)."""
+        return tuple(k for k in range(1, len(self.stops) - 1) if self.stops[k].kind == "depot")
+
+    @property
+    def trips(self) -> int:
+        """The trips the route makes: one, plus one per reload."""
+        return 1 + len(self.reload_indices)
+
 
 @dataclass(frozen=True, slots=True)
 class Totals:

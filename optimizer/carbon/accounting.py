@@ -733,7 +733,7 @@ def _trip(
         carrier=t.carrier,
         fuel_unit=t.fuel_unit,
         stops=sum(1 for s in route.stops if s.kind in ("job", "pickup", "delivery")),
-        reloads=sum(1 for s in route.stops[1:-1] if s.kind == "depot"),
+        reloads=route.trips - 1,
         distance_km=trace.distance_km,
         empty_km=math.fsum(leg.distance_km for leg in trace.legs if leg.load_kg <= 1e-9),
         duration_min=trace.duration_min,

@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from ..model import Depot, Instance, Job, Shipment, Station, TimeWindow, VehicleType
+from ..model import Depot, Instance, Station, TimeWindow, VehicleType
 from ..solution import Route, Solution, Stop, Totals
 from ..validator.codes import CHARGER_CAPACITY, STOP_MISMATCH, TOTAL_MISMATCH
 
@@ -593,17 +593,9 @@ def _sparse(stop: Stop, *, keep_departure: bool) -> Stop:
 
 def _location(instance: Instance, stop: Stop) -> int:
     """The matrix row of a resolved stop."""
-    target: Depot | Job | Shipment | Station
-    if stop.kind == "depot":
-        target = instance.depot_by_id[stop.ref]
-    elif stop.kind == "job":
-        target = instance.job_by_id[stop.ref]
-    elif stop.kind in ("pickup", "delivery"):
-        sh = instance.shipment_by_id[stop.ref]
-        return (sh.pickup if stop.kind == "pickup" else sh.delivery).location
-    else:
-        target = instance.station_by_id[stop.ref]
-    return target.location
+    loc = instance.location_of(stop.kind, stop.ref)
+    assert loc is not None, "a stop of a validated plan"
+    return loc
 
 
 def _failed(

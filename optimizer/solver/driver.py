@@ -158,7 +158,7 @@ def _solve_in_trips(
         "trips_kept": "pyvrp" if plan is relaxed.plan else "search",
         # A PyVRP run ended by the wall clock makes the plan depend on the machine.
         **({"stopped_by": "time"} if relaxed.meta.get("trips_pyvrp_capped") else {}),
-        "trips_max": max((_trips(r) for r in plan.routes), default=0),
+        "trips_max": max((r.trips for r in plan.routes), default=0),
     }
     return replace(plan, meta=meta)
 
@@ -179,7 +179,7 @@ def _chained_search(
     search, which places the charges (as PyVRP's battery-blind plan seeds a day of single
     trips)."""
     from ..validator import validate
-    from .trips import chain_trips, one_trip_per_unit, one_wave_fits, waves_of
+    from .trips import chain_trips, one_trip_per_unit, one_wave_fits, tasks_of, waves_of
 
     waves = not one_wave_fits(instance) or broken is not None
     seed: Solution | None = None
@@ -193,12 +193,11 @@ def _chained_search(
     if left and instance.objective.unserved_penalty is None:
         raise InfeasibleError(
             {
-                s.ref: f"its trip (with {len(r.visits)} stops, {r.vehicle}) fits no day of a "
+                ref: f"its trip (with {len(r.visits)} stops, {r.vehicle}) fits no day of a "
                 f"vehicle of {r.vehicle!r}, whose units are all taken: allow more trips "
                 "(max_trips) or more vehicles, or a longer limit"
                 for r in left
-                for s in r.visits
-                if s.kind not in ("depot", "station")
+                for ref in sorted(tasks_of([r]))
             }
         )
     report = _queue_at_chargers(instance, validate(instance, chained))
@@ -341,10 +340,6 @@ class _TripsRelaxed:
             if charged.feasible:
                 report = charged
         return report, stats.get("hgs_best")
-
-
-def _trips(route: Route) -> int:
-    return 1 + sum(1 for s in route.stops[1:-1] if s.kind == "depot")
 
 
 def _solve_one(

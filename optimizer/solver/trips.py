@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from ..model import Instance, TimeWindow, Vehicle
 from ..solution import Route, Solution, Stop
-from ..validator import validate
+from ..validator import Report, validate
 
 #: The cost components of one route (the plan's penalty is not the route's).
 _ROUTE_COSTS = ("fixed", "distance", "time", "energy", "carbon")
@@ -145,12 +145,11 @@ def _reload_times(
     """Where each wave of a filled-in day ends and the next begins: the arrival at the reload
     and the departure from it, both later by half the next trip's float."""
     out = []
-    for k in range(1, len(day.stops) - 1):
+    for k in day.reload_indices:
         s = day.stops[k]
-        if s.kind == "depot":
-            assert s.arrival_min is not None and s.departure_min is not None
-            later = float_min(instance, replace(day, stops=day.stops[k:])) / 2
-            out.append((s.arrival_min + later, s.departure_min + later))
+        assert s.arrival_min is not None and s.departure_min is not None
+        later = float_min(instance, replace(day, stops=day.stops[k:])) / 2
+        out.append((s.arrival_min + later, s.departure_min + later))
     return out
 
 
@@ -158,7 +157,7 @@ def _split_day(day: Route, names: list[str]) -> list[Route]:
     """A filled-in day's trips, the J-th as unit 0 of ``names[J]``, stations left out (our
     search places its own)."""
     stops = day.stops
-    cuts = [0, *[k for k in range(1, len(stops) - 1) if stops[k].kind == "depot"], len(stops) - 1]
+    cuts = [0, *day.reload_indices, len(stops) - 1]
     out = []
     for j in range(len(cuts) - 1):
         inner = tuple(
@@ -228,14 +227,15 @@ def chain_trips(instance: Instance, plan: Solution) -> tuple[Solution, list[Rout
     for v in instance.vehicles:
         days = _days(instance, v, by_entry.get(v.id, []))
         # Too few units: the days serving the most tasks are kept.
-        days.sort(key=lambda d: -len(_tasks([d.route])))
+        days.sort(key=lambda d: -len(tasks_of([d.route])))
         routes.extend(replace(d.route, vehicle=v.id, unit=k) for k, d in enumerate(days[: v.count]))
         left.extend(d.route for d in days[v.count :])
-    unserved = plan.unserved + tuple(sorted(_tasks(left)))
+    unserved = plan.unserved + tuple(sorted(tasks_of(left)))
     return Solution(instance.name, tuple(routes), unserved=unserved, meta=plan.meta), left
 
 
-def _tasks(routes: list[Route]) -> set[str]:
+def tasks_of(routes: list[Route]) -> set[str]:
+    """The jobs and shipments ``routes`` serve (by id)."""
     return {s.ref for r in routes for s in r.stops if s.kind not in ("depot", "station")}
 
 
@@ -305,7 +305,7 @@ def _charged_once(instance: Instance, v: Vehicle, route: Route) -> Route | None:
     if not instance.type_by_id[v.type].is_electric:
         return None
     stops = route.stops
-    reloads = [k for k in range(1, len(stops) - 1) if stops[k].kind == "depot"]
+    reloads = route.reload_indices
     sparse = tuple(Stop(s.kind, s.ref) for s in stops)
     first = replace(sparse[0], departure_min=stops[0].departure_min)
     places: list[tuple[int, str | Stop]] = [
@@ -318,10 +318,12 @@ def _charged_once(instance: Instance, v: Vehicle, route: Route) -> Route | None:
             full = replace(
                 route, stops=(first, *sparse[1:at], Stop("station", station), *sparse[at:])
             )
-            priced = _priced(instance, full)
+            report = _alone(instance, full)
+            priced = _day(full, report)
             if priced is None:
                 # A full charge may take too long: what the rest of the route needs, no more.
-                least = _least_charge(instance, full, at, t.battery_kwh or 0.0, t.reserve_kwh)
+                filled = report.solution.routes[0]
+                least = _least_charge(full, filled, at, t.battery_kwh or 0.0, t.reserve_kwh)
                 priced = None if least is None else _priced(instance, least)
             if priced is not None:
                 return priced.route
@@ -329,13 +331,12 @@ def _charged_once(instance: Instance, v: Vehicle, route: Route) -> Route | None:
 
 
 def _least_charge(
-    instance: Instance, route: Route, at: int, battery: float, reserve: float
+    route: Route, filled: Route, at: int, battery: float, reserve: float
 ) -> Route | None:
     """``route`` with its station stop ``at`` charging only what keeps every later stop at or
     above the reserve: the route after the station uses the same energy whatever it charged
-    (consumption depends on the load, not the charge), so from the full charge's figures the
-    least charge is exact."""
-    filled = validate(instance, Solution(instance.name, (route,))).solution.routes[0]
+    (consumption depends on the load, not the charge), so from the full charge's figures
+    (``filled``, the validator's) the least charge is exact."""
     arrival = filled.stops[at].soc_arrival_kwh
     after = [s.soc_arrival_kwh for s in filled.stops[at + 1 :]]
     if arrival is None or any(x is None for x in after):
@@ -394,22 +395,12 @@ def _stations_near(instance: Instance, v: Vehicle, near: str | Stop | None = Non
     if near is None or isinstance(near, str):
         place = instance.depot_by_id[near or v.start_depot].location
     else:
-        place = _location(instance, near)
+        found = instance.location_of(near.kind, near.ref)
+        assert found is not None, "a stop of a validated route"
+        place = found
     usable = [s for s in instance.stations if t.can_use(s.kind)]
     usable.sort(key=lambda s: (float(instance.distance_km[place, s.location]), s.id))
     return [s.id for s in usable[:RELOAD_STATIONS]]
-
-
-def _location(instance: Instance, stop: Stop) -> int:
-    """The location index of a stop of a validated route."""
-    if stop.kind == "depot":
-        return instance.depot_by_id[stop.ref].location
-    if stop.kind == "station":
-        return instance.station_by_id[stop.ref].location
-    if stop.kind == "job":
-        return instance.job_by_id[stop.ref].location
-    sh = instance.shipment_by_id[stop.ref]
-    return (sh.pickup if stop.kind == "pickup" else sh.delivery).location
 
 
 def _joined(
@@ -432,9 +423,18 @@ def _joined(
 def _priced(instance: Instance, route: Route) -> _Day | None:
     """``route`` validated alone (the other tasks' coverage aside): its filled-in form and cost,
     or ``None`` where it breaks a rule of its own."""
-    report = validate(instance, Solution(instance.name, (route,)))
+    return _day(route, _alone(instance, route))
+
+
+def _alone(instance: Instance, route: Route) -> Report:
+    """The validator's report on ``route`` as the only route of a plan."""
+    return validate(instance, Solution(instance.name, (route,)))
+
+
+def _day(route: Route, report: Report) -> _Day | None:
+    """:func:`_alone`'s ``report`` on ``route`` as a day: ``None`` where the route breaks a
+    rule of its own (the other tasks' coverage aside)."""
     if any(x.route is not None for x in report.violations):
         return None
     cost = sum(report.totals.cost.get(k, 0.0) for k in _ROUTE_COSTS)
-    trips = 1 + sum(1 for s in route.stops[1:-1] if s.kind == "depot")
-    return _Day(report.solution.routes[0], trips, cost)
+    return _Day(report.solution.routes[0], route.trips, cost)
