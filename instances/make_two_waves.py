@@ -34,20 +34,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from optimizer.generate import TOU_PERIODS
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "two-waves.json"
 
 MORNING: list[list[float]] = [[360, 600]]  # 06:00-10:00
 AFTERNOON: list[list[float]] = [[840, 1080]]  # 14:00-18:00
 EITHER: list[list[float]] = [[360, 600], [840, 1080]]
-TOU = [
-    {"from_min": 0, "price_per_kwh": 0.247},
-    {"from_min": 480, "price_per_kwh": 0.65},
-    {"from_min": 600, "price_per_kwh": 1.105},
-    {"from_min": 720, "price_per_kwh": 0.65},
-    {"from_min": 840, "price_per_kwh": 1.105},
-    {"from_min": 1140, "price_per_kwh": 0.65},
-]
+#: The Guangdong time-of-use tariff the generator uses (``optimizer.generate.TOU_PERIODS``).
+TOU = [{"from_min": int(t), "price_per_kwh": p} for t, p in TOU_PERIODS]
 CORE = "futian-luohu-core"
 
 #: (id, lon, lat): the depot, the stations, then every customer place.
