@@ -703,7 +703,7 @@ def _keep_relaxed(
     if relaxed is None:
         return report
     charging: dict[str, Any] = {}
-    relaxed = _time_charging(instance, relaxed, opts, charging)
+    relaxed = _charged(instance, relaxed, opts, charging)
     kept = relaxed.totals.cost.get("total", 0.0) < report.totals.cost.get("total", 0.0)
     hgs_meta["hgs_relaxation_kept"] = int(kept)
     if not kept:
@@ -711,6 +711,7 @@ def _keep_relaxed(
     # The figures of the charges re-timed are the kept plan's.
     timings.pop("charging_retimed_routes", None)
     timings.pop("charging_saved", None)
+    timings.pop("exact_charging_saved", None)
     timings.update(charging)
     return relaxed
 
@@ -766,7 +767,7 @@ def _solve_decomposed(
         )
     # Parts share stations: a joined plan may overlap at a charger where no part does.
     report = _queue_at_chargers(instance, validate(instance, joined))
-    report = _time_charging(instance, report, opts, info)
+    report = _charged(instance, report, opts, info)
     if not report.feasible:
         raise RuntimeError(
             "internal error: the joined plan of the parts fails validation:\n" + report.summary()
@@ -841,7 +842,7 @@ def _finish(
     instance: Instance, sparse: Solution, opts: SolveOptions, timings: dict[str, Any]
 ) -> Report:
     """What follows every search: idle station stops dropped, departures floated, charger
-    queues, charges re-timed for the tariffs; the validator's report of the result."""
+    queues, then :func:`_charged`; the validator's report of the result."""
     from ..validator import validate
 
     report = _queue_at_chargers(
@@ -850,7 +851,28 @@ def _finish(
             instance, _drop_idle_stations(instance, sparse, validate(instance, sparse))
         ),
     )
+    return _charged(instance, report, opts, timings)
+
+
+def _charged(
+    instance: Instance, report: Report, opts: SolveOptions, timings: dict[str, Any]
+) -> Report:
+    """``report``'s plan with each route's stations and charges chosen exactly for its task
+    order (:func:`.frvcp.exact_charges`), then re-timed for the tariffs (:func:`_time_charging`):
+    the last step of every plan a solve returns (searched, PyVRP's relaxation, joined parts)."""
+    if opts.exact_charging:
+        from .frvcp import exact_charges
+
+        exact = exact_charges(instance, report)
+        if exact is not report:
+            # What choosing each route's charges exactly saved (meta).
+            timings["exact_charging_saved"] = round(_cost_of(report) - _cost_of(exact), 6)
+        report = exact
     return _time_charging(instance, report, opts, timings)
+
+
+def _cost_of(report: Report) -> float:
+    return float(report.totals.cost.get("total", 0.0))
 
 
 def _recombine_workers(

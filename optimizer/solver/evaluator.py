@@ -901,7 +901,8 @@ class RouteEvaluator:
         station after it, and up to each breakpoint of the charging curve (where a concave curve
         slows). Exact charging per route would try every level (Froger et al. 2019); these are
         the levels where the time or the energy constraints change, and the Pareto filter keeps
-        the labels that are later but fuller."""
+        the labels that are later but fuller. The final plan's charges are chosen exactly
+        (:mod:`.frvcp`), where the search's millions of evaluations could not afford it."""
         b, node, service, bound, full, last = stop
         E = self.E
         assert E is not None

@@ -143,6 +143,9 @@ class SolveOptions:
     #: After the search, re-time and re-size each route's charges for the time-of-use tariffs
     #: (:mod:`.tariffs`); off gives the search's own charging (on arrival) for comparison.
     time_charging: bool = True
+    #: After the search, choose each electric route's stations and charges exactly for its task
+    #: order (:mod:`.frvcp`) where charges may be partial; off keeps the evaluator's choice.
+    exact_charging: bool = True
     # ----- PyVRP start (see :mod:`.hgs`): begin --------------------------------------------------
     #: Start from PyVRP's search where it models the instance exactly (no batteries, no shipments,
     #: one window per job); our constructive start is then only the fallback. On Solomon RC208 at
