@@ -118,6 +118,9 @@ class Row:
     #: CPU seconds of the solve (user + system, its worker processes included): over
     #: ``seconds``, how many cores the solve kept busy.
     cpu_s: float | None = None
+    #: What choosing each route's charges exactly after the search saved, in the cost's units
+    #: (``meta["exact_charging_saved"]``; blank where it changed nothing).
+    charging_saved: float | None = None
     stopped_by: str = ""
     valid: bool = False
     status: str = ""
@@ -136,6 +139,7 @@ _FLOAT_COLUMNS = frozenset(
         "gap_at_bks_vehicles_pct",
         "seconds",
         "cpu_s",
+        "charging_saved",
     }
 )
 
@@ -618,6 +622,7 @@ def solve_task(
         # user + system of this process and of the solve's worker processes (reaped by now)
         "cpu_s": round(sum(cpu1[:4]) - sum(cpu0[:4]), 3),
         "stopped_by": str(sol.meta.get("stopped_by", "")),
+        "charging_saved": sol.meta.get("exact_charging_saved"),
         "solution": solution_to_dict(sol),
     }
 
@@ -674,6 +679,7 @@ def evaluate(set_name: str, task: Task, bks: Bks | None, outcome: dict[str, Any]
         bks_vehicles=bks.vehicles if bks else None,
         seconds=_float(outcome.get("seconds")),
         cpu_s=_float(outcome.get("cpu_s")),
+        charging_saved=_float(outcome.get("charging_saved")),
         stopped_by=str(outcome.get("stopped_by", "")),
         status=str(outcome.get("status", "error")),
         message=_short(str(outcome.get("message", ""))),
