@@ -150,7 +150,8 @@ def _build(issues: list[Issue], path: str, make: Callable[[], T]) -> T | None:
 
 
 def _count(value: float, name: str = "count") -> int:
-    """A vehicle entry's count (or trips) as an integer, refused where it would be written back
+    """A whole number of the file (a vehicle entry's count or trips, a station's chargers, the
+    rounding decimals) as an integer, refused where it would be written back
     with more digits than a file may hold (``count: 1e18`` read as a float became a 19-digit
     integer that the same loader then refused)."""
     n = int(value)
@@ -231,7 +232,7 @@ def _instance_from_dict(data: Any, source: str | None, base_dir: str | Path | No
             detour_factor=float(t.get("detour_factor", 1.0)),
             speed_kmh=float(t.get("speed_kmh", 60.0)),
             rounding=t.get("rounding", "none"),
-            rounding_decimals=int(t.get("rounding_decimals", 0)),
+            rounding_decimals=_count(t.get("rounding_decimals", 0), "rounding_decimals"),
             round_durations=bool(t.get("round_durations", False)),
             distance_km=_matrix(t, "distance_km", issues),
             duration_min=_matrix(t, "duration_min", issues),
@@ -422,7 +423,7 @@ def _instance_from_dict(data: Any, source: str | None, base_dir: str | Path | No
                     kind=r.get("kind", "charger"),
                     power_kw=_opt(r.get("power_kw")),
                     curve=tuple(c for c in curve if c is not None),
-                    chargers=int(r.get("chargers", 1)),
+                    chargers=_count(r.get("chargers", 1), "chargers"),
                     opening=hours,
                     tariff=tuple(x for x in tariff if x is not None),
                     fee_per_visit=float(r.get("fee_per_visit", 0.0)),

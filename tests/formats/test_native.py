@@ -289,6 +289,17 @@ def test_a_count_given_as_a_huge_float_is_refused_not_written_back_larger() -> N
     assert instance_to_dict(instance_from_dict(instance_to_dict(inst))) == instance_to_dict(inst)
 
 
+def test_chargers_given_as_a_huge_float_are_refused_too() -> None:
+    """Hypothesis (the suite on two cores drew other examples) found ``chargers: 1e18`` the
+    same way: read as 10**18, then refused when written back and read again."""
+    doc = copy.deepcopy(FULL)
+    doc["stations"][1]["chargers"] = 1e18
+    with pytest.raises(InputError) as err:
+        instance_from_dict(doc)
+    (issue,) = err.value.issues
+    assert issue.path == "stations[1].chargers" and "below 10^18" in issue.message
+
+
 def test_defaults_are_written_explicitly_and_are_a_fixed_point() -> None:
     minimal = {
         "format": "optimizer-instance",
