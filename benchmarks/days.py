@@ -142,6 +142,8 @@ def run_day(name: str, time_limit_s: float, seed: int, workers: int = 1) -> Row:
         note = "stopped by " + str(plan.meta.get("stopped_by", "?"))
         if plan.meta.get("hgs_battery_relaxed"):
             note += ", relaxation seed"
+        if plan.meta.get("exact_charging_saved"):
+            note += f", exact charging saved {float(plan.meta['exact_charging_saved']):,.2f}"
     except OptimizerError as exc:
         note = f"no plan: {str(exc).splitlines()[0][:80]}"
     ours_s = time.monotonic() - started
