@@ -517,7 +517,9 @@ def _sparse(instance: Instance, route: Route) -> Route:
 
 def _recharged(instance: Instance, route: Route) -> Route | None:
     """``route`` (timed by the validator) with its stations and charges chosen afresh, or None
-    where it has no station stop, is not electric, or the recursion finds nothing better."""
+    where it has no station stop, is not electric, or no charging with one station per leg
+    reaches its end (a route that chains two stations between stops). Whether it is cheaper is
+    the validator's to say (:func:`exact_charges`)."""
     v = instance.vehicle_by_id[route.vehicle]
     t = instance.type_by_id[v.type]
     if t.battery_kwh is None or not any(s.kind == "station" for s in route.stops):
