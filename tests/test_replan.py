@@ -210,7 +210,10 @@ def small() -> Instance:
 
 @pytest.fixture(scope="module")
 def small_plan(small: Instance) -> Solution:
-    return optimizer.solve(small, time_limit_s=2, seed=1)
+    """A 2 s solve by its work counts (under a 20 s cap), as :func:`old_plan`."""
+    return optimizer.solve(
+        small, time_limit_s=20, seed=1, options=SolveOptions(**scaled_rates(0.1))
+    )
 
 
 def _restrict(inst: Instance, job_id: str, **changes: object) -> Instance:
