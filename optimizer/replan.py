@@ -573,7 +573,8 @@ def _derived_instance(
             )
             continue
         stop = st.route.stops[st.committed]
-        loc = _stop_location(instance, stop)
+        loc = instance.location_of(stop.kind, stop.ref)
+        assert loc is not None  # the old plan was validated: its references are known
         did = f"{uid}@{at_min:g}"
         depots.append(Depot(did, loc, TimeWindow(dep, max(dep, close))))
         soc = stop.soc_departure_kwh
@@ -681,18 +682,6 @@ def _derived_instance(
         objective=replace(base.objective, reassignment_penalty=penalty),
         meta={**dict(base.meta), "replanned_at_min": at_min, "unservable": hopeless},
     )
-
-
-def _stop_location(instance: Instance, stop: Stop) -> int:
-    if stop.kind == "job":
-        return instance.job_by_id[stop.ref].location
-    if stop.kind == "pickup":
-        return instance.shipment_by_id[stop.ref].pickup.location
-    if stop.kind == "delivery":
-        return instance.shipment_by_id[stop.ref].delivery.location
-    if stop.kind == "station":
-        return instance.station_by_id[stop.ref].location
-    return instance.depot_by_id[stop.ref].location
 
 
 def _stitch(

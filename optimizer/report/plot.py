@@ -56,27 +56,13 @@ def _route_xy(inputs: ReportInputs, route: Route) -> list[tuple[float, float]]:
     inst = inputs.instance
     out = []
     for stop in route.stops:
-        loc = _stop_location(inputs, stop.kind, stop.ref)
+        loc = inputs.instance.location_of(stop.kind, stop.ref)
         if loc is None:
             continue
         c = inst.locations[loc].coordinates
         if c is not None:
             out.append((float(c[0]), float(c[1])))
     return out
-
-
-def _stop_location(inputs: ReportInputs, kind: str, ref: str) -> int | None:
-    inst = inputs.instance
-    if kind == "depot" and ref in inst.depot_by_id:
-        return inst.depot_by_id[ref].location
-    if kind == "job" and ref in inst.job_by_id:
-        return inst.job_by_id[ref].location
-    if kind in ("pickup", "delivery") and ref in inst.shipment_by_id:
-        sh = inst.shipment_by_id[ref]
-        return sh.pickup.location if kind == "pickup" else sh.delivery.location
-    if kind == "station" and ref in inst.station_by_id:
-        return inst.station_by_id[ref].location
-    return None
 
 
 def _map(ax: Axes, inputs: ReportInputs, trips: Sequence[TripEmissions]) -> None:
@@ -112,7 +98,7 @@ def _map(ax: Axes, inputs: ReportInputs, trips: Sequence[TripEmissions]) -> None
             color="#990000",
         )
     served_locs = {
-        _stop_location(inputs, s.kind, s.ref)
+        inputs.instance.location_of(s.kind, s.ref)
         for r in sol.routes
         for s in r.stops
         if s.kind != "depot"
@@ -176,7 +162,7 @@ def _map(ax: Axes, inputs: ReportInputs, trips: Sequence[TripEmissions]) -> None
             )
         for c in trip.station_charges:
             assert c.stop is not None
-            loc = _stop_location(inputs, "station", c.place)
+            loc = inputs.instance.location_of("station", c.place)
             if loc is None:
                 continue
             x, y = inst.locations[loc].coordinates  # type: ignore[misc]

@@ -866,13 +866,10 @@ def _charged(
         exact = exact_charges(instance, report)
         if exact is not report:
             # What choosing each route's charges exactly saved (meta).
-            timings["exact_charging_saved"] = round(_cost_of(report) - _cost_of(exact), 6)
+            saved = _total(report.solution) - _total(exact.solution)
+            timings["exact_charging_saved"] = round(saved, 6)
         report = exact
     return _time_charging(instance, report, opts, timings)
-
-
-def _cost_of(report: Report) -> float:
-    return float(report.totals.cost.get("total", 0.0))
 
 
 def _recombine_workers(
