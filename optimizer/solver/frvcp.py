@@ -32,6 +32,7 @@ import bisect
 import itertools
 import math
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import TYPE_CHECKING, cast
 
 from ..model import Instance, Station, VehicleType
@@ -73,15 +74,12 @@ class _Fn:
 
     def __call__(self, x: float) -> float:
         ps = self.pieces
-        k = bisect.bisect_right(self._starts(), x + _EPS)
+        k = bisect.bisect_right(ps, x + _EPS, key=itemgetter(0))
         best = math.inf
         for p in ps[max(0, k - 2) : k]:
             if p[0] - _EPS <= x <= p[2] + _EPS:
                 best = min(best, _line(p, min(max(x, p[0]), p[2])))
         return best
-
-    def _starts(self) -> list[float]:
-        return [p[0] for p in self.pieces]
 
     def shifted(self, dx: float, dy: float = 0.0) -> _Fn:
         """``x -> f(x - dx) + dy``."""
@@ -279,8 +277,10 @@ def best_charging(
     x0 = soc_kwh - t.reserve_kwh
     if cap <= 0 or x0 < -_EPS:
         return None
+    prices = _prices(instance, t)
+    sites = _sites(instance, t, prices)
     legs = [
-        _leg(instance, t, a, b, load)
+        _leg(instance, t, a, b, load, prices, sites)
         for a, b, load in zip(fixed, fixed[1:], loads_kg, strict=False)
     ]
     values: list[_Fn] = [_Fn(((0.0, 0.0, cap, 0.0),))]
@@ -359,9 +359,38 @@ def _unwind(
     return tuple(out)
 
 
-def _leg(instance: Instance, t: VehicleType, a: int, b: int, load_kg: float) -> _Leg:
+#: Per station the type may use, what does not depend on the leg: (station, per-visit fee, net
+#: money per kWh, money of the charging time from the reserve up to a level).
+_Site = tuple[Station, float, float, _Fn]
+
+
+def _sites(instance: Instance, t: VehicleType, prices: tuple[float, float, float]) -> list[_Site]:
+    """The stations ``t`` may use, with their leg-free figures, worked out once per route."""
+    _, per_min, depot = prices
+    cap = (t.battery_kwh or 0.0) - t.reserve_kwh
+    return [
+        (
+            st,
+            _visit_fee(instance, st),
+            _net_price(instance, st, depot),
+            _charge_money(instance, t, st, per_min, cap),
+        )
+        for st in instance.stations
+        if t.can_use(st.kind)
+    ]
+
+
+def _leg(
+    instance: Instance,
+    t: VehicleType,
+    a: int,
+    b: int,
+    load_kg: float,
+    prices: tuple[float, float, float],
+    sites: list[_Site],
+) -> _Leg:
     """The direct drive from location ``a`` to ``b`` and the stations worth a detour between."""
-    per_km, per_min, depot = _prices(instance, t)
+    per_km, per_min, depot = prices
     rate = t.rate_per_km(load_kg)
     km_money = per_km + rate * depot  # the energy a km takes, bought back at the depot
     cap = (t.battery_kwh or 0.0) - t.reserve_kwh
@@ -371,21 +400,12 @@ def _leg(instance: Instance, t: VehicleType, a: int, b: int, load_kg: float) -> 
         return float(d[u, v]) * km_money + float(m[u, v]) / t.speed_factor * per_min
 
     vias = []
-    for st in instance.stations:
-        if not t.can_use(st.kind):
-            continue
+    for st, fee, net, charge in sites:
         e_in, e_out = float(d[a, st.location]) * rate, float(d[st.location, b]) * rate
         if e_in > cap + _EPS or e_out > cap + _EPS:
             continue
         vias.append(
-            _Via(
-                st,
-                drive(a, st.location) + drive(st.location, b) + _visit_fee(instance, st),
-                e_in,
-                e_out,
-                _net_price(instance, st, depot),
-                _charge_money(instance, t, st, per_min, cap),
-            )
+            _Via(st, drive(a, st.location) + drive(st.location, b) + fee, e_in, e_out, net, charge)
         )
     vias.sort(key=lambda v: v.cost)
     return _Leg(drive(a, b), float(d[a, b]) * rate, tuple(vias[:STATIONS_PER_LEG]))
