@@ -485,8 +485,15 @@ class RouteEvaluator:
             return False
         if slope and E is not None:
             deficit = E[prev][loc] - e
-            if deficit > 0 and nowait + T[prev][loc] + (deficit * slope) // 1_000_000 > self.t_end:
-                return False
+            if deficit > 0:
+                # The route lasts at least its driving, service and least charging (``nowait``
+                # counts no waiting), however late it leaves: past the shift's end or past the
+                # duration limit, no placement of stations saves it.
+                least = nowait + T[prev][loc] + (deficit * slope) // 1_000_000
+                if least > self.t_end or (
+                    self.max_span is not None and least - self.t0 > self.max_span
+                ):
+                    return False
         # Energy: the battery only drains on a direct route, so the end level is the minimum.
         if E is not None and e - E[prev][loc] < 0:
             return True
@@ -673,17 +680,67 @@ class RouteEvaluator:
         # branch (same verdicts on 48,000 replayed E-VRPTW sequences; rc202 11 % faster).
         enough = self._energy_to_end(seq)
         nodes, service, last = self.rm.nodes, self.service, len(targets) - 1
+        ends = self._end_bounds(seq)
+        slope = self.charge_lb
         for x, i in enumerate(targets):
             if i == -1:
                 stop: _Stop = (self.end_loc, None, 0, latest[x], enough[x], x == last)
             else:
                 stop = (nodes[i].location, i, service[i], latest[x], enough[x], x == last)
             new = self._extend(labels, prev_loc, stop)
+            # Drop the labels that cannot end in time even driven direct from here with the
+            # least charging their energy deficit takes (see :meth:`_end_bounds`): without this,
+            # on EVRP-NL's 10 h routes most rejected passes ran to the route's end before the
+            # duration limit refused every label. Dropped before the Pareto filter's cap, so
+            # that the labels it keeps can still finish.
+            lim, need = ends[x]
+            new = (
+                [
+                    lab
+                    for lab in new
+                    if (
+                        lab[1] + ((need + lab[2]) * slope) // 1_000_000
+                        if need + lab[2] > 0
+                        else lab[1]
+                    )
+                    <= lim
+                ]
+                if slope
+                else [lab for lab in new if lab[1] <= lim]
+            )
             if not new:
                 return None
             labels = _pareto(new)
             prev_loc = stop[0]
         return self._finish(labels, targets)
+
+    def _end_bounds(self, seq: Sequence[int]) -> list[tuple[int, int]]:
+        """Per target of the label pass (``seq``'s stops, then the end depot): the latest
+        departure from it that can still end the route in time, and the energy to drive from it
+        to the route's end direct.
+
+        The route ends no earlier than the departure plus the rest driven direct and served (the
+        time matrix obeys the triangle inequality) plus the charging of the energy deficit at
+        the fastest rate (``charge_lb``, as :meth:`_direct` bounds it). "In time" is the shift's
+        end and, where nothing can make the vehicle wait (``floats`` false, so that the span is
+        the end time less ``t0``), the duration limit too. A label later than the bound allows
+        for its deficit cannot finish, so the pass drops it."""
+        T, nodes, service = self.T, self.rm.nodes, self.service
+        limit = self.t_end
+        if not self.floats and self.max_span is not None:
+            limit = min(limit, self.t0 + self.max_span)
+        E = self.E
+        n = len(seq)
+        self.work += n + 1
+        out = [(limit, 0)] * (n + 1)
+        rest, energy, nxt = 0, 0, self.end_loc
+        for x in range(n - 1, -1, -1):
+            loc = nodes[seq[x]].location
+            out[x] = (limit - rest - T[loc][nxt], energy + (E[loc][nxt] if E is not None else 0))
+            rest += T[loc][nxt] + service[seq[x]]
+            energy = out[x][1]
+            nxt = loc
+        return out
 
     def _loads_fit(self, seq: Sequence[int]) -> bool:
         """Whether the loads of ``seq`` fit the unit all along (weight and volume): checked
@@ -917,17 +974,33 @@ class RouteEvaluator:
         cap = self.cap_e
         t_prev, cost0 = lab[1], lab[0]
         tc = self.span_coef
+        lines, wins, close_at = site.lines, site.windows, site.close_at
+        low = e1 if e1 >= to_b else to_b - 1
+        # Ascending levels take ever longer to charge, so the first level that misses every
+        # opening, a window or the bound ends the scan: every higher one would miss it too.
         for level in sorted(levels):
-            if level <= e1 or level >= cap or level < to_b:
+            if level <= low or level >= cap:
                 continue
             self.work += 1
-            left = self._charge(site, at_site, e1, level)
-            if left is None:
-                continue
-            arr = left + t_out
+            # ``charge_time`` and ``_charge`` inlined (this loop is a third of the pass).
+            need = 0
+            for a, c, b_ in lines:
+                x = -((b_ * e1 - a * level - c) // 1_000_000)
+                if x > need:
+                    need = x
+            if wins:
+                for lo, hi in wins:
+                    begin = at_site if at_site > lo else lo
+                    if begin <= hi and begin + need <= close_at:
+                        break
+                else:
+                    break
+                arr = begin + need + t_out
+            else:
+                arr = at_site + need + t_out
             start = self._serve(node, arr) if node is not None else arr
             if start is None or start > bound or (node is None and start > self.t_end):
-                continue
+                break
             new.append(
                 (
                     cost0 + c_detour + 1 + tc * (start + service - t_prev),
