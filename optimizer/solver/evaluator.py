@@ -417,7 +417,7 @@ class RouteEvaluator:
         every plan built here is one the model accepts). A rival of a station in ``found`` is in
         it too (same kind, no farther from ``b``), so the set is the instance's, shared by every
         evaluator of the model."""
-        cache = _DOMINATED.setdefault(id(self.rm), {})
+        cache = _dominated_table(self.rm)
         gone = cache.get((a, b))
         if gone is None:
             mats = _raw_matrices(self.rm)
@@ -1030,34 +1030,35 @@ def _pareto(labels: list[_Label]) -> list[_Label]:
 
 
 #: Matrices as nested lists: indexing a list is several times faster than a numpy scalar lookup in
-#: the evaluator's inner loop.
-_CACHE: dict[tuple[int, str, float | str], list[list[int]]] = {}
+#: the evaluator's inner loop. Each is made once per model and kept in its ``derived`` table.
 
 
 def _time_matrix(rm: RoutingModel, speed_factor: float) -> list[list[int]]:
-    key = (id(rm), "t", speed_factor)
-    if key not in _CACHE:
-        _CACHE[key] = S.matrix_up(rm.instance.duration_min / speed_factor, S.TIME_PER_MIN).tolist()
-    return _CACHE[key]
+    key = ("t", speed_factor)
+    if key not in rm.derived:
+        rm.derived[key] = S.matrix_up(
+            rm.instance.duration_min / speed_factor, S.TIME_PER_MIN
+        ).tolist()
+    return rm.derived[key]
 
 
 def _cost_matrix(rm: RoutingModel, per_km: float, per: int) -> list[list[int]]:
-    key = (id(rm), "c", per_km)
-    if key not in _CACHE:
-        _CACHE[key] = S.matrix_nearest(rm.instance.distance_km * per_km, per).tolist()
-    return _CACHE[key]
+    key = ("c", per_km)
+    if key not in rm.derived:
+        rm.derived[key] = S.matrix_nearest(rm.instance.distance_km * per_km, per).tolist()
+    return rm.derived[key]
 
 
 def _priced_matrix(
     rm: RoutingModel, per_km: float, per: int, speed_factor: float, span_coef: int
 ) -> list[list[int]]:
     """Distance cost plus the priced driving time per arc (``RouteEvaluator.C``)."""
-    key = (id(rm), f"p{speed_factor}/{span_coef}", per_km)
-    if key not in _CACHE:
+    key = (f"p{speed_factor}/{span_coef}", per_km)
+    if key not in rm.derived:
         cost = S.matrix_nearest(rm.instance.distance_km * per_km, per)
         minutes = S.matrix_up(rm.instance.duration_min / speed_factor, S.TIME_PER_MIN)
-        _CACHE[key] = (cost + span_coef * minutes).tolist()
-    return _CACHE[key]
+        rm.derived[key] = (cost + span_coef * minutes).tolist()
+    return rm.derived[key]
 
 
 def _banned_legs(
@@ -1065,39 +1066,38 @@ def _banned_legs(
 ) -> list[list[int]]:
     """``base`` with :data:`S.INFINITE` on the legs type ``t`` may not drive
     (``Instance.leg_bans``), remembered per model, type and matrix."""
-    key = (id(rm), f"ban-{what}", t.id)  # the type fixes the base matrix
-    if key not in _CACHE:
+    key = (f"ban-{what}", t.id)  # the type fixes the base matrix
+    if key not in rm.derived:
         ban = rm.instance.leg_bans(t)
         assert ban is not None
         m = np.array(base, dtype=np.int64)
         m[ban] = S.INFINITE
-        _CACHE[key] = m.tolist()
-    return _CACHE[key]
+        rm.derived[key] = m.tolist()
+    return rm.derived[key]
 
 
 def _energy_matrix(rm: RoutingModel, rate: float) -> list[list[int]]:
-    key = (id(rm), "e", rate)
-    if key not in _CACHE:
-        _CACHE[key] = S.matrix_up(rm.instance.distance_km * rate, S.ENERGY_PER_KWH).tolist()
-    return _CACHE[key]
+    key = ("e", rate)
+    if key not in rm.derived:
+        rm.derived[key] = S.matrix_up(rm.instance.distance_km * rate, S.ENERGY_PER_KWH).tolist()
+    return rm.derived[key]
 
 
-_RAW: dict[int, tuple[list[list[float]], list[list[float]]]] = {}
-#: Per model, the stations dominated between two locations (see ``RouteEvaluator._undominated``).
-_DOMINATED: dict[int, dict[tuple[int, int], frozenset[str]]] = {}
+def _dominated_table(rm: RoutingModel) -> dict[tuple[int, int], frozenset[str]]:
+    """Per pair of locations, the stations dominated between them (see
+    ``RouteEvaluator._undominated``), filled as the pass asks."""
+    return rm.derived.setdefault("dominated", {})
 
 
 def _raw_matrices(rm: RoutingModel) -> tuple[list[list[float]], list[list[float]]]:
     """The instance's distance and duration matrices as nested lists (station dominance)."""
-    if id(rm) not in _RAW:
+    if "raw" not in rm.derived:
         inst = rm.instance
-        _RAW[id(rm)] = (inst.distance_km.tolist(), inst.duration_min.tolist())
-    return _RAW[id(rm)]
+        rm.derived["raw"] = (inst.distance_km.tolist(), inst.duration_min.tolist())
+    return rm.derived["raw"]
 
 
 def release(rm: RoutingModel) -> None:
-    """Drop the cached matrices of ``rm``."""
-    for key in [k for k in _CACHE if k[0] == id(rm)]:
-        del _CACHE[key]
-    _RAW.pop(id(rm), None)
-    _DOMINATED.pop(id(rm), None)
+    """Drop what the evaluator derived from ``rm`` before the model itself goes: the driver
+    frees the matrices while OR-Tools still holds the model."""
+    rm.derived.clear()

@@ -33,7 +33,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -110,6 +111,12 @@ class RoutingModel:
     pruned_station_arcs: int = 0
     #: Whether dominated station visits are excluded (the route evaluator then skips them too).
     prune_stations: bool = False
+    #: What the route evaluator derives from this model once and shares between its units (the
+    #: matrices as nested lists, the stations dominated between two locations). On the model, so
+    #: that it lives and dies with it: kept in module globals keyed by ``id(model)``, the tables
+    #: of a model dropped without ``evaluator.release`` stayed for good (a service solving all
+    #: day grew by them), and a later model given the same id would have read them.
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False)
 
 
 def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float, float]:

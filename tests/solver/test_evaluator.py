@@ -3,6 +3,9 @@ pass, and a route's departure floats within the shift (duration limits, priced h
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -184,3 +187,23 @@ def test_a_priced_hour_makes_the_plan_leave_late_without_a_duration_limit() -> N
     assert route.stops[0].departure_min == pytest.approx(900 - 80)
     assert report.totals.duration_min == pytest.approx(190)
     assert report.totals.cost["time"] == pytest.approx(190 / 60 * 30)
+
+
+def test_the_evaluator_tables_live_and_die_with_their_model() -> None:
+    """Two models alive at once, of two instances: each evaluator reads the matrices derived from
+    its own model, and a model dropped without ``release`` is collected with its tables (they
+    were once kept in module globals keyed by ``id(model)``, so a dropped model's matrices stayed
+    for good and a later model given the same id would have read them)."""
+    small = optimizer.load(benchmark_file("evrptw", "c101C5.txt"))
+    other = optimizer.load(benchmark_file("evrptw", "r105_21.txt"))
+    rm1, rm2 = build(small), build(other)
+    ev1, ev2 = RouteEvaluator(rm1, 0), RouteEvaluator(rm2, 0)
+    assert any(table is ev1.T for table in rm1.derived.values())
+    assert not any(table is ev1.T for table in rm2.derived.values())
+    assert len(ev1.T) == small.distance_km.shape[0] and len(ev2.T) == other.distance_km.shape[0]
+    gone = weakref.ref(rm1)
+    del rm1, ev1
+    gc.collect()
+    assert gone() is None
+    release(rm2)
+    assert not rm2.derived
