@@ -19,10 +19,11 @@ import heapq
 import numpy as np
 
 from ..model import Instance
+from .context import Search
 from .evaluator import RouteEvaluator
 from .insertion import Insertion, inserted
 from .ortools_model import RoutingModel
-from .plan import Built
+from .plan import Built, fixed_costs
 from .routemin import eliminate_routes
 
 
@@ -63,6 +64,8 @@ class Constructor:
         }
         self.ins = Insertion(rm, self.ev, tasks)
         self.node_task = {i: tid for tid, ids in tasks.items() for i in ids}
+        #: What the searches after construction read (see :class:`.plan.Search`).
+        self.search = Search(rm, self.ev, tasks, self.ins, self.rng, fixed_costs(rm))
         self.initial_units = set(initial or {})
 
     def ev(self, k: int) -> RouteEvaluator:

@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .insertion import counted
-from .plan import fixed_costs
 
 if TYPE_CHECKING:
-    from .evaluator import RouteEvaluator
+    from .context import Search
     from .insertion import Insertion
     from .ortools_model import RoutingModel
     from .plan import Built, RoutePool
@@ -61,13 +60,9 @@ NEAR_BANK = 10
 
 
 def ruin_recreate(
-    rm: RoutingModel,
+    s: Search,
     built: Built,
-    ev: Callable[[int], RouteEvaluator],
-    tasks: dict[str, list[int]],
-    ins: Insertion,
     max_work: int,
-    rng: np.random.Generator,
     deadline: float = math.inf,
     pool: RoutePool | None = None,
     midway: Midway | None = None,
@@ -95,7 +90,7 @@ def ruin_recreate(
             "lns_capped": 0,
             "lns_recombined": 0,
         }
-    walk = _Walk(rm, built, ev, tasks, ins, max_work, rng, pool, on_best)
+    walk = _Walk(s, built, max_work, pool, on_best)
     half_done = midway is None
     while walk.spent[0] < max_work:
         if walk.iterations % 16 == 0 and time.monotonic() > deadline:
@@ -136,20 +131,17 @@ class _Walk:
 
     def __init__(
         self,
-        rm: RoutingModel,
+        s: Search,
         built: Built,
-        ev: Callable[[int], RouteEvaluator],
-        tasks: dict[str, list[int]],
-        ins: Insertion,
         max_work: int,
-        rng: np.random.Generator,
         pool: RoutePool | None,
         on_best: Callable[[int, int], None] | None,
     ) -> None:
-        self.rm, self.tasks, self.ins, self.max_work, self.rng = rm, tasks, ins, max_work, rng
+        rm = s.rm
+        self.rm, self.tasks, self.ins, self.max_work, self.rng = rm, s.tasks, s.ins, max_work, s.rng
         self.pool, self.on_best = pool, on_best
-        self.task_of, self.names, self.near, self.index = _neighbourhood(rm, tasks)
-        self.fixed = fixed = fixed_costs(rm)
+        self.task_of, self.names, self.near, self.index = _neighbourhood(rm, s.tasks)
+        self.fixed = fixed = s.fixed
         self.unit_entry = [un.vehicle.id for un in rm.units]
         n_tasks = len(self.names)
         # Up to a quarter of the tasks, at most 30; on small instances up to half, at most
@@ -157,8 +149,8 @@ class _Walk:
         self.q_max = max(2, min(30, n_tasks // 4), min(SMALL_RUIN, n_tasks // 2))
         self.q_min = min(self.q_max, max(2, n_tasks // 20))
         self.spent = [0]
-        self.evaluate = counted(ev, self.spent)
-        self.cur_seqs = {k: list(s) for k, s in built.tasks.items() if s}
+        self.evaluate = counted(s.ev, self.spent)
+        self.cur_seqs = {k: list(seq) for k, seq in built.tasks.items() if seq}
         self.cur_plans = {k: built.routes[k] for k in self.cur_seqs}
         self.cur_costs = {k: built.cost[k] for k in self.cur_seqs}
         self.cur = self.best = self.total(self.cur_seqs, self.cur_costs)
@@ -453,13 +445,9 @@ def _insert(
 
 
 def fleet_minimise(
-    rm: RoutingModel,
+    s: Search,
     built: Built,
-    ev: Callable[[int], RouteEvaluator],
-    tasks: dict[str, list[int]],
-    ins: Insertion,
     max_work: int,
-    rng: np.random.Generator,
     deadline: float = math.inf,
     floor: int = 1,
 ) -> dict[str, int]:
@@ -483,8 +471,8 @@ def fleet_minimise(
             "fleet_work": 0,
             "fleet_capped": 0,
         }
-    fleet = _Fleet(rm, ev, tasks, ins, rng)
-    seqs = {k: list(s) for k, s in built.tasks.items() if s}
+    fleet = _Fleet(s)
+    seqs = {k: list(seq) for k, seq in built.tasks.items() if seq}
     cur: _State = (seqs, {k: built.routes[k] for k in seqs}, {k: built.cost[k] for k in seqs})
     bank = fleet.drop_route(*cur)
     iterations = removed_routes = capped = 0
@@ -527,21 +515,14 @@ class _Fleet:
     """What fleet minimisation's iterations share (see :func:`fleet_minimise`): the tasks'
     neighbourhoods, the work counter, and how often each task has been left in the bank."""
 
-    def __init__(
-        self,
-        rm: RoutingModel,
-        ev: Callable[[int], RouteEvaluator],
-        tasks: dict[str, list[int]],
-        ins: Insertion,
-        rng: np.random.Generator,
-    ) -> None:
-        self.rm, self.tasks, self.ins, self.rng = rm, tasks, ins, rng
-        self.task_of, self.names, self.near, self.index = _neighbourhood(rm, tasks)
+    def __init__(self, s: Search) -> None:
+        self.rm, self.tasks, self.ins, self.rng = s.rm, s.tasks, s.ins, s.rng
+        self.task_of, self.names, self.near, self.index = _neighbourhood(s.rm, s.tasks)
         self.q_max = max(2, min(15, len(self.names) // 8))
         self.spent = [0]
-        self.evaluate = counted(ev, self.spent)
+        self.evaluate = counted(s.ev, self.spent)
         self.absent: dict[str, int] = dict.fromkeys(self.names, 0)
-        self.fixed = fixed_costs(rm)
+        self.fixed = s.fixed
 
     def tasks_in(self, seq: list[int]) -> list[str]:
         """The tasks of ``seq`` in order of their first node."""

@@ -13,14 +13,11 @@ import math
 import time
 from collections.abc import Callable
 
-import numpy as np
-
 from .construct import Constructor
-from .evaluator import RouteEvaluator
-from .insertion import Insertion
+from .context import Search
 from .lns import Midway, fleet_minimise, ruin_recreate
 from .ortools_model import RoutingModel
-from .plan import Built, RoutePool, fixed_costs
+from .plan import Built, RoutePool
 from .recombine import RECOMBINE_S_PER_WORK, recombine
 from .routemin import minimize_routes, route_lower_bound
 
@@ -104,7 +101,7 @@ class _Phases:
     ) -> None:
         self.rm, self.start, self.deadline, self.progress = rm, start, deadline, progress
         #: Each unit's fixed cost: every comparison of whole plans below counts it.
-        self.fixed = fixed_costs(rm)
+        self.fixed = start.search.fixed
         self.built = Built({}, {}, {}, [])
 
     def tell(self) -> None:
@@ -149,11 +146,9 @@ class _Phases:
 
     def route_min(self, rm_work: int, before_last: list[Built]) -> None:
         """The ejection search (:func:`.routemin.minimize_routes`) on the plan."""
-        built, c = self.built, self.start
+        built = self.built
         now = time.monotonic()
-        if minimize_routes(
-            self.rm, built, c.ev, c.tasks, c.ins, rm_work, c.rng, self._cap(now), before_last
-        ):
+        if minimize_routes(self.start.search, built, rm_work, self._cap(now), before_last):
             built.stats["route_min_capped"] = 1
         built.seconds["route_min_s"] = round(time.monotonic() - now, 3)
 
@@ -179,11 +174,7 @@ class _Phases:
         start = before_last[0] if long_routes else built
         routes_before = len(built.tasks)
         floor = route_lower_bound(rm, c.tasks)
-        built.stats.update(
-            fleet_minimise(
-                rm, start, c.ev, c.tasks, c.ins, fleet_work, c.rng, self._cap(now), floor=floor
-            )
-        )
+        built.stats.update(fleet_minimise(c.search, start, fleet_work, self._cap(now), floor=floor))
         if start is not built:
 
             def value(b: Built) -> tuple[int, int]:
@@ -239,11 +230,14 @@ class _Phases:
             if pool is not None and midway
             else None
         )
-        args = (rm, built, c.ev, c.tasks, c.ins, lns_work, c.rng, walk_end)
         if walks > 1:
-            built.stats.update(best_of_walks(*args, walks, pool, hook, self.progress))
+            built.stats.update(
+                best_of_walks(c.search, built, lns_work, walk_end, walks, pool, hook, self.progress)
+            )
         else:
-            built.stats.update(ruin_recreate(*args, pool, hook, self.progress))
+            built.stats.update(
+                ruin_recreate(c.search, built, lns_work, walk_end, pool, hook, self.progress)
+            )
         built.seconds["lns_s"] = round(time.monotonic() - now, 3)
         if pool is None:
             return
@@ -305,13 +299,9 @@ class _Midway:
 
 
 def best_of_walks(
-    rm: RoutingModel,
+    s: Search,
     built: Built,
-    ev: Callable[[int], RouteEvaluator],
-    tasks: dict[str, list[int]],
-    ins: Insertion,
     lns_work: int,
-    rng: np.random.Generator,
     deadline: float,
     walks: int,
     pool: RoutePool | None = None,
@@ -330,15 +320,13 @@ def best_of_walks(
     13 to 15 s of the 20 s solve on the 2-core machine; two walks end at 33 to 43 s of 60).
     Returns the walks' counters summed, and ``lns_walks``.
     """
-    fixed = fixed_costs(rm)
+    fixed = s.fixed
     start = (dict(built.routes), dict(built.tasks), dict(built.cost))
     kept: tuple[int, dict[int, list[int]], dict[int, list[int]], dict[int, int]] | None = None
     totals: dict[str, int] = {"lns_walks": walks}
     for _ in range(walks):
         built.routes, built.tasks, built.cost = dict(start[0]), dict(start[1]), dict(start[2])
-        walked = ruin_recreate(
-            rm, built, ev, tasks, ins, lns_work, rng, deadline, pool, midway, progress
-        )
+        walked = ruin_recreate(s, built, lns_work, deadline, pool, midway, progress)
         for key, n in walked.items():
             totals[key] = totals.get(key, 0) + n
         # Ruin and recreate's own measure: where a vehicle's fixed cost outweighs any distance

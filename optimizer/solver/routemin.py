@@ -14,10 +14,9 @@ import math
 import time
 from collections.abc import Callable
 
-import numpy as np
-
+from .context import Search
 from .evaluator import RouteEvaluator
-from .insertion import Insertion, counted
+from .insertion import counted
 from .ortools_model import RoutingModel
 from .plan import Built, fixed_costs
 
@@ -77,13 +76,9 @@ def eliminate_routes(
 
 
 def minimize_routes(
-    rm: RoutingModel,
+    s: Search,
     built: Built,
-    ev: Callable[[int], RouteEvaluator],
-    tasks: dict[str, list[int]],
-    ins: Insertion,
     max_work: int,
-    rng: np.random.Generator,
     deadline: float = math.inf,
     before_last: list[Built] | None = None,
 ) -> bool:
@@ -101,8 +96,9 @@ def minimize_routes(
     the plan as it was before the last route was removed (see :func:`.pipeline.construct` for
     why).
     """
-    search = _Ejection(rm, ev, tasks, ins, max_work, rng, deadline)
-    bound = route_lower_bound(rm, tasks)
+    search = _Ejection(s, max_work, deadline)
+    rng = s.rng
+    bound = route_lower_bound(s.rm, s.tasks)
     counters: dict[str, int] = {}
     #: Routes whose removal got stuck (a task that fits nowhere even after ejecting two others):
     #: skipped until a route is removed, when the plan has changed.
@@ -140,17 +136,9 @@ class _Ejection:
     #: Position count that means "every position" for :meth:`.Insertion.options`.
     ALL_POSITIONS = 10**6
 
-    def __init__(
-        self,
-        rm: RoutingModel,
-        ev: Callable[[int], RouteEvaluator],
-        tasks: dict[str, list[int]],
-        ins: Insertion,
-        max_work: int,
-        rng: np.random.Generator,
-        deadline: float,
-    ) -> None:
-        self.ev, self.tasks, self.ins, self.rng = ev, tasks, ins, rng
+    def __init__(self, s: Search, max_work: int, deadline: float) -> None:
+        ev, tasks = s.ev, s.tasks
+        self.ev, self.tasks, self.ins, self.rng = ev, tasks, s.ins, s.rng
         self.max_work, self.deadline = max_work, deadline
         self.task_of = {n: tid for tid, ids in tasks.items() for n in ids}
         self.evals = [0]

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 import optimizer
+from optimizer.solver.context import Search
 from optimizer.solver.driver import _default_copies
 from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.insertion import Insertion
@@ -35,11 +36,11 @@ def test_best_of_walks_is_the_first_walk_or_better_and_repeats_itself() -> None:
 
         built = construct(rm, order_seed=3)
         rng = np.random.default_rng(3)
-        ins = Insertion(rm, ev, tasks)
+        s = Search(rm, ev, tasks, Insertion(rm, ev, tasks), rng, fixed)
         if walks == 1:
-            built.stats = ruin_recreate(rm, built, ev, tasks, ins, 300_000, rng)
+            built.stats = ruin_recreate(s, built, 300_000)
         else:
-            built.stats = best_of_walks(rm, built, ev, tasks, ins, 300_000, rng, math.inf, walks)
+            built.stats = best_of_walks(s, built, 300_000, math.inf, walks)
         return built
 
     def value(b: Built) -> int:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 import optimizer
+from optimizer.solver.context import Search
 from optimizer.solver.driver import _default_copies
 from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.insertion import Insertion
 from optimizer.solver.ortools_model import ModelOptions, build
 from optimizer.solver.pipeline import construct
-from optimizer.solver.plan import Built
+from optimizer.solver.plan import Built, fixed_costs
 from optimizer.solver.routemin import minimize_routes
 from tests.conftest import benchmark_file
 
@@ -52,9 +53,8 @@ def test_route_minimisation_hands_back_the_plan_before_its_last_removal() -> Non
         rng = np.random.default_rng(1)
         # 60,000 label steps remove one route of 22 (300,000 removed three in 78 s; one is
         # what the test needs).
-        minimize_routes(
-            rm, built, ev, tasks, Insertion(rm, ev, tasks), 60_000, rng, before_last=before_last
-        )
+        s = Search(rm, ev, tasks, Insertion(rm, ev, tasks), rng, fixed_costs(rm))
+        minimize_routes(s, built, 60_000, before_last=before_last)
         assert len(built.tasks) < start and len(before_last) == 1
         previous = before_last[0]
         assert len(previous.tasks) == len(built.tasks) + 1
