@@ -1368,7 +1368,7 @@ def _progress_value(rm: RoutingModel, value: int, used: int) -> float:
     """A plan's search value (scaled, fixed costs included) as progress shows it: money, or on
     a fewest-vehicles objective the distance (the vehicles' fixed cost taken out)."""
     if rm.instance.objective.kind == "vehicles_then_distance" and rm.units:
-        value -= used * rm.routing.GetFixedCostOfVehicle(0)  # show the distance
+        value -= used * rm.fixed[0]  # show the distance
     per = S.COST_PER_UNIT if rm.instance.objective.kind == "cost" else S.DISTANCE_PER_KM
     return value / per
 

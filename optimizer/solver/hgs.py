@@ -488,7 +488,7 @@ def _vehicle_types(
         vehicle_types.append(
             VehicleType(
                 num_available=count[v.id],
-                fixed_cost=int(rm.routing.GetFixedCostOfVehicle(k)),
+                fixed_cost=rm.fixed[k],
                 unit_distance_cost=1,
                 unit_duration_cost=S.span_cost_per_time(per_hour),
                 profile=profiles[key],

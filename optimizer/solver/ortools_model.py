@@ -90,8 +90,28 @@ class ModelOptions:
 
 
 @dataclass
+class _OrTools:
+    """The OR-Tools objects of a :class:`RoutingModel` (see :meth:`RoutingModel.ortools`)."""
+
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time_dim: pywrapcp.RoutingDimension
+    energy_dim: pywrapcp.RoutingDimension | None
+    #: Arcs between tasks removed before the search (see :func:`_prune_arcs`).
+    pruned_arcs: int
+    #: Arcs into and out of dominated station visits removed (see :func:`_prune_station_arcs`).
+    pruned_station_arcs: int
+
+
+@dataclass
 class RoutingModel:
-    """OR-Tools objects plus the tables needed to read a plan back."""
+    """The search model of one instance (its nodes, units, station copies, fixed costs and the
+    tables the route evaluator derives from them) and, built on first use, its OR-Tools model.
+
+    Why the OR-Tools part waits: our own search reads only the tables, and the driver rebuilds
+    the model around that search's plan (the fleet cut to what it uses) before OR-Tools runs, so
+    the first OR-Tools model was built and dropped unused. Built when its phase asks for it, from
+    the same tables, it is the model it was (same plans)."""
 
     instance: Instance
     nodes: list[Node]
@@ -100,23 +120,57 @@ class RoutingModel:
     task_nodes: dict[str, list[int]]  # job/shipment id -> its node(s)
     station_nodes: dict[tuple[str, int], list[int]]  # (station id, battery class) -> copies
     battery_classes: list[tuple[float, float]]  # (battery_kwh, reserve_kwh)
-    manager: pywrapcp.RoutingIndexManager
-    routing: pywrapcp.RoutingModel
-    time_dim: pywrapcp.RoutingDimension
-    energy_dim: pywrapcp.RoutingDimension | None
+    #: Each unit's battery class (an index into ``battery_classes``; -1: not electric).
+    unit_class: list[int]
+    #: Whether every task must be served (no unserved penalty in the objective).
     mandatory: bool
-    #: Arcs between tasks removed before the search (see :func:`_prune_arcs`).
-    pruned_arcs: int = 0
-    #: Arcs into and out of dominated station visits removed (see :func:`_prune_station_arcs`).
-    pruned_station_arcs: int = 0
-    #: Whether dominated station visits are excluded (the route evaluator then skips them too).
-    prune_stations: bool = False
+    #: Each unit's fixed cost in the model's scaled money (what using it adds to a plan; on a
+    #: fewest-vehicles objective more than any distance), as OR-Tools is given it.
+    fixed: list[int]
+    options: ModelOptions
     #: What the route evaluator derives from this model once and shares between its units (the
     #: matrices as nested lists, the stations dominated between two locations). On the model, so
     #: that it lives and dies with it: kept in module globals keyed by ``id(model)``, the tables
     #: of a model dropped without ``evaluator.release`` stayed for good (a service solving all
     #: day grew by them), and a later model given the same id would have read them.
     derived: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _or: _OrTools | None = field(default=None, repr=False)
+
+    @property
+    def prune_stations(self) -> bool:
+        """Whether dominated station visits are excluded (the route evaluator then skips them
+        too)."""
+        return self.options.prune_stations
+
+    def ortools(self) -> _OrTools:
+        """The OR-Tools model, built on the first call (see the class)."""
+        if self._or is None:
+            self._or = _ortools_model(self)
+        return self._or
+
+    @property
+    def manager(self) -> pywrapcp.RoutingIndexManager:
+        return self.ortools().manager
+
+    @property
+    def routing(self) -> pywrapcp.RoutingModel:
+        return self.ortools().routing
+
+    @property
+    def time_dim(self) -> pywrapcp.RoutingDimension:
+        return self.ortools().time_dim
+
+    @property
+    def energy_dim(self) -> pywrapcp.RoutingDimension | None:
+        return self.ortools().energy_dim
+
+    @property
+    def pruned_arcs(self) -> int:
+        return self.ortools().pruned_arcs
+
+    @property
+    def pruned_station_arcs(self) -> int:
+        return self.ortools().pruned_station_arcs
 
 
 def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float, float]:
@@ -152,25 +206,12 @@ def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float
 
 
 def build(instance: Instance, options: ModelOptions | None = None) -> RoutingModel:
-    """Build the OR-Tools model of ``instance``."""
+    """The search model of ``instance``; its OR-Tools model is built when first asked for
+    (:meth:`RoutingModel.ortools`)."""
     opts = options or ModelOptions()
     nodes, depot_node, task_nodes = _task_nodes(instance)
     units, classes, unit_class = _units(instance, opts, len(nodes))
     station_nodes = _station_copies(instance, nodes, len(classes), opts.copies_per_station)
-    f = _Frame.start(instance, nodes, units, depot_node)
-    _arc_costs(f)
-    time_dim, time_mats = _time_dimension(f)
-    _unit_times(f, time_dim)
-    _load_dimensions(f)
-    energy_dim = _energy_dimension(f, classes, time_dim) if classes else None
-    _allowed_vehicles(f, unit_class)
-    mandatory = _visits(f, task_nodes, station_nodes, time_dim, opts)
-    pruned = _prune_arcs(f.routing, f.manager, time_dim, nodes, time_mats) if opts.prune_arcs else 0
-    station_pruned = (
-        _prune_station_arcs(instance, f.routing, f.manager, nodes, units)
-        if opts.prune_stations
-        else 0
-    )
     return RoutingModel(
         instance,
         nodes,
@@ -179,15 +220,46 @@ def build(instance: Instance, options: ModelOptions | None = None) -> RoutingMod
         task_nodes,
         station_nodes,
         classes,
-        f.manager,
-        f.routing,
-        time_dim,
-        energy_dim,
-        mandatory,
-        pruned,
-        station_pruned,
-        opts.prune_stations,
+        unit_class,
+        instance.objective.unserved_penalty is None,
+        _fixed_costs(instance, nodes, units),
+        opts,
     )
+
+
+def _fixed_costs(instance: Instance, nodes: list[Node], units: list[Unit]) -> list[int]:
+    """Each unit's fixed cost, scaled as OR-Tools is given it (see :func:`_arc_costs`)."""
+    kind = instance.objective.kind
+    if kind == "cost":
+        return [
+            S.nearest(_objective_weights(instance, un.type)[2], S.COST_PER_UNIT) for un in units
+        ]
+    if kind == "vehicles_then_distance":
+        locs = np.array([nd.location for nd in nodes], dtype=np.int64)
+        weight = _vehicle_weight(instance.distance_km[np.ix_(locs, locs)])
+        return [weight] * len(units)
+    return [0] * len(units)
+
+
+def _ortools_model(rm: RoutingModel) -> _OrTools:
+    """The OR-Tools model of ``rm``: arc costs, dimensions, permissions, visits, pruning."""
+    instance, nodes, units, opts = rm.instance, rm.nodes, rm.units, rm.options
+    f = _Frame.start(instance, nodes, units, rm.depot_node)
+    _arc_costs(f, rm.fixed)
+    time_dim, time_mats = _time_dimension(f)
+    _unit_times(f, time_dim)
+    _load_dimensions(f)
+    classes = rm.battery_classes
+    energy_dim = _energy_dimension(f, classes, time_dim) if classes else None
+    _allowed_vehicles(f, rm.unit_class)
+    _visits(f, rm.task_nodes, rm.station_nodes, time_dim, opts)
+    pruned = _prune_arcs(f.routing, f.manager, time_dim, nodes, time_mats) if opts.prune_arcs else 0
+    station_pruned = (
+        _prune_station_arcs(instance, f.routing, f.manager, nodes, units)
+        if opts.prune_stations
+        else 0
+    )
+    return _OrTools(f.manager, f.routing, time_dim, energy_dim, pruned, station_pruned)
 
 
 def _task_nodes(inst: Instance) -> tuple[list[Node], dict[str, int], dict[str, list[int]]]:
@@ -344,7 +416,7 @@ class _Frame:
         )
 
 
-def _arc_costs(f: _Frame) -> None:
+def _arc_costs(f: _Frame, fixed: list[int]) -> None:
     """Each unit's arc costs and fixed cost, one transit matrix per distinct objective weight.
 
     Why shared matrices: OR-Tools keeps every registered matrix in memory (nodes squared each);
@@ -357,7 +429,7 @@ def _arc_costs(f: _Frame) -> None:
     per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
     cost_cb: dict[tuple[float, float], int] = {}
     for k, un in enumerate(f.units):
-        per_km, _, fixed = _objective_weights(inst, un.type)
+        per_km = _objective_weights(inst, un.type)[0]
         key = (per_km, un.type.speed_factor)
         if key not in cost_cb:
             m = S.matrix_nearest(f.dist_km * per_km, per)
@@ -376,11 +448,10 @@ def _arc_costs(f: _Frame) -> None:
             routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(m.tolist()), k)
         else:
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], k)
-        if inst.objective.kind == "cost":
-            routing.SetFixedCostOfVehicle(S.nearest(fixed, S.COST_PER_UNIT), k)
-        elif inst.objective.kind == "vehicles_then_distance":
-            # Vehicles first: one vehicle is worth more than any distance a plan can save.
-            routing.SetFixedCostOfVehicle(_vehicle_weight(f.dist_km), k)
+        if fixed[k]:
+            # On a fewest-vehicles objective one vehicle is worth more than any distance a plan
+            # can save (see :func:`_fixed_costs`).
+            routing.SetFixedCostOfVehicle(fixed[k], k)
 
 
 def _time_dimension(f: _Frame) -> tuple[pywrapcp.RoutingDimension, list[np.ndarray]]:

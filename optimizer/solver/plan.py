@@ -44,7 +44,7 @@ class Built:
 
 def fixed_costs(rm: RoutingModel) -> list[int]:
     """Each unit's fixed cost in the model's scaled money: what using it adds to a plan."""
-    return [int(rm.routing.GetFixedCostOfVehicle(k)) for k in range(len(rm.units))]
+    return list(rm.fixed)
 
 
 @dataclass(frozen=True, slots=True)

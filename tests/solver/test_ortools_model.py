@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ortools.constraint_solver import pywrapcp
 
 import optimizer
@@ -107,3 +109,31 @@ def test_arcs_no_vehicle_can_drive_in_time_are_pruned() -> None:
 def test_pruning_keeps_every_arc_that_fits_and_can_be_turned_off() -> None:
     assert build(_windowed_pair(40.0), ModelOptions()).pruned_arcs == 0  # arrives just in time
     assert build(_windowed_pair(35.0), ModelOptions(prune_arcs=False)).pruned_arcs == 0
+
+
+def test_our_search_builds_no_ortools_model_and_the_fixed_costs_agree() -> None:
+    """Our own phases read the search model's tables only: after construction, route and fleet
+    minimisation and ruin and recreate, no OR-Tools model has been built (it waits for its own
+    phase); once built, it gives each vehicle the fixed cost the search counted (fewest
+    vehicles, where the fixed cost outweighs any distance, and a money objective)."""
+    from optimizer.solver.evaluator import release
+    from optimizer.solver.pipeline import construct
+    from tests.conftest import benchmark_file
+
+    for inst in (
+        optimizer.load(benchmark_file("evrptw", "c101C5.txt")),
+        optimizer.load(_root() / "instances" / "city-day-small.json"),
+    ):
+        rm = build(inst, ModelOptions(copies_per_station=2))
+        built = construct(rm, order_seed=1, rm_work=5_000, fleet_work=5_000, lns_work=20_000)
+        release(rm)
+        assert not built.unassigned
+        assert rm._or is None
+        routing = rm.routing
+        assert rm._or is not None
+        assert rm.fixed == [routing.GetFixedCostOfVehicle(k) for k in range(len(rm.units))]
+        assert any(rm.fixed)
+
+
+def _root() -> Path:
+    return Path(__file__).resolve().parents[2]
