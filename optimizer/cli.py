@@ -236,9 +236,11 @@ def _progress(instance: Any) -> Callable[[float, float, int], None]:
     name = {"cost": "cost", "distance": "distance", "vehicles_then_distance": "vehicles, then km"}
 
     def show(elapsed_s: float, value: float, vehicles: int) -> None:
+        # -1 vehicles: PyVRP's run, which tells only its cost.
+        used = f", {vehicles} vehicles" if vehicles >= 0 else ""
         typer.echo(
             f"[{elapsed_s:6.1f}s] objective {name.get(obj.kind, obj.kind)}: search value "
-            f"{value:,.2f} {unit}, {vehicles} vehicles".replace(" ,", ","),
+            f"{value:,.2f} {unit}{used}".replace(" ,", ","),
             err=True,
         )
 

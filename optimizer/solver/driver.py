@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .plan import Built
 
 
+#: ``on_progress(elapsed_s, value, vehicles)``: the search value of the best plan so far and its
+#: vehicles, or -1 where the phase does not know them (PyVRP's runs tell only their cost).
 ProgressFn = Callable[[float, float, int], None]
 
 #: The stated bound on how far past its limit a solve may end: ``solve(instance, t)`` returns
@@ -56,11 +58,9 @@ def overrun_margin(time_limit_s: float) -> float:
 
 
 def _stderr_progress(elapsed_s: float, cost: float, vehicles: int) -> None:
-    print(
-        f"[{elapsed_s:7.1f}s] best cost {cost:,.2f}  vehicles {vehicles}",
-        file=sys.stderr,
-        flush=True,
-    )
+    """A progress line; ``vehicles`` is -1 where the phase does not know them (PyVRP's)."""
+    used = f"  vehicles {vehicles}" if vehicles >= 0 else ""
+    print(f"[{elapsed_s:7.1f}s] best cost {cost:,.2f}{used}", file=sys.stderr, flush=True)
 
 
 def solve(
@@ -395,7 +395,7 @@ def _solve(
     timings: dict[str, Any] = {"build_s": round(time.monotonic() - started, 3)}
     hgs_meta: dict[str, Any] = {}
     budget = Budget.of(instance, opts, started, end)
-    start = _start(rm, copies, budget, timings, hgs_meta, _seed_routes(rm, seed_plan))
+    start = _start(rm, copies, budget, timings, hgs_meta, _seed_routes(rm, seed_plan), on_progress)
     if on_progress is not None and start.search is not None:
         start.search.progress = _phase_progress(start.rm, on_progress, started)
     start.run(sink)
@@ -513,6 +513,7 @@ def _start(
     timings: dict[str, Any],
     hgs_meta: dict[str, Any],
     seed_routes: dict[int, list[int]] | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> _Start:
     """PyVRP's run where it applies (:func:`_hgs_start`), and what our own search is to do;
     a given ``seed_routes`` (task nodes per unit) is our search's seed instead of PyVRP's."""
@@ -520,7 +521,7 @@ def _start(
     start = _Start(rm, copies, budget, budget, timings)
     # ----- PyVRP start (see .hgs): begin ------------------------------------------------------
     if opts.construct and opts.hgs and seed_routes is None:
-        hgs_start = _hgs_start(rm, budget, hgs_meta)
+        hgs_start = _hgs_start(rm, budget, hgs_meta, on_progress)
         if isinstance(hgs_start, dict):
             # PyVRP planned without batteries: our own search places the stations from its
             # plan, in the time that is left.
@@ -1130,7 +1131,10 @@ def _time_charging(
 
 # ----- PyVRP start (see .hgs): begin ----------------------------------------------------------
 def _hgs_start(
-    rm: RoutingModel, budget: Budget, meta: dict[str, Any]
+    rm: RoutingModel,
+    budget: Budget,
+    meta: dict[str, Any],
+    on_progress: ProgressFn | None = None,
 ) -> tuple[RoutingModel, dict[int, list[int]]] | dict[int, list[int]] | None:
     """PyVRP's plan as the start of OR-Tools' search, in the numbering of the model it returns
     (``rm`` with the fleet cut to the plan's routes plus a margin, as after construction), or
@@ -1139,7 +1143,9 @@ def _hgs_start(
     batteries (:func:`.hgs.battery_relaxed`) the result is instead its task sequences per unit
     of ``rm``, a seed for the constructive start, which places the stations. Fills ``meta``
     with ``hgs`` (1 if used), ``hgs_iterations``, ``hgs_capped``, ``hgs_s`` and
-    ``hgs_declined`` (why not)."""
+    ``hgs_declined`` (why not). Where PyVRP's plan is the start, ``on_progress`` hears its
+    best cost as it searches (:func:`_pyvrp_progress`); a battery-blind plan's cost is no
+    plan's, so the relaxation reports nothing."""
     from .hgs import battery_relaxed, hgs_declines
 
     why = hgs_declines(rm)
@@ -1152,8 +1158,13 @@ def _hgs_start(
         # at once with nothing (its setup alone took 0.1 s on a 150-task part).
         meta.update(hgs=0, hgs_capped=1, hgs_declined="no time left")
         return None
-    runs = _HgsRuns(rm, budget, meta)
     relaxed_path = battery_relaxed(rm)
+    runs = _HgsRuns(
+        rm,
+        budget,
+        meta,
+        None if relaxed_path else _pyvrp_progress(rm, on_progress, budget.started),
+    )
     probe = relaxed_path and not rm.instance.rules.instant_charging and opts.hgs_probe_share > 0
     meta["hgs"] = 0
     share = opts.hgs_probe_share if probe else opts.hgs_share
@@ -1167,8 +1178,14 @@ class _HgsRuns:
     """PyVRP's runs of one solve: each searches on from the last one's best plan (a warm
     start), and the meta adds up over them."""
 
-    def __init__(self, rm: RoutingModel, budget: Budget, meta: dict[str, Any]) -> None:
-        self.rm, self.budget, self.meta = rm, budget, meta
+    def __init__(
+        self,
+        rm: RoutingModel,
+        budget: Budget,
+        meta: dict[str, Any],
+        on_cost: Callable[[float], None] | None = None,
+    ) -> None:
+        self.rm, self.budget, self.meta, self.on_cost = rm, budget, meta, on_cost
         self.t0 = time.monotonic()
         self._best: Any = None  # PyVRP's last best solution
 
@@ -1186,6 +1203,7 @@ class _HgsRuns:
             deadline_s=self.budget.search_cap,
             stats=stats,
             warm_start=self._best,
+            on_cost=self.on_cost,
         )
         departures = stats.pop("hgs_departures", {})
         self._best = stats.pop("hgs_best", None)
@@ -1360,6 +1378,26 @@ def _phase_progress(
             return
         last[0] = now
         on_progress(now, _progress_value(rm, total, routes), routes)
+
+    return report
+
+
+def _pyvrp_progress(
+    rm: RoutingModel, on_progress: ProgressFn | None, started: float
+) -> Callable[[float], None] | None:
+    """``on_progress`` for PyVRP's run, at most once a second: the cost of its best plan as the
+    search value. PyVRP tells only the cost, not the vehicles, so they are given as -1
+    (unknown); on a fewest-vehicles objective, whose value needs them, it reports nothing."""
+    if on_progress is None or rm.instance.objective.kind == "vehicles_then_distance":
+        return None
+    last = [-math.inf]
+
+    def report(cost: float) -> None:
+        now = time.monotonic() - started
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        on_progress(now, _progress_value(rm, int(cost), 0), -1)
 
     return report
 

@@ -42,8 +42,10 @@ fired, in which case the plan depends on the machine).
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -111,6 +113,7 @@ def hgs_routes(
     stats: dict[str, Any] | None = None,
     relax: bool = False,
     warm_start: Any = None,
+    on_cost: Callable[[float], None] | None = None,
 ) -> dict[int, list[int]] | None:
     """PyVRP's best plan for ``rm``, as unit index -> task node sequence (no depots).
 
@@ -123,7 +126,9 @@ def hgs_routes(
     duration limit may need to leave after the shift start, where the route evaluator leaves by
     default: check it from that departure. ``stats["hgs_best"]`` is PyVRP's best solution
     itself, which a later call on the same model may take as its ``warm_start`` (PyVRP's
-    ``initial_solution``) to search on from it instead of from scratch.
+    ``initial_solution``) to search on from it instead of from scratch. ``on_cost`` hears the
+    cost of PyVRP's best feasible plan after every iteration (progress for the caller, which
+    paces itself).
     """
     out: dict[str, Any] = {} if stats is None else stats
     why = hgs_declines(rm, relax)
@@ -140,9 +145,11 @@ def hgs_routes(
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     budget = max(1, int(iterations))
-    stop = MultipleCriteria(
+    stop: Any = MultipleCriteria(
         [MaxIterations(budget), MaxRuntime(max(0.0, deadline_s - time.monotonic()))]
     )
+    if on_cost is not None:
+        stop = _Watched(stop, on_cost)
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound on a plan it cannot make feasible; the
         # driver then falls back to the constructive start, so the warning says nothing new.
@@ -169,6 +176,20 @@ def hgs_routes(
     if reloads:
         out["hgs_reloads"] = reloads
     return routes
+
+
+class _Watched:
+    """PyVRP's stopping criteria, which PyVRP asks after each iteration with the cost of its
+    best plan so far (infinite until one is feasible): that cost also goes to ``on_cost``, so
+    that PyVRP's share of a solve (most of it on a battery-free day) is not silent."""
+
+    def __init__(self, stop: Any, on_cost: Callable[[float], None]) -> None:
+        self.stop, self.on_cost = stop, on_cost
+
+    def __call__(self, best_cost: float) -> bool:
+        if math.isfinite(best_cost):
+            self.on_cost(best_cost)
+        return bool(self.stop(best_cost))
 
 
 def _read_routes(

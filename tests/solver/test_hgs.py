@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import time
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -153,6 +154,25 @@ def test_solve_uses_pyvrp_on_a_cost_objective() -> None:
     assert report.feasible, report.summary()
     assert plan.meta["hgs"] == 1
     assert any(r.stops[0].departure_min > 420.0 for r in plan.routes if r.vehicle == "vans")
+
+
+def test_pyvrp_reports_its_progress_where_its_plan_is_the_start() -> None:
+    """A battery-free day spends most of its limit in PyVRP, which was silent: it now reports
+    its best cost as the search value (vehicles unknown: -1), paced like the other phases, and
+    no value it reports is below the plan the solve ends with (fixed costs and hours included,
+    as the validator prices them; later phases only improve on PyVRP's plan)."""
+    inst = _diesel_city(per_hour=60.0)
+    heard: list[tuple[float, float, int]] = []
+    plan = optimizer.solve(
+        inst, time_limit_s=4, seed=0, on_progress=lambda t, v, n: heard.append((t, v, n))
+    )
+    report = optimizer.validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert plan.meta["hgs"] == 1
+    pyvrp = [h for h in heard if h[2] == -1]
+    assert pyvrp, heard
+    assert all(b[0] - a[0] >= 1.0 for a, b in pairwise(pyvrp))
+    assert all(v >= report.totals.cost["total"] - 0.01 for _, v, _ in pyvrp), (pyvrp, report)
 
 
 def test_electric_instances_are_declined() -> None:
