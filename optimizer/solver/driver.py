@@ -400,7 +400,9 @@ def _solve(
         start.search.progress = _phase_progress(start.rm, on_progress, started)
     start.run(sink)
     rm, copies = start.rm, start.copies
-    search = _OrToolsSearch(rm, start.work, on_progress)
+    t0 = time.monotonic()
+    search = _OrToolsSearch(rm, start.work, on_progress)  # builds the OR-Tools model
+    timings["ortools_build_s"] = round(time.monotonic() - t0, 3)
     search.run(start.routes, timings)
     elapsed = time.monotonic() - started
     stopped_by = (
