@@ -343,15 +343,12 @@ class RouteEvaluator:
                 need = x
         return need
 
-    def _charge(
-        self, site: _Site, arrival: int, energy: int, level: int | None = None
-    ) -> int | None:
-        """Departure time from a station reached at ``arrival`` with ``energy``, charging up to
-        ``level`` (None: filling up), or None when no opening fits the charge."""
+    def _charge(self, site: _Site, arrival: int, energy: int) -> int | None:
+        """Departure time from a station reached at ``arrival`` with ``energy``, filling up (a
+        partial charge is timed in :meth:`_partial_charges`), or None when no opening fits the
+        charge."""
         if site.swap:
             need = site.swap_t
-        elif level is not None:
-            need = self.charge_time(site, energy, level)
         else:
             # The same integer cuts as the model, so that both agree on every charge.
             need = 0
