@@ -44,8 +44,10 @@ def _unpruned(rm: object, k: int) -> RouteEvaluator:
     ref = RouteEvaluator(rm, k)  # type: ignore[arg-type]
     ref._direct = lambda s: True  # type: ignore[method-assign]
     ref._latest = lambda s: [S.INFINITE] * len(s)  # type: ignore[method-assign]
-    ref._energy_to_end = lambda s: [S.INFINITE] * (len(s) + 1)  # type: ignore[method-assign]
-    ref._end_bounds = lambda s: [(S.INFINITE, 0)] * (len(s) + 1)  # type: ignore[method-assign]
+    ref._to_end = lambda s: (  # type: ignore[method-assign]
+        [S.INFINITE] * (len(s) + 1),
+        [(S.INFINITE, 0)] * (len(s) + 1),
+    )
     ref.charge_lb = 0
     return ref
 
@@ -57,7 +59,7 @@ def _unpruned(rm: object, k: int) -> RouteEvaluator:
         ("evrptw", "r105_21.txt"),
         ("evrptw", "rc202_21.txt"),
         # Nonlinear partial charging under a 10 h duration limit: the bound on the energy deficit
-        # and the end of the route (``_end_bounds``) drops most labels there.
+        # and the end of the route (``_to_end``) drops most labels there.
         ("evrp-nl", "tc0c20s3cf2.xml"),
         ("evrp-nl", "tc1c40s5ct1.xml"),
     ],
