@@ -31,6 +31,7 @@ from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search
 
 if TYPE_CHECKING:
     from ..validator import Report
+    from .hgs import Checkpoint
     from .plan import Built
 
 
@@ -1148,7 +1149,7 @@ def _hgs_start(
     ``hgs_declined`` (why not). Where PyVRP's plan is the start, ``on_progress`` hears its
     best cost as it searches (:func:`_pyvrp_progress`); a battery-blind plan's cost is no
     plan's, so the relaxation reports nothing."""
-    from .hgs import battery_relaxed, hgs_declines
+    from .hgs import Checkpoint, battery_relaxed, hgs_declines
 
     why = hgs_declines(rm)
     if why is not None:
@@ -1169,11 +1170,36 @@ def _hgs_start(
     )
     probe = relaxed_path and not rm.instance.rules.instant_charging and opts.hgs_probe_share > 0
     meta["hgs"] = 0
-    share = opts.hgs_probe_share if probe else opts.hgs_share
-    routes, departures = runs.run(share)
+    if probe:
+        routes, departures = runs.run(
+            opts.hgs_probe_share + opts.hgs_share,
+            Checkpoint(budget.hgs_iterations(opts.hgs_probe_share), _charging_shapes(rm, meta)),
+        )
+    else:
+        routes, departures = runs.run(opts.hgs_share)
     if routes and relaxed_path:
-        return _relaxed_seed(runs, routes, departures, probe)
+        return _relaxed_seed(runs, routes, departures)
     return _exact_start(runs, routes)
+
+
+def _charging_shapes(
+    rm: RoutingModel, meta: dict[str, Any]
+) -> Callable[[dict[int, list[int]], dict[int, int]], bool]:
+    """The probe of a battery-blind run (see ``SolveOptions.hgs_probe_share``): whether more
+    than half the routes of PyVRP's plan so far run short of energy. If so, charging shapes the
+    day and our search gets the time (a regional day: 25,229 against 27,666 CNY from a 70 %
+    PyVRP seed); else the day is mostly PyVRP's problem (a 150-task day's relaxation cost 9 %
+    less at 60 s than at 6 s, more than our search made up in the time left), and PyVRP goes on
+    in the same run. Its plan is then the floor where valid, else a seed our search repairs."""
+
+    def most_short(routes: dict[int, list[int]], departures: dict[int, int]) -> bool:
+        report = _relaxed_report(rm, routes, departures)
+        short = _routes_short_of_energy(report)
+        n_routes = report.totals.vehicles_used or 0
+        meta["hgs_probe_short_routes"] = f"{short}/{n_routes}"
+        return 2 * short > n_routes
+
+    return most_short
 
 
 class _HgsRuns:
@@ -1191,9 +1217,11 @@ class _HgsRuns:
         self.t0 = time.monotonic()
         self._best: Any = None  # PyVRP's last best solution
 
-    def run(self, share: float) -> tuple[dict[int, list[int]] | None, dict[int, int]]:
-        """A run of ``share`` of the limit: its routes per unit (``None``: nothing found) and
-        their departures."""
+    def run(
+        self, share: float, checkpoint: Checkpoint | None = None
+    ) -> tuple[dict[int, list[int]] | None, dict[int, int]]:
+        """A run of ``share`` of the limit (or to ``checkpoint``, where that ends it): its routes
+        per unit (``None``: nothing found) and their departures."""
         from .hgs import hgs_routes
 
         stats: dict[str, Any] = {}
@@ -1206,6 +1234,7 @@ class _HgsRuns:
             stats=stats,
             warm_start=self._best,
             on_cost=self.on_cost,
+            checkpoint=checkpoint,
         )
         departures = stats.pop("hgs_departures", {})
         self._best = stats.pop("hgs_best", None)
@@ -1222,35 +1251,24 @@ class _HgsRuns:
 
 
 def _relaxed_seed(
-    runs: _HgsRuns, routes: dict[int, list[int]], departures: dict[int, int], probe: bool
+    runs: _HgsRuns, routes: dict[int, list[int]], departures: dict[int, int]
 ) -> dict[int, list[int]]:
     """PyVRP's battery-blind plan as our search's seed; its validated plan, where the batteries
     suffice for it, goes to ``meta["_relaxed_plan"]`` (see :func:`_keep_relaxed`)."""
     rm, opts, meta = runs.rm, runs.budget.opts, runs.meta
     report = _relaxed_report(rm, routes, departures)
-    relaxed = _float_departures(rm.instance, report) if report.feasible else None
-    short = _routes_short_of_energy(report)
-    n_routes = report.totals.vehicles_used or 0
-    meta["hgs_probe_short_routes"] = f"{short}/{n_routes}"
-    share = opts.hgs_probe_share if probe else opts.hgs_share
-    if probe and 2 * short <= n_routes:
-        # The batteries suffice for the first plan, or for most of its routes: the day is
-        # mostly PyVRP's problem (a 150-task day's relaxation cost 9 % less at 60 s than at
-        # 6 s, more than our search made up in the time left), so it searches on from the
-        # probe's plan (a warm start: it ends no worse than the probe). Its plan is then the
-        # floor where valid, else a seed our search repairs in the time left. Where most
-        # routes run short, charging shapes the day: our search gets the time (a regional
-        # day: 25,229 against 27,666 CNY from a 70 % PyVRP seed).
-        longer, later = runs.run(opts.hgs_share)
-        if longer:
-            routes, departures = longer, later
-            again = _relaxed_report(rm, routes, departures)
-            if again.feasible:
-                relaxed = _float_departures(rm.instance, again)
-        share = opts.hgs_probe_share + opts.hgs_share
+    if "hgs_probe_short_routes" not in meta:  # no probe: the whole run's plan
+        meta["hgs_probe_short_routes"] = (
+            f"{_routes_short_of_energy(report)}/{report.totals.vehicles_used or 0}"
+        )
+    share = opts.hgs_share
+    if "hgs_checkpoint" in meta:
+        share = opts.hgs_probe_share
+        if meta["hgs_checkpoint"] == "went on":
+            share += opts.hgs_share
     meta.update(hgs=1, hgs_battery_relaxed=1, hgs_s=runs.seconds(), hgs_share=round(share, 3))
-    if relaxed is not None:
-        meta["_relaxed_plan"] = relaxed
+    if report.feasible:
+        meta["_relaxed_plan"] = _float_departures(rm.instance, report)
     return routes
 
 

@@ -114,6 +114,7 @@ def hgs_routes(
     relax: bool = False,
     warm_start: Any = None,
     on_cost: Callable[[float], None] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> dict[int, list[int]] | None:
     """PyVRP's best plan for ``rm``, as unit index -> task node sequence (no depots).
 
@@ -128,7 +129,9 @@ def hgs_routes(
     itself, which a later call on the same model may take as its ``warm_start`` (PyVRP's
     ``initial_solution``) to search on from it instead of from scratch. ``on_cost`` hears the
     cost of PyVRP's best feasible plan after every iteration (progress for the caller, which
-    paces itself).
+    paces itself). ``checkpoint`` looks at PyVRP's best plan once, after a given number of
+    iterations, and may end the run there (see :class:`Checkpoint`); ``stats["hgs_checkpoint"]``
+    then says ``stopped`` or ``went on``.
     """
     out: dict[str, Any] = {} if stats is None else stats
     why = hgs_declines(rm, relax)
@@ -141,7 +144,7 @@ def hgs_routes(
         out["hgs_declined"] = f"pyvrp: {exc}"
         return None
 
-    from pyvrp import solve
+    from pyvrp import IteratedLocalSearchParams, SolveParams, solve
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     budget = max(1, int(iterations))
@@ -150,6 +153,17 @@ def hgs_routes(
     )
     if on_cost is not None:
         stop = _Watched(stop, on_cost)
+    params = SolveParams()
+    watch: _AtCheckpoint | None = None
+    if checkpoint is not None:
+        watch = _AtCheckpoint(
+            stop,
+            checkpoint,
+            lambda sol: _read_routes(rm, sol, entries),
+            lambda sol: sol.is_feasible() and not (rm.mandatory and sol.num_missing_clients() > 0),
+        )
+        stop = watch
+        params = SolveParams(ils=IteratedLocalSearchParams(callbacks=watch.callbacks()))
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound on a plan it cannot make feasible; the
         # driver then falls back to the constructive start, so the warning says nothing new.
@@ -160,10 +174,16 @@ def hgs_routes(
             seed=seed % 2**32,
             collect_stats=False,
             display=False,
+            params=params,
             initial_solution=warm_start,
         )
     out["hgs_iterations"] = int(result.num_iterations)
-    out["hgs_capped"] = int(result.num_iterations < budget)
+    planned = budget
+    if watch is not None and watch.outcome is not None:
+        out["hgs_checkpoint"] = watch.outcome
+        if watch.outcome == "stopped":
+            planned = min(budget, checkpoint.iterations) if checkpoint else budget
+    out["hgs_capped"] = int(result.num_iterations < planned)
     best = result.best
     out["hgs_best"] = best
     if not best.is_feasible() or (rm.mandatory and best.num_missing_clients() > 0):
@@ -176,6 +196,67 @@ def hgs_routes(
     if reloads:
         out["hgs_reloads"] = reloads
     return routes
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A look at PyVRP's best plan after ``iterations`` iterations, in one run.
+
+    ``stop_if(routes, departures)`` gets that plan as :func:`hgs_routes` returns it; True ends
+    the run there, False lets it go on to its budget. Where no plan serves every task by then,
+    the run ends there too (the caller falls back on its own start, as after a short run that
+    found nothing). Why in one run rather than a short run and a second one warm-started from
+    its best: the second run restarts PyVRP's penalties and its acceptance history, and on two
+    150-task days the two runs ended 0.4 % and 2.2 % dearer than one run of the same total.
+    """
+
+    iterations: int
+    stop_if: Callable[[dict[int, list[int]], dict[int, int]], bool]
+
+
+class _AtCheckpoint:
+    """PyVRP's stopping criteria with a :class:`Checkpoint`: PyVRP asks the criterion before
+    each iteration, so the call after ``iterations`` iterations is where the best plan (kept by
+    the search's ``on_best`` callback) is looked at."""
+
+    def __init__(
+        self,
+        stop: Any,
+        checkpoint: Checkpoint,
+        read: Callable[[Any], tuple[dict[int, list[int]], dict[int, int], Any]],
+        complete: Callable[[Any], bool],
+    ) -> None:
+        self.stop, self.checkpoint, self.read, self.complete = stop, checkpoint, read, complete
+        self.calls = 0
+        self.best: Any = None
+        #: ``stopped`` or ``went on`` once the checkpoint has been passed.
+        self.outcome: str | None = None
+
+    def callbacks(self) -> Any:
+        from pyvrp import IteratedLocalSearchCallbacks
+
+        watch = self
+
+        class _Keep(IteratedLocalSearchCallbacks):
+            def on_best(self, best: Any) -> None:
+                watch.best = best
+
+        return _Keep()
+
+    def __call__(self, best_cost: float) -> bool:
+        done = self.calls  # iterations done before this call
+        self.calls += 1
+        if done == self.checkpoint.iterations and self.outcome is None:
+            best = self.best
+            if best is None or not self.complete(best):
+                self.outcome = "stopped"
+                return True
+            routes, departures, _ = self.read(best)
+            if self.checkpoint.stop_if(routes, departures):
+                self.outcome = "stopped"
+                return True
+            self.outcome = "went on"
+        return bool(self.stop(best_cost))
 
 
 class _Watched:

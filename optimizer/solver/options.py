@@ -155,11 +155,12 @@ class SolveOptions:
     #: search continues from its plan in the rest.
     hgs_share: float = 0.7
     #: Where PyVRP plans a day battery-blind (:func:`.hgs.battery_relaxed`, charging taking time),
-    #: a first run of this share of the limit tells whether the batteries suffice for its plan.
-    #: If they do, or fail on at most half of its routes, the day is mostly PyVRP's problem and
-    #: it searches on for ``hgs_share`` of the limit (its plan is then the floor where valid, see
-    #: ``meta.hgs_relaxation_kept``, else the seed); if most routes run short, its routes seed
-    #: our own search at once, which then has the rest of the limit to charge them.
+    #: its plan after this share of the limit's iterations tells whether the batteries suffice
+    #: for it. If they do, or fail on at most half of its routes, the day is mostly PyVRP's
+    #: problem and the same run goes on for ``hgs_share`` more (its plan is the floor where
+    #: valid, see ``meta.hgs_relaxation_kept``, else the seed); if most routes run short, the
+    #: run stops and its routes seed our own search, which has the rest of the limit to charge
+    #: them.
     hgs_probe_share: float = 0.1
     #: PyVRP iterations per second of its share: a count, so the plan does not depend on the
     #: machine. Measured 370 to 950 per second on the 2-core machine under load (Solomon and CVRP

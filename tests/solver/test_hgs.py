@@ -16,7 +16,13 @@ from optimizer.generate import generate
 from optimizer.model import Instance, TimeWindow, Vehicle, Zone
 from optimizer.solver.driver import SolveOptions
 from optimizer.solver.evaluator import RouteEvaluator, release
-from optimizer.solver.hgs import battery_relaxed, hgs_declines, hgs_routes, relaxed_solution
+from optimizer.solver.hgs import (
+    Checkpoint,
+    battery_relaxed,
+    hgs_declines,
+    hgs_routes,
+    relaxed_solution,
+)
 from optimizer.solver.ortools_model import ModelOptions, build
 from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
 
@@ -240,33 +246,67 @@ def test_several_windows_shipments_and_electric_days_are_modelled() -> None:
         assert hgs_declines(build(mixed, ModelOptions())) == "several time windows on a shipment"
 
 
+def test_a_checkpoint_looks_at_the_plan_once_and_may_end_the_run_there() -> None:
+    """The probe of a battery-blind run is a look at PyVRP's best plan after a number of
+    iterations, in the same run: a look that lets the run go on leaves its plan exactly that of
+    a run without one (same seed and budget), and one that ends it ends it at that iteration,
+    with the plan it looked at."""
+    inst = generate(40, seed=2)
+    rm = build(inst, ModelOptions())
+    far = time.monotonic() + 600
+    plain: dict[str, Any] = {}
+    whole = hgs_routes(rm, iterations=600, seed=1, deadline_s=far, stats=plain)
+    seen: list[dict[int, list[int]]] = []
+
+    def go_on(routes: dict[int, list[int]], departures: dict[int, int]) -> bool:
+        seen.append(routes)
+        return False
+
+    looked: dict[str, Any] = {}
+    same = hgs_routes(
+        rm, iterations=600, seed=1, deadline_s=far, stats=looked, checkpoint=Checkpoint(100, go_on)
+    )
+    assert same == whole and looked["hgs_cost"] == plain["hgs_cost"]
+    assert looked["hgs_checkpoint"] == "went on" and looked["hgs_iterations"] == 600
+    assert len(seen) == 1 and not looked["hgs_capped"]
+    stopped: dict[str, Any] = {}
+    early = hgs_routes(
+        rm,
+        iterations=600,
+        seed=1,
+        deadline_s=far,
+        stats=stopped,
+        checkpoint=Checkpoint(100, lambda r, d: True),
+    )
+    assert stopped["hgs_checkpoint"] == "stopped" and stopped["hgs_iterations"] == 100
+    assert not stopped["hgs_capped"]  # ended by the checkpoint, not the wall clock
+    assert early == seen[0]  # the plan looked at is the plan returned
+    release(rm)
+
+
 def test_a_day_where_batteries_suffice_never_costs_more_than_its_relaxation() -> None:
-    """The solve's own battery-blind PyVRP plan (same seed, same iteration budgets: the probe,
-    then the longer run from the probe's plan), validated as it is: where it is valid, the
-    returned plan costs no more."""
+    """The solve's own battery-blind PyVRP plan (same seed, same iteration budget: one run that
+    goes on past the probe's look), validated as it is: where it is valid, the returned plan
+    costs no more."""
     inst = generate(40, seed=2)
     limit = 6.0
     opts = SolveOptions()
     rm = build(inst, ModelOptions())
-    probe: dict[str, Any] = {}
-    hgs_routes(
-        rm,
-        iterations=int(opts.hgs_iterations_per_second * opts.hgs_probe_share * limit),
-        seed=1,
-        deadline_s=time.monotonic() + 600,
-        stats=probe,
-    )
     stats: dict[str, Any] = {}
     routes = hgs_routes(
         rm,
-        iterations=int(opts.hgs_iterations_per_second * opts.hgs_share * limit),
+        iterations=int(
+            opts.hgs_iterations_per_second * (opts.hgs_probe_share + opts.hgs_share) * limit
+        ),
         seed=1,
         deadline_s=time.monotonic() + 600,
         stats=stats,
-        warm_start=probe["hgs_best"],
+        checkpoint=Checkpoint(
+            int(opts.hgs_iterations_per_second * opts.hgs_probe_share * limit),
+            lambda r, d: False,
+        ),
     )
-    assert routes is not None and not probe["hgs_capped"] and not stats["hgs_capped"]
-    assert stats["hgs_cost"] <= probe["hgs_cost"]  # searched on from the probe's plan
+    assert routes is not None and not stats["hgs_capped"]
     relaxed = optimizer.validate(inst, relaxed_solution(rm, routes, stats["hgs_departures"]))
     assert relaxed.feasible, relaxed.summary()  # the batteries suffice on this day
     plan = optimizer.solve(inst, time_limit_s=limit, seed=1)
@@ -274,8 +314,9 @@ def test_a_day_where_batteries_suffice_never_costs_more_than_its_relaxation() ->
     assert report.feasible, report.summary()
     assert plan.meta["hgs_battery_relaxed"] == 1
     assert report.totals.cost["total"] <= relaxed.totals.cost["total"] + 1e-6
-    # No route of the probe ran short: PyVRP searched on (probe and longer run).
+    # No route of the probe's plan ran short: the same PyVRP run went on.
     assert plan.meta["hgs_probe_short_routes"].startswith("0/")
+    assert plan.meta["hgs_checkpoint"] == "went on"
     assert plan.meta["hgs_share"] == pytest.approx(opts.hgs_probe_share + opts.hgs_share)
 
 
@@ -288,6 +329,7 @@ def test_a_day_the_batteries_shape_is_left_to_our_search() -> None:
     report = optimizer.validate(inst, plan)
     assert report.feasible, report.summary()
     assert plan.meta["hgs_probe_short_routes"] == "1/1"
+    assert plan.meta["hgs_checkpoint"] == "stopped"
     assert plan.meta["hgs_share"] == pytest.approx(opts.hgs_probe_share)
     assert "hgs_relaxation_kept" not in plan.meta
 
