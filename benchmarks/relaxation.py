@@ -31,7 +31,7 @@ import optimizer
 from optimizer.errors import OptimizerError
 from optimizer.model import Instance
 from optimizer.solver.hgs import hgs_routes, relaxed_solution
-from optimizer.solver.ortools_model import ModelOptions, build
+from optimizer.solver.search_model import ModelOptions, build
 from optimizer.validator import Report
 
 

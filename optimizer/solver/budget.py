@@ -19,7 +19,7 @@ from ..model import Instance
 from .options import SolveOptions
 
 if TYPE_CHECKING:
-    from .ortools_model import RoutingModel
+    from .search_model import SearchModel
 
 #: Share of the limit by which our search and PyVRP's must have ended (a safety cap: the work
 #: counts should end them first), so that OR-Tools has a moment to accept their plan.
@@ -128,7 +128,7 @@ class Budget:
             return int(self.opts.work.hgs_iterations * share)
         return int(self.opts.hgs_iterations_per_second * share * self.opts.time_limit_s)
 
-    def solutions(self, rm: RoutingModel) -> int:
+    def solutions(self, rm: SearchModel) -> int:
         """OR-Tools' solution limit on ``rm``: fixed where given (``Work.solutions`` or
         ``SolveOptions.solution_budget``), else the share's seconds at the calibrated rate per
         squared model size (see ``SolveOptions.solution_rate``)."""

@@ -22,9 +22,9 @@ from ..model import Instance
 from .context import Search
 from .evaluator import RouteEvaluator
 from .insertion import Insertion, inserted
-from .ortools_model import RoutingModel
 from .plan import Built, fixed_costs
 from .routemin import eliminate_routes
+from .search_model import SearchModel
 
 
 class Constructor:
@@ -36,7 +36,7 @@ class Constructor:
 
     def __init__(
         self,
-        rm: RoutingModel,
+        rm: SearchModel,
         *,
         initial: dict[int, list[int]] | None,
         order_seed: int,

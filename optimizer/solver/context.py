@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from .evaluator import RouteEvaluator
     from .insertion import Insertion
-    from .ortools_model import RoutingModel
+    from .search_model import SearchModel
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Search:
     same seven of these as arguments, in the same order, and passed them on. A phase's own
     arguments are now what differs between phases: the plan, its work budget and its cap."""
 
-    rm: RoutingModel
+    rm: SearchModel
     ev: Callable[[int], RouteEvaluator]
     tasks: dict[str, list[int]]
     ins: Insertion

@@ -27,7 +27,8 @@ from . import scaling as S
 from .budget import Budget
 from .infeasible import InfeasibleError
 from .options import SolveOptions
-from .ortools_model import ModelOptions, Node, RoutingModel, Unit, build, search_parameters
+from .ortools_model import ortools, search_parameters
+from .search_model import ModelOptions, Node, SearchModel, Unit, build
 
 if TYPE_CHECKING:
     from ..validator import Report
@@ -307,7 +308,7 @@ class _TripsRelaxed:
                 # 2,120).
                 self.broken = report.solution
 
-    def _once(self, rm: RoutingModel, budget: Budget, share: float, best: Any) -> tuple[Any, Any]:
+    def _once(self, rm: SearchModel, budget: Budget, share: float, best: Any) -> tuple[Any, Any]:
         """One PyVRP run of ``share`` of the limit, warm-started from ``best``: the validator's
         report on its plan (``None``: no plan) and PyVRP's best solution."""
         from ..validator import validate
@@ -433,8 +434,8 @@ def _solve(
         "solutions": search.found,
         "copies_per_station": copies,
         "vehicles_modelled": len(rm.units),
-        "arcs_pruned": rm.pruned_arcs,
-        "station_arcs_pruned": rm.pruned_station_arcs,
+        "arcs_pruned": ortools(rm).pruned_arcs,
+        "station_arcs_pruned": ortools(rm).pruned_station_arcs,
         **timings,
         **hgs_meta,  # PyVRP start (see .hgs)
     }
@@ -450,7 +451,7 @@ class _Start:
     ``None`` leaves OR-Tools to find a first plan. ``work`` is the budget after PyVRP's share.
     """
 
-    rm: RoutingModel
+    rm: SearchModel
     copies: int
     budget: Budget
     work: Budget
@@ -486,7 +487,7 @@ class _OwnSearch:
     seed_routes: dict[int, list[int]] | None
     progress: Callable[[int, int], None] | None = None
 
-    def run(self, rm: RoutingModel, work: Budget, deadline: float) -> Built:
+    def run(self, rm: SearchModel, work: Budget, deadline: float) -> Built:
         from .pipeline import construct
 
         opts = work.opts
@@ -510,7 +511,7 @@ class _OwnSearch:
 
 
 def _start(
-    rm: RoutingModel,
+    rm: SearchModel,
     copies: int,
     budget: Budget,
     timings: dict[str, Any],
@@ -542,7 +543,7 @@ def _start(
     return start
 
 
-def _seed_routes(rm: RoutingModel, plan: Solution | None) -> dict[int, list[int]] | None:
+def _seed_routes(rm: SearchModel, plan: Solution | None) -> dict[int, list[int]] | None:
     """``plan``'s routes as task nodes per modelled unit (stations and units not modelled left
     out: our search places stations itself and inserts what is left)."""
     if plan is None:
@@ -566,8 +567,8 @@ def _seed_routes(rm: RoutingModel, plan: Solution | None) -> dict[int, list[int]
 
 
 def _rebuilt_around(
-    rm: RoutingModel, copies: int, routes: dict[int, list[int]]
-) -> tuple[RoutingModel, int, dict[int, list[int]]]:
+    rm: SearchModel, copies: int, routes: dict[int, list[int]]
+) -> tuple[SearchModel, int, dict[int, list[int]]]:
     """The model rebuilt around our own plan (its routes renumbered for it): enough station
     copies for the plan (even when the caller fixed fewer: the plan is known feasible) and the
     fleet cut to what it uses plus a margin, since every idle vehicle slows each local-search
@@ -586,7 +587,7 @@ class _OrToolsSearch:
     """OR-Tools routing's guided local search from the start (or from nothing), within the
     budget's solutions and cap; reports the best plan so far to ``on_progress``."""
 
-    def __init__(self, rm: RoutingModel, work: Budget, on_progress: ProgressFn | None) -> None:
+    def __init__(self, rm: SearchModel, work: Budget, on_progress: ProgressFn | None) -> None:
         self.rm, self.work, self.on_progress = rm, work, on_progress
         opts = work.opts
         self.params: Any = search_parameters(
@@ -598,13 +599,13 @@ class _OrToolsSearch:
         self.found = 0
         self._last_report = 0.0
         self._best: tuple[int, int] | None = None  # (objective value, vehicles) so far
-        rm.routing.AddAtSolutionCallback(self._at_solution)
+        ortools(rm).routing.AddAtSolutionCallback(self._at_solution)
 
     def _at_solution(self) -> None:
         self.found += 1
         if self.on_progress is None:
             return
-        routing = self.rm.routing
+        routing = ortools(self.rm).routing
         # Guided local search walks through worse plans on purpose: report the best one so far.
         value = routing.CostVar().Value()
         if self._best is None or value < self._best[0]:
@@ -631,31 +632,32 @@ class _OrToolsSearch:
         accepting the start take seconds on a large model. Without the polish
         (``SolveOptions.ortools_polish``) OR-Tools only accepts the start."""
         rm, params, end = self.rm, self.params, self.work.end
+        routing, manager = ortools(rm).routing, ortools(rm).manager
         if start is not None and not self.work.opts.ortools_polish:
             params.solution_limit = 1
         t0 = time.monotonic()
         if start is not None and time.monotonic() >= end:
             timings["search_skipped"] = 1
         elif start is not None:
-            rm.routing.CloseModelWithParameters(params)
+            routing.CloseModelWithParameters(params)
             per_vehicle = [
-                [rm.manager.NodeToIndex(n) for n in start.get(k, [])] for k in range(len(rm.units))
+                [manager.NodeToIndex(n) for n in start.get(k, [])] for k in range(len(rm.units))
             ]
-            initial = rm.routing.ReadAssignmentFromRoutes(per_vehicle, True)
+            initial = routing.ReadAssignmentFromRoutes(per_vehicle, True)
             # Reading the routes propagates every constraint (seconds on large models): the
             # wall cap counts from here, so the whole solve stays within the limit.
             params.time_limit.FromMilliseconds(int(1000 * max(0.1, end - time.monotonic())))
             if initial is not None:
-                self.assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
+                self.assignment = routing.SolveFromAssignmentWithParameters(initial, params)
                 if self.assignment is None:
                     # The cap ran out before OR-Tools accepted the start (a slow construction on
                     # a large part): accept the start itself, with the finalizers run on it,
                     # within half the margin (else the start is read directly).
                     params.solution_limit = 1
                     params.time_limit.FromMilliseconds(self.grace_ms())
-                    self.assignment = rm.routing.SolveFromAssignmentWithParameters(initial, params)
+                    self.assignment = routing.SolveFromAssignmentWithParameters(initial, params)
         if self.assignment is None and start is None:
-            self.assignment = rm.routing.SolveWithParameters(params)
+            self.assignment = routing.SolveWithParameters(params)
             if self.assignment is None:
                 raise InfeasibleError(_diagnose_no_plan(rm.instance))
         timings["ortools_s"] = round(time.monotonic() - t0, 3)
@@ -680,7 +682,7 @@ def _searched_plan(
             timings["start_read_directly"] = 1
         elif assignment is None:
             search.params.time_limit.FromMilliseconds(search.grace_ms())
-            assignment = rm.routing.SolveWithParameters(search.params)
+            assignment = ortools(rm).routing.SolveWithParameters(search.params)
             if assignment is None:
                 raise InfeasibleError(_diagnose_no_plan(instance))
             sparse, dropped = _read_back(rm, assignment), _dropped(rm, assignment)
@@ -944,7 +946,7 @@ def _drop_idle_stations(instance: Instance, plan: Solution, report: Report) -> R
 
 
 def _start_plan(
-    instance: Instance, rm: RoutingModel, routes: dict[int, list[int]]
+    instance: Instance, rm: SearchModel, routes: dict[int, list[int]]
 ) -> Solution | None:
     """The sparse plan of node sequences per unit (our own start, stations included) with every
     route leaving as late as its waiting allows, where the validator accepts it; else None.
@@ -1134,11 +1136,11 @@ def _time_charging(
 
 # ----- PyVRP start (see .hgs): begin ----------------------------------------------------------
 def _hgs_start(
-    rm: RoutingModel,
+    rm: SearchModel,
     budget: Budget,
     meta: dict[str, Any],
     on_progress: ProgressFn | None = None,
-) -> tuple[RoutingModel, dict[int, list[int]]] | dict[int, list[int]] | None:
+) -> tuple[SearchModel, dict[int, list[int]]] | dict[int, list[int]] | None:
     """PyVRP's plan as the start of OR-Tools' search, in the numbering of the model it returns
     (``rm`` with the fleet cut to the plan's routes plus a margin, as after construction), or
     ``None`` when PyVRP declines the instance, finds nothing, or a route of its plan fails our
@@ -1183,7 +1185,7 @@ def _hgs_start(
 
 
 def _charging_shapes(
-    rm: RoutingModel, meta: dict[str, Any]
+    rm: SearchModel, meta: dict[str, Any]
 ) -> Callable[[dict[int, list[int]], dict[int, int]], bool]:
     """The probe of a battery-blind run (see ``SolveOptions.hgs_probe_share``): whether more
     than half the routes of PyVRP's plan so far run short of energy. If so, charging shapes the
@@ -1208,7 +1210,7 @@ class _HgsRuns:
 
     def __init__(
         self,
-        rm: RoutingModel,
+        rm: SearchModel,
         budget: Budget,
         meta: dict[str, Any],
         on_cost: Callable[[float], None] | None = None,
@@ -1274,7 +1276,7 @@ def _relaxed_seed(
 
 def _exact_start(
     runs: _HgsRuns, routes: dict[int, list[int]] | None
-) -> tuple[RoutingModel, dict[int, list[int]]] | None:
+) -> tuple[SearchModel, dict[int, list[int]]] | None:
     """PyVRP's plan where it modelled the instance exactly, each route checked (and its
     departure floated, as PyVRP does) by our evaluator, on the model with the fleet cut to it;
     ``None`` where it found nothing or a route fails."""
@@ -1306,7 +1308,7 @@ def _exact_start(
 
 
 def _relaxed_report(
-    rm: RoutingModel, routes: dict[int, list[int]], departures: dict[int, int]
+    rm: SearchModel, routes: dict[int, list[int]], departures: dict[int, int]
 ) -> Report:
     """The validator's report on PyVRP's battery-blind plan taken as it is (no station, each
     route leaving as PyVRP planned). Where it is feasible the batteries suffice for it, and the
@@ -1334,7 +1336,7 @@ def _default_copies(instance: Instance) -> int:
     return int(min(max(2, math.ceil(3 * tasks / (10 * len(instance.stations)))), 6))
 
 
-def _copies_needed(rm: RoutingModel, routes: dict[int, list[int]]) -> int:
+def _copies_needed(rm: SearchModel, routes: dict[int, list[int]]) -> int:
     """Copies per station the constructed plan needs, plus one spare for the search."""
     use: dict[tuple[str, int], int] = {}
     for seq in routes.values():
@@ -1346,13 +1348,13 @@ def _copies_needed(rm: RoutingModel, routes: dict[int, list[int]]) -> int:
     return max(use.values(), default=0) + 1
 
 
-def _used_entries(rm: RoutingModel, routes: dict[int, list[int]]) -> list[str]:
+def _used_entries(rm: SearchModel, routes: dict[int, list[int]]) -> list[str]:
     """The vehicle entry of each route the constructed plan uses (one item per used unit)."""
     return [rm.units[k].vehicle.id for k, seq in sorted(routes.items()) if seq]
 
 
 def _remap(
-    old: RoutingModel, new: RoutingModel, routes: dict[int, list[int]]
+    old: SearchModel, new: SearchModel, routes: dict[int, list[int]]
 ) -> dict[int, list[int]]:
     """Routes of ``old`` in ``new``'s numbering: each station visit on its own copy, and each
     route on the next free unit of its vehicle entry (units of one entry are interchangeable;
@@ -1385,7 +1387,7 @@ def _remap(
 
 
 def _phase_progress(
-    rm: RoutingModel, on_progress: ProgressFn, started: float
+    rm: SearchModel, on_progress: ProgressFn, started: float
 ) -> Callable[[int, int], None]:
     """``on_progress`` for our own phases: the search value of a plan (scaled money with fixed
     costs, as OR-Tools' objective counts it) shown as OR-Tools' progress shows it, at most once a
@@ -1403,7 +1405,7 @@ def _phase_progress(
 
 
 def _pyvrp_progress(
-    rm: RoutingModel, on_progress: ProgressFn | None, started: float
+    rm: SearchModel, on_progress: ProgressFn | None, started: float
 ) -> Callable[[float], None] | None:
     """``on_progress`` for PyVRP's run, at most once a second: the cost of its best plan as the
     search value. PyVRP tells only the cost, not the vehicles, so they are given as -1
@@ -1422,7 +1424,7 @@ def _pyvrp_progress(
     return report
 
 
-def _progress_value(rm: RoutingModel, value: int, used: int) -> float:
+def _progress_value(rm: SearchModel, value: int, used: int) -> float:
     """A plan's search value (scaled, fixed costs included) as progress shows it: money, or on
     a fewest-vehicles objective the distance (the vehicles' fixed cost taken out)."""
     if rm.instance.objective.kind == "vehicles_then_distance" and rm.units:
@@ -1431,7 +1433,7 @@ def _progress_value(rm: RoutingModel, value: int, used: int) -> float:
     return value / per
 
 
-def _read_back(rm: RoutingModel, assignment: Any) -> Solution:
+def _read_back(rm: SearchModel, assignment: Any) -> Solution:
     """The stop sequences of the plan, with the energy each charger visit adds.
 
     Times are left to the validator's earliest schedule. The model's energy figures are
@@ -1439,8 +1441,9 @@ def _read_back(rm: RoutingModel, assignment: Any) -> Solution:
     as the model thinks; each charger visit therefore charges up to the *level* the model planned,
     which is at most the model's amount and never overfills the battery.
     """
-    routing, manager = rm.routing, rm.manager
-    partial = not rm.instance.rules.full_recharge and rm.energy_dim is not None
+    ort = ortools(rm)
+    routing, manager, energy_dim = ort.routing, ort.manager, ort.energy_dim
+    partial = not rm.instance.rules.full_recharge and energy_dim is not None
     routes = []
     for k, un in enumerate(rm.units):
         seq: list[int] = []
@@ -1453,11 +1456,11 @@ def _read_back(rm: RoutingModel, assignment: Any) -> Solution:
         nodes = [rm.nodes[manager.IndexToNode(i)] for i in seq]
         targets: dict[int, float] = {}
         if partial and un.type.is_electric:
-            assert rm.energy_dim is not None
+            assert energy_dim is not None
             for pos, (i, nd) in enumerate(zip(seq, nodes, strict=True)):
                 if nd.kind == "station" and nd.station is not None and nd.station.kind == "charger":
-                    level = assignment.Value(rm.energy_dim.CumulVar(i)) + assignment.Value(
-                        rm.energy_dim.SlackVar(i)
+                    level = assignment.Value(energy_dim.CumulVar(i)) + assignment.Value(
+                        energy_dim.SlackVar(i)
                     )
                     targets[pos] = level / S.ENERGY_PER_KWH + un.type.reserve_kwh
         charged = _charges_to_targets(rm.instance, un, nodes, targets)
@@ -1465,7 +1468,7 @@ def _read_back(rm: RoutingModel, assignment: Any) -> Solution:
         if un.vehicle.max_duration_min is not None or un.type.max_duration_min is not None:
             # A route with a duration limit leaves when the model planned (the finalizer's
             # earliest departure that keeps the limit), not at the shift start.
-            start_cumul = assignment.Value(rm.time_dim.CumulVar(routing.Start(k)))
+            start_cumul = assignment.Value(ort.time_dim.CumulVar(routing.Start(k)))
             departure = start_cumul / S.TIME_PER_MIN
         stops = [Stop("depot", un.vehicle.start_depot, departure_min=departure)]
         for pos, nd in enumerate(nodes):
@@ -1506,11 +1509,12 @@ def _charges_to_targets(
     return out
 
 
-def _dropped(rm: RoutingModel, assignment: Any) -> list[str]:
+def _dropped(rm: SearchModel, assignment: Any) -> list[str]:
     out = []
+    ort = ortools(rm)
     for tid, ids in rm.task_nodes.items():
-        idx = rm.manager.NodeToIndex(ids[0])
-        if assignment.Value(rm.routing.NextVar(idx)) == idx:
+        idx = ort.manager.NodeToIndex(ids[0])
+        if assignment.Value(ort.routing.NextVar(idx)) == idx:
             out.append(tid)
     return out
 

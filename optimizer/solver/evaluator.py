@@ -27,13 +27,13 @@ import numpy as np
 
 from ..model import Station, VehicleType
 from . import scaling as S
-from .ortools_model import (
-    RoutingModel,
+from .search_model import (
+    SearchModel,
     Unit,
-    _charge_time_cuts,
-    _objective_weights,
-    _scaled_penalty,
+    charge_time_cuts,
+    objective_weights,
     reassigned_task,
+    scaled_penalty,
     task_allows,
 )
 from .stations import beats, dominators
@@ -59,7 +59,7 @@ class _Site:
     location: int
     swap: bool
     swap_t: int
-    #: The model's charging-time cuts (see ortools_model._charge_time_cuts) for a charge to full,
+    #: The model's charging-time cuts (see search_model.charge_time_cuts) for a charge to full,
     #: as (a * usable + c, b): the time is max over cuts of ceil((k - b * energy) / 1e6); empty
     #: when instant.
     cuts: tuple[tuple[int, int], ...]
@@ -99,7 +99,7 @@ _Stop = tuple[int, "int | None", int, int, int, bool]
 class RouteEvaluator:
     """Feasibility and cost of one vehicle unit serving a sequence of task nodes."""
 
-    def __init__(self, rm: RoutingModel, unit_index: int) -> None:
+    def __init__(self, rm: SearchModel, unit_index: int) -> None:
         self.rm = rm
         inst = rm.instance
         un: Unit = rm.units[unit_index]
@@ -153,14 +153,14 @@ class RouteEvaluator:
         rm = self.rm
         inst = rm.instance
         self.T = _time_matrix(rm, t.speed_factor)
-        per_km = _objective_weights(inst, t)[0]
+        per_km = objective_weights(inst, t)[0]
         per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
         #: The time price (scaled money per scaled time unit) of this unit's route duration where
         #: the objective prices hours (the per-hour cost, or on EVRP-NL the time itself): a route's
         #: cost is its distance cost plus ``span_coef`` x (return - departure), as in OR-Tools'
         #: span cost. 0 otherwise.
         self.span_coef = (
-            S.span_cost_per_time(_objective_weights(inst, t)[1])
+            S.span_cost_per_time(objective_weights(inst, t)[1])
             if inst.objective.kind == "cost"
             else 0
         )
@@ -224,7 +224,7 @@ class RouteEvaluator:
         #: Scaled reassignment penalty per task node this unit would take from its preferred
         #: vehicle (the model prices it on the arcs into the node; here once per node served).
         pen = (
-            _scaled_penalty(inst, inst.objective.reassignment_penalty)
+            scaled_penalty(inst, inst.objective.reassignment_penalty)
             if inst.objective.reassignment_penalty > 0
             else 0
         )
@@ -249,7 +249,7 @@ class RouteEvaluator:
             raw = (
                 []
                 if inst.rules.instant_charging or st.kind == "swap"
-                else _charge_time_cuts(st, *key)
+                else charge_time_cuts(st, *key)
             )
             wins = tuple(
                 (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
@@ -1021,7 +1021,7 @@ def _pareto(labels: list[_Label]) -> list[_Label]:
 #: the evaluator's inner loop. Each is made once per model and kept in its ``derived`` table.
 
 
-def _time_matrix(rm: RoutingModel, speed_factor: float) -> list[list[int]]:
+def _time_matrix(rm: SearchModel, speed_factor: float) -> list[list[int]]:
     key = ("t", speed_factor)
     if key not in rm.derived:
         rm.derived[key] = S.matrix_up(
@@ -1030,7 +1030,7 @@ def _time_matrix(rm: RoutingModel, speed_factor: float) -> list[list[int]]:
     return rm.derived[key]
 
 
-def _cost_matrix(rm: RoutingModel, per_km: float, per: int) -> list[list[int]]:
+def _cost_matrix(rm: SearchModel, per_km: float, per: int) -> list[list[int]]:
     key = ("c", per_km)
     if key not in rm.derived:
         rm.derived[key] = S.matrix_nearest(rm.instance.distance_km * per_km, per).tolist()
@@ -1038,7 +1038,7 @@ def _cost_matrix(rm: RoutingModel, per_km: float, per: int) -> list[list[int]]:
 
 
 def _priced_matrix(
-    rm: RoutingModel, per_km: float, per: int, speed_factor: float, span_coef: int
+    rm: SearchModel, per_km: float, per: int, speed_factor: float, span_coef: int
 ) -> list[list[int]]:
     """Distance cost plus the priced driving time per arc (``RouteEvaluator.C``)."""
     key = (f"p{speed_factor}/{span_coef}", per_km)
@@ -1050,7 +1050,7 @@ def _priced_matrix(
 
 
 def _banned_legs(
-    rm: RoutingModel, t: VehicleType, what: str, base: list[list[int]]
+    rm: SearchModel, t: VehicleType, what: str, base: list[list[int]]
 ) -> list[list[int]]:
     """``base`` with :data:`S.INFINITE` on the legs type ``t`` may not drive
     (``Instance.leg_bans``), remembered per model, type and matrix."""
@@ -1064,20 +1064,20 @@ def _banned_legs(
     return rm.derived[key]
 
 
-def _energy_matrix(rm: RoutingModel, rate: float) -> list[list[int]]:
+def _energy_matrix(rm: SearchModel, rate: float) -> list[list[int]]:
     key = ("e", rate)
     if key not in rm.derived:
         rm.derived[key] = S.matrix_up(rm.instance.distance_km * rate, S.ENERGY_PER_KWH).tolist()
     return rm.derived[key]
 
 
-def _dominated_table(rm: RoutingModel) -> dict[tuple[int, int], frozenset[str]]:
+def _dominated_table(rm: SearchModel) -> dict[tuple[int, int], frozenset[str]]:
     """Per pair of locations, the stations dominated between them (see
     ``RouteEvaluator._undominated``), filled as the pass asks."""
     return rm.derived.setdefault("dominated", {})
 
 
-def _raw_matrices(rm: RoutingModel) -> tuple[list[list[float]], list[list[float]]]:
+def _raw_matrices(rm: SearchModel) -> tuple[list[list[float]], list[list[float]]]:
     """The instance's distance and duration matrices as nested lists (station dominance)."""
     if "raw" not in rm.derived:
         inst = rm.instance
@@ -1085,7 +1085,7 @@ def _raw_matrices(rm: RoutingModel) -> tuple[list[list[float]], list[list[float]
     return rm.derived["raw"]
 
 
-def release(rm: RoutingModel) -> None:
+def release(rm: SearchModel) -> None:
     """Drop what the evaluator derived from ``rm`` before the model itself goes: the driver
     frees the matrices while OR-Tools still holds the model."""
     rm.derived.clear()

@@ -53,10 +53,10 @@ import numpy as np
 
 from ..solution import Route, Solution, Stop, StopKind
 from . import scaling as S
-from .ortools_model import RoutingModel, _objective_weights, _scaled_penalty
+from .search_model import SearchModel, objective_weights, scaled_penalty
 
 
-def battery_relaxed(rm: RoutingModel) -> bool:
+def battery_relaxed(rm: SearchModel) -> bool:
     """Whether PyVRP plans ``rm``'s instance with the batteries left out, as a *seed* of job
     sequences for our own search (which then places the stations exactly, and re-inserts the
     tasks of any route that no station placement makes feasible).
@@ -81,7 +81,7 @@ def battery_relaxed(rm: RoutingModel) -> bool:
     return not inst.rules.full_recharge and inst.windowed
 
 
-def hgs_declines(rm: RoutingModel, relax: bool = False) -> str | None:
+def hgs_declines(rm: SearchModel, relax: bool = False) -> str | None:
     """Why PyVRP cannot model ``rm``'s instance exactly (or, see :func:`battery_relaxed`, as a
     seed with the batteries left out), or ``None`` when it can. ``relax`` asks for the
     battery-blind relaxation whatever the rules (``benchmarks/relaxation.py``)."""
@@ -105,7 +105,7 @@ def hgs_declines(rm: RoutingModel, relax: bool = False) -> str | None:
 
 
 def hgs_routes(
-    rm: RoutingModel,
+    rm: SearchModel,
     *,
     iterations: int,
     seed: int,
@@ -274,7 +274,7 @@ class _Watched:
 
 
 def _read_routes(
-    rm: RoutingModel, best: Any, entries: list[str]
+    rm: SearchModel, best: Any, entries: list[str]
 ) -> tuple[dict[int, list[int]], dict[int, int], dict[int, list[int]]]:
     """PyVRP's routes as unit index -> task node sequence, each route's departure, and where a
     vehicle that may make several trips reloads (the positions in its sequence before which it
@@ -315,7 +315,7 @@ def _read_routes(
 
 
 def relaxed_solution(
-    rm: RoutingModel,
+    rm: SearchModel,
     routes: dict[int, list[int]],
     departures: dict[int, int],
     reloads: dict[int, list[int]] | None = None,
@@ -353,7 +353,7 @@ def _client_jobs(inst: Any) -> list[int]:
     return [k for k, j in enumerate(inst.jobs) for _ in range(max(1, len(j.time_windows)))]
 
 
-def _problem_data(rm: RoutingModel) -> tuple[Any, list[str]]:
+def _problem_data(rm: SearchModel) -> tuple[Any, list[str]]:
     """PyVRP's ``ProblemData`` of ``rm``'s (in-scope) instance, and the vehicle entry id of each
     PyVRP vehicle type.
 
@@ -418,7 +418,7 @@ class _Scaled:
     prize: int
 
     @classmethod
-    def of(cls, rm: RoutingModel) -> _Scaled:
+    def of(cls, rm: SearchModel) -> _Scaled:
         inst = rm.instance
         depots, jobs, ships = list(inst.depots), list(inst.jobs), list(inst.shipments)
         locs = np.array(
@@ -436,7 +436,7 @@ class _Scaled:
         )
         mandatory = inst.objective.unserved_penalty is None
         prize = (
-            0 if mandatory else _scaled_penalty(inst, float(inst.objective.unserved_penalty or 0))
+            0 if mandatory else scaled_penalty(inst, float(inst.objective.unserved_penalty or 0))
         )
         return cls(
             inst,
@@ -551,7 +551,7 @@ def _shipments(sc: _Scaled) -> list[Any]:
 
 
 def _vehicle_types(
-    rm: RoutingModel, sc: _Scaled
+    rm: SearchModel, sc: _Scaled
 ) -> tuple[list[Any], list[Any], list[Any], list[str]]:
     """PyVRP's vehicle types (one per modelled fleet entry), the routing profiles' distance and
     duration matrices, and each type's fleet entry id.
@@ -578,7 +578,7 @@ def _vehicle_types(
             continue
         k = first_unit[v.id]
         t = rm.units[k].type
-        per_km, per_hour, _ = _objective_weights(inst, t)
+        per_km, per_hour, _ = objective_weights(inst, t)
         banned = _banned_locations(sc, v, t)
         legs = inst.leg_bans(t)
         key = (per_km, t.speed_factor, banned, t.id if legs is not None else "")

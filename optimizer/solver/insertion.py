@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .evaluator import RouteEvaluator
-    from .ortools_model import RoutingModel
+    from .search_model import SearchModel
 
 #: A unit's verdict on a task sequence: (cost, full node sequence) or None when infeasible.
 Evaluate = Callable[[int, list[int]], "tuple[int, list[int]] | None"]
@@ -49,7 +49,7 @@ class Insertion:
 
     def __init__(
         self,
-        rm: RoutingModel,
+        rm: SearchModel,
         ev: Callable[[int], RouteEvaluator],
         tasks: dict[str, list[int]],
     ) -> None:

@@ -28,8 +28,8 @@ from .insertion import counted
 if TYPE_CHECKING:
     from .context import Search
     from .insertion import Insertion
-    from .ortools_model import RoutingModel
     from .plan import Built, RoutePool
+    from .search_model import SearchModel
 
 #: Most tasks one ruin removes on a small instance (up to half of its tasks; from 28 tasks on a
 #: quarter is more). With a quarter (3 of 15) E-VRPTW rc204C15, one route of 15 customers, ended
@@ -297,7 +297,7 @@ class _Walk:
 
 
 def _neighbourhood(
-    rm: RoutingModel, tasks: dict[str, list[int]]
+    rm: SearchModel, tasks: dict[str, list[int]]
 ) -> tuple[dict[int, str], list[str], np.ndarray, dict[str, int]]:
     """The task of each node, the task names in order, each task's nearest tasks (by the
     distance from its first node) as rows of indices into the names, and each name's index."""
@@ -398,7 +398,7 @@ def _ruin(
 
 
 def _recreate_order(
-    removed: list[str], rm: RoutingModel, tasks: dict[str, list[int]], rng: np.random.Generator
+    removed: list[str], rm: SearchModel, tasks: dict[str, list[int]], rng: np.random.Generator
 ) -> list[str]:
     """Random, farthest-first or earliest-due-first (SISR's sort orders)."""
     how = int(rng.integers(3))
@@ -424,7 +424,7 @@ def _insert(
     ins: Insertion,
     evaluate: Callable[[int, list[int]], tuple[int, list[int]] | None],
     fixed: list[int],
-    rm: RoutingModel,
+    rm: SearchModel,
     tasks: dict[str, list[int]],
     spent: list[int],
     *,

@@ -1,15 +1,6 @@
-"""The OR-Tools routing model of the whole problem.
+"""The OR-Tools routing model of a search model, built where its phase runs (:func:`ortools`).
 
-Nodes (the glossary's "node" is an OR-Tools node, not a location):
-
-- one node per depot, used as the start and end of every vehicle unit based there;
-- one node per job, two per shipment (pickup, delivery);
-- **station copies**: each station appears several times as an optional node (a disjunction with
-  zero penalty) because a plan may visit it several times. Copies are made per *battery class*
-  (vehicle types with the same usable battery) and only vehicles of that class may visit them. Why
-  per class: the energy added at a station is bounded by the battery it fills; with one copy shared
-  by different battery sizes that bound would depend on which vehicle comes, which OR-Tools handles
-  badly (or-tools issue #4133).
+Over the search model's nodes and units (see :mod:`.search_model`, station copies included).
 
 Dimensions:
 
@@ -33,65 +24,30 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ..errors import InputError, Issue
-from ..limits import check_instance, check_model, vehicles_needed
-from ..model import Instance, Station, TimeWindow, Vehicle, VehicleType
+from ..model import Instance, Station, TimeWindow
 from . import scaling as S
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """What one OR-Tools node stands for."""
-
-    kind: str  # depot | job | pickup | delivery | station
-    ref: str
-    location: int
-    service_min: float = 0.0
-    windows: tuple[TimeWindow, ...] = ()
-    weight_kg: float = 0.0  # signed change of load when served
-    volume_m3: float = 0.0
-    station: Station | None = None
-    battery_class: int = -1
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One physical vehicle: unit ``unit`` of vehicle entry ``vehicle``."""
-
-    vehicle: Vehicle
-    unit: int
-    type: VehicleType
+from .search_model import (
+    ModelOptions,
+    Node,
+    SearchModel,
+    Unit,
+    charge_time_cuts,
+    objective_weights,
+    reassigned_task,
+    scaled_penalty,
+    task_allows,
+)
 
 
 @dataclass
-class ModelOptions:
-    """Knobs of the model build (not of the search)."""
-
-    copies_per_station: int = 3
-    #: Units modelled per vehicle entry (by id), at most its ``count``. OR-Tools' local search
-    #: scans every vehicle, empty ones included: on E-VRPTW (a fleet of 100 for 12-20 routes) the
-    #: full fleet made each search step several times slower. The driver caps the fleet at what
-    #: the constructed plan uses plus a margin.
-    unit_caps: dict[str, int] | None = None
-    #: Whether jobs may be dropped (always true internally: a dropped mandatory job is reported with a
-    #: diagnosis instead of the search failing with no plan at all).
-    drop_penalty_mandatory: int = 10**12
-    #: Remove the arcs between tasks that no vehicle can drive in time (:func:`_prune_arcs`).
-    prune_arcs: bool = True
-    #: Remove the arcs into and out of station visits that another station dominates
-    #: (:func:`_prune_station_arcs`).
-    prune_stations: bool = True
-
-
-@dataclass
-class _OrTools:
-    """The OR-Tools objects of a :class:`RoutingModel` (see :meth:`RoutingModel.ortools`)."""
+class OrToolsModel:
+    """The OR-Tools objects of a :class:`.search_model.SearchModel` (see :func:`ortools`)."""
 
     manager: pywrapcp.RoutingIndexManager
     routing: pywrapcp.RoutingModel
@@ -103,145 +59,17 @@ class _OrTools:
     pruned_station_arcs: int
 
 
-@dataclass
-class RoutingModel:
-    """The search model of one instance (its nodes, units, station copies, fixed costs and the
-    tables the route evaluator derives from them) and, built on first use, its OR-Tools model.
-
-    Why the OR-Tools part waits: our own search reads only the tables, and the driver rebuilds
-    the model around that search's plan (the fleet cut to what it uses) before OR-Tools runs, so
-    the first OR-Tools model was built and dropped unused. Built when its phase asks for it, from
-    the same tables, it is the model it was (same plans)."""
-
-    instance: Instance
-    nodes: list[Node]
-    units: list[Unit]
-    depot_node: dict[str, int]
-    task_nodes: dict[str, list[int]]  # job/shipment id -> its node(s)
-    station_nodes: dict[tuple[str, int], list[int]]  # (station id, battery class) -> copies
-    battery_classes: list[tuple[float, float]]  # (battery_kwh, reserve_kwh)
-    #: Each unit's battery class (an index into ``battery_classes``; -1: not electric).
-    unit_class: list[int]
-    #: Whether every task must be served (no unserved penalty in the objective).
-    mandatory: bool
-    #: Each unit's fixed cost in the model's scaled money (what using it adds to a plan; on a
-    #: fewest-vehicles objective more than any distance), as OR-Tools is given it.
-    fixed: list[int]
-    options: ModelOptions
-    #: What the route evaluator derives from this model once and shares between its units (the
-    #: matrices as nested lists, the stations dominated between two locations). On the model, so
-    #: that it lives and dies with it: kept in module globals keyed by ``id(model)``, the tables
-    #: of a model dropped without ``evaluator.release`` stayed for good (a service solving all
-    #: day grew by them), and a later model given the same id would have read them.
-    derived: dict[Any, Any] = field(default_factory=dict, repr=False)
-    _or: _OrTools | None = field(default=None, repr=False)
-
-    @property
-    def prune_stations(self) -> bool:
-        """Whether dominated station visits are excluded (the route evaluator then skips them
-        too)."""
-        return self.options.prune_stations
-
-    def ortools(self) -> _OrTools:
-        """The OR-Tools model, built on the first call (see the class)."""
-        if self._or is None:
-            self._or = _ortools_model(self)
-        return self._or
-
-    @property
-    def manager(self) -> pywrapcp.RoutingIndexManager:
-        return self.ortools().manager
-
-    @property
-    def routing(self) -> pywrapcp.RoutingModel:
-        return self.ortools().routing
-
-    @property
-    def time_dim(self) -> pywrapcp.RoutingDimension:
-        return self.ortools().time_dim
-
-    @property
-    def energy_dim(self) -> pywrapcp.RoutingDimension | None:
-        return self.ortools().energy_dim
-
-    @property
-    def pruned_arcs(self) -> int:
-        return self.ortools().pruned_arcs
-
-    @property
-    def pruned_station_arcs(self) -> int:
-        return self.ortools().pruned_station_arcs
+def ortools(sm: SearchModel) -> OrToolsModel:
+    """The OR-Tools model of ``sm``, built on the first call and kept on it (see
+    :class:`.search_model.SearchModel`): from the same tables, it is the model it always was
+    (same plans)."""
+    if sm.ortools_model is None:
+        sm.ortools_model = _ortools_model(sm)
+    out: OrToolsModel = sm.ortools_model
+    return out
 
 
-def _objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float, float]:
-    """(money per km, money per hour, fixed money) of a vehicle type under the instance's objective.
-
-    ``distance`` and ``vehicles_then_distance`` price a km at 1 and nothing else (the vehicle count is
-    priced separately). ``cost`` adds the energy bought per km and the priced carbon per km at the
-    average of the empty and full rates: an approximation for the search only; reported costs are
-    recomputed exactly by the validator.
-    """
-    if instance.objective.kind != "cost":
-        return 1.0, 0.0, 0.0
-    from ..carbon import electricity_wtw_kg_per_kwh, fuel_factor
-
-    rate = (t.consumption_per_km_empty + t.full_rate_per_km) / 2
-    carbon_price_per_kg = instance.objective.carbon_price_per_t_co2e / 1000.0
-    if t.is_electric:
-        depots = instance.depots
-        price = float(np.mean([d.energy_price_per_kwh / d.charging_efficiency for d in depots]))
-        wtw = float(
-            np.mean(
-                [
-                    electricity_wtw_kg_per_kwh(d.grid_co2e_kg_per_kwh) / d.charging_efficiency
-                    for d in depots
-                ]
-            )
-        )
-    else:
-        price = t.fuel_price_per_unit
-        wtw = fuel_factor(t.carrier, t.wtw_co2e_kg_per_unit, t.ttw_co2e_kg_per_unit)[1]
-    per_km = t.cost_per_km + rate * (price + wtw * carbon_price_per_kg)
-    return per_km, t.cost_per_hour, t.fixed_cost
-
-
-def build(instance: Instance, options: ModelOptions | None = None) -> RoutingModel:
-    """The search model of ``instance``; its OR-Tools model is built when first asked for
-    (:meth:`RoutingModel.ortools`)."""
-    opts = options or ModelOptions()
-    nodes, depot_node, task_nodes = _task_nodes(instance)
-    units, classes, unit_class = _units(instance, opts, len(nodes))
-    station_nodes = _station_copies(instance, nodes, len(classes), opts.copies_per_station)
-    return RoutingModel(
-        instance,
-        nodes,
-        units,
-        depot_node,
-        task_nodes,
-        station_nodes,
-        classes,
-        unit_class,
-        instance.objective.unserved_penalty is None,
-        _fixed_costs(instance, nodes, units),
-        opts,
-    )
-
-
-def _fixed_costs(instance: Instance, nodes: list[Node], units: list[Unit]) -> list[int]:
-    """Each unit's fixed cost, scaled as OR-Tools is given it (see :func:`_arc_costs`)."""
-    kind = instance.objective.kind
-    if kind == "cost":
-        return [
-            S.nearest(_objective_weights(instance, un.type)[2], S.COST_PER_UNIT) for un in units
-        ]
-    if kind == "vehicles_then_distance":
-        locs = np.array([nd.location for nd in nodes], dtype=np.int64)
-        weight = _vehicle_weight(instance.distance_km[np.ix_(locs, locs)])
-        return [weight] * len(units)
-    return [0] * len(units)
-
-
-def _ortools_model(rm: RoutingModel) -> _OrTools:
+def _ortools_model(rm: SearchModel) -> OrToolsModel:
     """The OR-Tools model of ``rm``: arc costs, dimensions, permissions, visits, pruning."""
     instance, nodes, units, opts = rm.instance, rm.nodes, rm.units, rm.options
     f = _Frame.start(instance, nodes, units, rm.depot_node)
@@ -259,115 +87,7 @@ def _ortools_model(rm: RoutingModel) -> _OrTools:
         if opts.prune_stations
         else 0
     )
-    return _OrTools(f.manager, f.routing, time_dim, energy_dim, pruned, station_pruned)
-
-
-def _task_nodes(inst: Instance) -> tuple[list[Node], dict[str, int], dict[str, list[int]]]:
-    """The depot and task nodes, with each depot's node and each task's node(s).
-
-    Why depots first and the station copies only later: the node numbers are the model's
-    identity (plans read back, the PyVRP start and the tests rely on them), and the copies'
-    count depends on the battery classes, which need the units.
-    """
-    nodes: list[Node] = []
-    depot_node: dict[str, int] = {}
-    for d in inst.depots:
-        depot_node[d.id] = len(nodes)
-        nodes.append(Node("depot", d.id, d.location, windows=(d.opening,)))
-    task_nodes: dict[str, list[int]] = {}
-    for j in inst.jobs:
-        sign = -1.0 if j.kind == "delivery" else 1.0
-        task_nodes[j.id] = [len(nodes)]
-        nodes.append(
-            Node(
-                "job",
-                j.id,
-                j.location,
-                j.service_min,
-                j.time_windows,
-                sign * j.weight_kg,
-                sign * j.volume_m3,
-            )
-        )
-    for s in inst.shipments:
-        task_nodes[s.id] = [len(nodes), len(nodes) + 1]
-        nodes.append(
-            Node(
-                "pickup",
-                s.id,
-                s.pickup.location,
-                s.pickup.service_min,
-                s.pickup.time_windows,
-                s.weight_kg,
-                s.volume_m3,
-            )
-        )
-        nodes.append(
-            Node(
-                "delivery",
-                s.id,
-                s.delivery.location,
-                s.delivery.service_min,
-                s.delivery.time_windows,
-                -s.weight_kg,
-                -s.volume_m3,
-            )
-        )
-    return nodes, depot_node, task_nodes
-
-
-def _units(
-    inst: Instance, opts: ModelOptions, task_and_depot_nodes: int
-) -> tuple[list[Unit], list[tuple[float, float]], list[int]]:
-    """The modelled units, the battery classes, and each unit's class (-1: not electric).
-
-    Never more units of an entry than there are tasks (exact: see optimizer.limits), then the
-    model's size against the stated limits, before anything of size vehicles x nodes exists:
-    why here, so that an instance beyond the limits is refused before it takes the memory.
-    """
-    needed = vehicles_needed(inst)
-    caps_by_id = opts.unit_caps or {}
-    per_entry = {v.id: min(needed[v.id], caps_by_id.get(v.id, v.count)) for v in inst.vehicles}
-    check_instance(inst)
-    units = [
-        Unit(v, u, inst.type_by_id[v.type]) for v in inst.vehicles for u in range(per_entry[v.id])
-    ]
-    classes: list[tuple[float, float]] = []
-    unit_class: list[int] = []
-    for un in units:
-        if un.type.is_electric:
-            key = (float(un.type.battery_kwh or 0.0), un.type.reserve_kwh)
-            if key not in classes:
-                classes.append(key)
-            unit_class.append(classes.index(key))
-        else:
-            unit_class.append(-1)
-    copies = len(inst.stations) * len(classes) * opts.copies_per_station
-    check_model(len(units), task_and_depot_nodes + copies, copies)
-    return units, classes, unit_class
-
-
-def _station_copies(
-    inst: Instance, nodes: list[Node], classes: int, copies_per_station: int
-) -> dict[tuple[str, int], list[int]]:
-    """Append the station copies to ``nodes``: (station id, battery class) -> their nodes.
-
-    Why copies per class: see the module docstring (the energy a station adds is bounded by the
-    battery it fills).
-    """
-    station_nodes: dict[tuple[str, int], list[int]] = {}
-    for st in inst.stations:
-        for c in range(classes):
-            ids = []
-            for _ in range(copies_per_station):
-                ids.append(len(nodes))
-                nodes.append(
-                    Node(
-                        "station", st.id, st.location, 0.0, st.opening, station=st, battery_class=c
-                    )
-                )
-            station_nodes[(st.id, c)] = ids
-    return station_nodes
+    return OrToolsModel(f.manager, f.routing, time_dim, energy_dim, pruned, station_pruned)
 
 
 @dataclass
@@ -382,7 +102,7 @@ class _Frame:
     nodes: list[Node]
     units: list[Unit]
     manager: pywrapcp.RoutingIndexManager
-    routing: pywrapcp.RoutingModel
+    routing: pywrapcp.SearchModel
     locs: np.ndarray
     dist_km: np.ndarray
     dur_min: np.ndarray
@@ -397,7 +117,7 @@ class _Frame:
         starts = [depot_node[u.vehicle.start_depot] for u in units]
         ends = [depot_node[u.vehicle.end] for u in units]
         manager = pywrapcp.RoutingIndexManager(len(nodes), len(units), starts, ends)
-        routing = pywrapcp.RoutingModel(manager)
+        routing = pywrapcp.SearchModel(manager)
         locs = np.array([nd.location for nd in nodes], dtype=np.int64)
         horizon = max(
             [d.opening.end_min for d in inst.depots]
@@ -429,7 +149,7 @@ def _arc_costs(f: _Frame, fixed: list[int]) -> None:
     per = S.COST_PER_UNIT if inst.objective.kind == "cost" else S.DISTANCE_PER_KM
     cost_cb: dict[tuple[float, float], int] = {}
     for k, un in enumerate(f.units):
-        per_km = _objective_weights(inst, un.type)[0]
+        per_km = objective_weights(inst, un.type)[0]
         key = (per_km, un.type.speed_factor)
         if key not in cost_cb:
             m = S.matrix_nearest(f.dist_km * per_km, per)
@@ -444,7 +164,7 @@ def _arc_costs(f: _Frame, fixed: list[int]) -> None:
             # the validator price a plan alike.
             m = S.matrix_nearest(f.dist_km * per_km, per)
             m[station_rows, :] += 1
-            m[:, moved] += _scaled_penalty(inst, inst.objective.reassignment_penalty)
+            m[:, moved] += scaled_penalty(inst, inst.objective.reassignment_penalty)
             routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(m.tolist()), k)
         else:
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], k)
@@ -515,7 +235,7 @@ def _unit_times(f: _Frame, time_dim: pywrapcp.RoutingDimension) -> None:
             # Read back as the departure time: leaving at the shift start and waiting for the
             # first window could break the limit that a later departure keeps.
             routing.AddToAssignment(time_dim.CumulVar(routing.Start(k)))
-        per_hour = _objective_weights(inst, un.type)[1]
+        per_hour = objective_weights(inst, un.type)[1]
         if per_hour > 0:
             # Span cost per scaled time unit, in scaled money.
             time_dim.SetSpanCostCoefficientForVehicle(S.span_cost_per_time(per_hour), k)
@@ -663,12 +383,12 @@ def _charging_time(
     slack: pywrapcp.IntVar,
     tslack: pywrapcp.IntVar,
 ) -> None:
-    """The time slack at a charger at least the charging time (:func:`_charge_time_cuts`).
+    """The time slack at a charger at least the charging time (:func:`charge_time_cuts`).
 
     Why a battery can be refused here: OR-Tools multiplies the cuts out in int64, and a cut
     beyond that would fail later with a TypeError that names nothing the user can change.
     """
-    for a, b, c in _charge_time_cuts(site, battery, reserve):
+    for a, b, c in charge_time_cuts(site, battery, reserve):
         if max(a, b) * max(usable, 1) + abs(c) > 1000 * S.INFINITE:
             # Beyond int64 once OR-Tools multiplies out: refused, not a TypeError.
             raise InputError(
@@ -749,7 +469,7 @@ def _visits(
         routing.solver().Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
     penalty = f.inst.objective.unserved_penalty
     mandatory = penalty is None
-    pen = opts.drop_penalty_mandatory if penalty is None else _scaled_penalty(f.inst, penalty)
+    pen = opts.drop_penalty_mandatory if penalty is None else scaled_penalty(f.inst, penalty)
     for ids in task_nodes.values():
         routing.AddDisjunction([manager.NodeToIndex(x) for x in ids], pen, len(ids))
     for ids in station_nodes.values():
@@ -759,7 +479,7 @@ def _visits(
 
 
 def _prune_arcs(
-    routing: pywrapcp.RoutingModel,
+    routing: pywrapcp.SearchModel,
     manager: pywrapcp.RoutingIndexManager,
     time_dim: pywrapcp.RoutingDimension,
     nodes: Sequence[Node],
@@ -799,7 +519,7 @@ MAX_STATION_PRUNING_WORK = 50_000_000
 
 def _prune_station_arcs(
     inst: Instance,
-    routing: pywrapcp.RoutingModel,
+    routing: pywrapcp.SearchModel,
     manager: pywrapcp.RoutingIndexManager,
     nodes: Sequence[Node],
     units: Sequence[Unit],
@@ -852,99 +572,18 @@ def _prune_station_arcs(
     return removed
 
 
-def task_allows(instance: Instance, node: Node, vehicle_id: str) -> bool:
-    """Whether the vehicle entry ``vehicle_id`` may serve the task of ``node`` (``vehicles`` list)."""
-    task = (
-        instance.job_by_id.get(node.ref)
-        if node.kind == "job"
-        else instance.shipment_by_id.get(node.ref)
-    )
-    return task is None or not task.vehicles or vehicle_id in task.vehicles
-
-
-def reassigned_task(instance: Instance, node: Node, vehicle_id: str) -> bool:
-    """Whether serving ``node`` with ``vehicle_id`` breaks its task's promise (its first node
-    only, so that a shipment pays once)."""
-    if instance.objective.reassignment_penalty <= 0 or node.kind not in ("job", "pickup"):
-        return False
-    task = (
-        instance.job_by_id.get(node.ref)
-        if node.kind == "job"
-        else instance.shipment_by_id.get(node.ref)
-    )
-    return (
-        task is not None
-        and task.preferred_vehicle is not None
-        and task.preferred_vehicle != vehicle_id
-    )
-
-
 def _reassignment_columns(instance: Instance, nodes: Sequence[Node], unit: Unit) -> list[int]:
     """The nodes whose every incoming arc costs the reassignment penalty for ``unit``."""
     return [i for i, nd in enumerate(nodes) if reassigned_task(instance, nd, unit.vehicle.id)]
 
 
-def _allow(routing: pywrapcp.RoutingModel, index: int, vehicles: list[int]) -> None:
+def _allow(routing: pywrapcp.SearchModel, index: int, vehicles: list[int]) -> None:
     """Only ``vehicles`` may visit ``index`` (-1 keeps the visit optional).
 
     ``SetAllowedVehiclesForIndex`` cannot be called from Python in OR-Tools 9.15 (its absl::Span
     argument has no SWIG conversion), so the vehicle variable's domain is restricted instead.
     """
     routing.VehicleVar(index).SetValues([-1, *vehicles])
-
-
-def _vehicle_weight(dist_km: np.ndarray) -> int:
-    """A scaled distance larger than any plan's: the sum of every node's longest outgoing arc."""
-    return int(S.up(float(dist_km.max(axis=1).sum()) + 1.0, S.DISTANCE_PER_KM))
-
-
-def _scaled_penalty(instance: Instance, penalty: float) -> int:
-    per = S.COST_PER_UNIT if instance.objective.kind == "cost" else S.DISTANCE_PER_KM
-    return S.nearest(penalty, per)
-
-
-def _charge_time_cuts(
-    st: Station, battery_kwh: float, reserve_kwh: float
-) -> list[tuple[int, int, int]]:
-    """Linear cuts that make the time slack at a charger at least the charging time, safely.
-
-    With levels in scaled energy above the reserve (``cum`` on arrival, ``cum + slack`` after), the
-    true time is T(after) - T(before), T being the convex curve "minutes from empty". T(after) is the
-    maximum of its affine pieces, and T(before) >= before / P_fast because no segment is faster than
-    the fastest. So ``tslack >= piece_k(after) - before / P_fast`` for every piece k is a sound
-    bound; it is exact while the vehicle arrives below the first taper (the usual case). A linear
-    charger has one piece and the bound is exact. A curve whose power rises with the level (not
-    convex) falls back to its slowest power, which is sound but pessimistic.
-
-    Each cut ``(a, b, c)`` reads ``tslack * 1e6 >= a * after - b * before + c``, with tslack in
-    0.01 min and levels in Wh, i.e. both sides in minutes * 1e8.
-    """
-    if st.curve:
-        segs = [
-            (lo, seg.up_to_soc, seg.power_kw)
-            for lo, seg in zip([0.0, *[c.up_to_soc for c in st.curve[:-1]]], st.curve, strict=True)
-        ]
-        powers = [p for _, _, p in segs]
-        if any(b > a for a, b in itertools.pairwise(powers)):
-            segs = [(0.0, 1.0, min(powers))]
-    elif st.power_kw:
-        segs = [(0.0, 1.0, st.power_kw)]
-    else:
-        return []
-    fast_min_per_kwh = 60.0 / max(p for _, _, p in segs)
-    cuts = []
-    t_at_lo = 0.0
-    for lo, hi, power in segs:
-        slope = 60.0 / power  # minutes per kWh in this segment
-        lo_kwh = lo * battery_kwh
-        # piece: T(x) = t_at_lo + slope * (x - lo_kwh), x = after_wh / 1000 + reserve
-        intercept = t_at_lo + slope * (reserve_kwh - lo_kwh) - fast_min_per_kwh * reserve_kwh
-        a = math.ceil(slope * 1e5)
-        b = math.floor(fast_min_per_kwh * 1e5)
-        c = math.ceil(intercept * 1e8)
-        cuts.append((a, b, c))
-        t_at_lo += slope * (hi - lo) * battery_kwh
-    return cuts
 
 
 def _set_windows(var: pywrapcp.IntVar, windows: Sequence[TimeWindow], horizon_s: int) -> None:

@@ -16,17 +16,17 @@ from collections.abc import Callable
 from .construct import Constructor
 from .context import Search
 from .lns import Midway, fleet_minimise, ruin_recreate
-from .ortools_model import RoutingModel
 from .plan import Built, RoutePool
 from .recombine import RECOMBINE_S_PER_WORK, recombine
 from .routemin import minimize_routes, route_lower_bound
+from .search_model import SearchModel
 
 #: Mean tasks per route from which fleet minimisation redoes the ejection search's last removal.
 LONG_ROUTE_TASKS = 20
 
 
 def construct(
-    rm: RoutingModel,
+    rm: SearchModel,
     *,
     initial: dict[int, list[int]] | None = None,
     order_seed: int = 0,
@@ -94,7 +94,7 @@ class _Phases:
 
     def __init__(
         self,
-        rm: RoutingModel,
+        rm: SearchModel,
         start: Constructor,
         deadline: float,
         progress: Callable[[int, int], None] | None,
@@ -267,7 +267,7 @@ class _Midway:
 
     def __init__(
         self,
-        rm: RoutingModel,
+        rm: SearchModel,
         pool: RoutePool,
         fixed: list[int],
         task_of: dict[int, str],

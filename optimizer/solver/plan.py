@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .ortools_model import RoutingModel
+    from .search_model import SearchModel
 
 #: Most distinct routes a pool keeps; later ones are ignored (in arrival order, so the same walk
 #: gives the same pool). 50,000 routes of 5-35 tasks make a model CP-SAT presolves in about a
@@ -42,7 +42,7 @@ class Built:
         return sum(self.cost[k] + fixed[k] for k in self.tasks)
 
 
-def fixed_costs(rm: RoutingModel) -> list[int]:
+def fixed_costs(rm: SearchModel) -> list[int]:
     """Each unit's fixed cost in the model's scaled money: what using it adds to a plan."""
     return list(rm.fixed)
 
@@ -81,7 +81,7 @@ class RoutePool:
             self.routes[key] = PooledRoute(entry, tuple(plan), tuple(seq), cost)
 
     def add_plan(
-        self, rm: RoutingModel, built: Built, fixed: list[int], task_of: dict[int, str]
+        self, rm: SearchModel, built: Built, fixed: list[int], task_of: dict[int, str]
     ) -> None:
         """Add every route of ``built`` (a plan of ``rm``'s units)."""
         for k, seq in built.tasks.items():

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from .plan import Built, PooledRoute, RoutePool, fixed_costs
 
 if TYPE_CHECKING:
-    from .ortools_model import RoutingModel
+    from .search_model import SearchModel
 
 #: Wall-clock seconds a search keeps for the recombination per unit of its work (CP-SAT's
 #: deterministic time) where the wall clock would otherwise end the search first: ruin and
@@ -40,7 +40,7 @@ RECOMBINE_S_PER_WORK = 1.5
 
 
 def recombine(
-    rm: RoutingModel,
+    rm: SearchModel,
     built: Built,
     pool: RoutePool,
     fixed: list[int],
@@ -148,7 +148,7 @@ def _partition(
     return [keys[i] for i in range(len(keys)) if solver.boolean_value(x[i])]
 
 
-def export_pool(rm: RoutingModel, built: Built, copies: int) -> dict[str, object]:
+def export_pool(rm: SearchModel, built: Built, copies: int) -> dict[str, object]:
     """What a worker hands back for the recombination across workers: its pool, the plan ruin and
     recreate ended on (as pooled routes, fixed costs included) and the station copies of the model
     whose node numbers they use (every worker builds that model the same way)."""
@@ -171,7 +171,7 @@ def export_pool(rm: RoutingModel, built: Built, copies: int) -> dict[str, object
 
 
 def merged_start(
-    rm: RoutingModel,
+    rm: SearchModel,
     exports: list[dict[str, object]],
     fixed: list[int],
     task_of: dict[int, str],
@@ -199,7 +199,7 @@ def merged_start(
     return built, pool
 
 
-def _units_by_entry(rm: RoutingModel) -> dict[str, list[int]]:
+def _units_by_entry(rm: SearchModel) -> dict[str, list[int]]:
     """The model's unit indices per vehicle entry, in order: a pooled route is an entry's, and
     any of its units can drive it (the evaluator prices a route by its entry)."""
     units_of: dict[str, list[int]] = {}

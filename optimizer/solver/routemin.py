@@ -17,12 +17,12 @@ from collections.abc import Callable
 from .context import Search
 from .evaluator import RouteEvaluator
 from .insertion import counted
-from .ortools_model import RoutingModel
 from .plan import Built, fixed_costs
+from .search_model import SearchModel
 
 
 def eliminate_routes(
-    rm: RoutingModel,
+    rm: SearchModel,
     built: Built,
     ev: Callable[[int], RouteEvaluator],
     tasks: dict[str, list[int]],
@@ -336,7 +336,7 @@ class _Ejection:
             trial[b], costs[b], plans[b] = new, res_b[0], res_b[1]
 
 
-def route_lower_bound(rm: RoutingModel, tasks: dict[str, list[int]]) -> int:
+def route_lower_bound(rm: SearchModel, tasks: dict[str, list[int]]) -> int:
     """Fewest routes that can carry the weight: the largest units first. Deliveries all ride from
     the depot and pickups all ride to it, so each sum must fit; shipments, loaded and unloaded on
     the way, bound nothing."""

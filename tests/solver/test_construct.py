@@ -15,7 +15,7 @@ import sys, optimizer
 from optimizer.solver.evaluator import release
 from optimizer.solver.pipeline import construct
 from optimizer.solver.driver import _default_copies
-from optimizer.solver.ortools_model import ModelOptions, build
+from optimizer.solver.search_model import ModelOptions, build
 inst = optimizer.load(sys.argv[1])
 rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
 print(sorted(construct(rm, order_seed=2).tasks.values()))

@@ -13,8 +13,8 @@ import optimizer
 from optimizer.solver import scaling as S
 from optimizer.solver.driver import _default_copies
 from optimizer.solver.evaluator import RouteEvaluator, release
-from optimizer.solver.ortools_model import ModelOptions, build
 from optimizer.solver.pipeline import construct
+from optimizer.solver.search_model import ModelOptions, build
 from tests.conftest import benchmark_file
 
 

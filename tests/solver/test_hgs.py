@@ -23,7 +23,7 @@ from optimizer.solver.hgs import (
     hgs_routes,
     relaxed_solution,
 )
-from optimizer.solver.ortools_model import ModelOptions, build
+from optimizer.solver.search_model import ModelOptions, build
 from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
 
 pytest.importorskip("pyvrp")
@@ -73,7 +73,7 @@ def test_pyvrp_costs_agree_with_the_route_evaluator() -> None:
     for k, seq in routes.items():
         res = RouteEvaluator(rm, k).evaluate(seq)
         assert res is not None
-        total += res[0] + rm.routing.GetFixedCostOfVehicle(k)
+        total += res[0] + rm.fixed[k]
     release(rm)
     assert stats["hgs_iterations"] == 200
     assert stats["hgs_cost"] == total
@@ -148,7 +148,7 @@ def test_mixed_diesel_fleet_with_zone_ban_is_modelled_exactly() -> None:
             ev.t0 = max(ev.t0, stats["hgs_departures"][k])
         res = ev.evaluate(seq)
         assert res is not None, f"unit {k} ({un.vehicle.id})"
-        total += res[0] + rm.routing.GetFixedCostOfVehicle(k)
+        total += res[0] + rm.fixed[k]
     release(rm)
     assert stats["hgs_cost"] == total
 

@@ -12,15 +12,15 @@ import optimizer
 from optimizer.solver.driver import _default_copies
 from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.insertion import Found, Insertion, inserted
-from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
 from optimizer.solver.pipeline import construct
+from optimizer.solver.search_model import ModelOptions, SearchModel, build
 from tests.conftest import benchmark_file
 
 CITY_DAY = Path(__file__).resolve().parents[2] / "instances" / "city-day.json"
 
 
 def _plain_best(
-    rm: RoutingModel,
+    rm: SearchModel,
     seqs: dict[int, list[int]],
     costs: dict[int, int],
     tid: str,

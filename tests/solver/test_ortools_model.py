@@ -8,7 +8,8 @@ from ortools.constraint_solver import pywrapcp
 
 import optimizer
 from optimizer.model import Depot, Instance, Job, Location, Objective, Station, Vehicle, VehicleType
-from optimizer.solver.ortools_model import ModelOptions, build, search_parameters
+from optimizer.solver.ortools_model import ortools, search_parameters
+from optimizer.solver.search_model import ModelOptions, build
 
 
 def _line(with_station: bool) -> Instance:
@@ -37,13 +38,13 @@ def _line(with_station: bool) -> Instance:
 def _solve(inst: Instance) -> tuple[list[str], pywrapcp.Assignment, object]:
     rm = build(inst, ModelOptions(copies_per_station=2))
     params = search_parameters(5.0, solution_limit=200)
-    assignment = rm.routing.SolveWithParameters(params)
+    assignment = ortools(rm).routing.SolveWithParameters(params)
     assert assignment is not None
-    idx = assignment.Value(rm.routing.NextVar(rm.routing.Start(0)))
+    idx = assignment.Value(ortools(rm).routing.NextVar(ortools(rm).routing.Start(0)))
     refs = []
-    while not rm.routing.IsEnd(idx):
-        refs.append(rm.nodes[rm.manager.IndexToNode(idx)].ref)
-        idx = assignment.Value(rm.routing.NextVar(idx))
+    while not ortools(rm).routing.IsEnd(idx):
+        refs.append(rm.nodes[ortools(rm).manager.IndexToNode(idx)].ref)
+        idx = assignment.Value(ortools(rm).routing.NextVar(idx))
     return refs, assignment, rm
 
 
@@ -95,10 +96,10 @@ def test_arcs_no_vehicle_can_drive_in_time_are_pruned() -> None:
     # B closes at 35: from A (served at 0 at the earliest, 10 min service, 30 min drive) the
     # truck reaches B at 40 at the earliest, so A -> B goes; B -> A (B served at 0, A at 40) stays.
     rm = build(_windowed_pair(35.0), ModelOptions())
-    a, b = (rm.manager.NodeToIndex(rm.task_nodes[t][0]) for t in ("A", "B"))
-    assert rm.pruned_arcs == 1
-    assert not rm.routing.NextVar(a).Contains(b)
-    assert rm.routing.NextVar(b).Contains(a)
+    a, b = (ortools(rm).manager.NodeToIndex(rm.task_nodes[t][0]) for t in ("A", "B"))
+    assert ortools(rm).pruned_arcs == 1
+    assert not ortools(rm).routing.NextVar(a).Contains(b)
+    assert ortools(rm).routing.NextVar(b).Contains(a)
     # A plan still exists (two vans, or B first), and it is the same with pruning off.
     inst = _windowed_pair(35.0)
     plan = optimizer.solve(inst, time_limit_s=2, seed=0)
@@ -107,8 +108,10 @@ def test_arcs_no_vehicle_can_drive_in_time_are_pruned() -> None:
 
 
 def test_pruning_keeps_every_arc_that_fits_and_can_be_turned_off() -> None:
-    assert build(_windowed_pair(40.0), ModelOptions()).pruned_arcs == 0  # arrives just in time
-    assert build(_windowed_pair(35.0), ModelOptions(prune_arcs=False)).pruned_arcs == 0
+    assert (
+        ortools(build(_windowed_pair(40.0), ModelOptions())).pruned_arcs == 0
+    )  # arrives just in time
+    assert ortools(build(_windowed_pair(35.0), ModelOptions(prune_arcs=False))).pruned_arcs == 0
 
 
 def test_our_search_builds_no_ortools_model_and_the_fixed_costs_agree() -> None:
@@ -128,9 +131,9 @@ def test_our_search_builds_no_ortools_model_and_the_fixed_costs_agree() -> None:
         built = construct(rm, order_seed=1, rm_work=5_000, fleet_work=5_000, lns_work=20_000)
         release(rm)
         assert not built.unassigned
-        assert rm._or is None
-        routing = rm.routing
-        assert rm._or is not None
+        assert rm.ortools_model is None
+        routing = ortools(rm).routing
+        assert rm.ortools_model is not None
         assert rm.fixed == [routing.GetFixedCostOfVehicle(k) for k in range(len(rm.units))]
         assert any(rm.fixed)
 

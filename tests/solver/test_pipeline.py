@@ -13,9 +13,9 @@ from optimizer.solver.driver import _default_copies
 from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.insertion import Insertion
 from optimizer.solver.lns import ruin_recreate
-from optimizer.solver.ortools_model import ModelOptions, build
 from optimizer.solver.pipeline import best_of_walks, construct
 from optimizer.solver.plan import Built, fixed_costs
+from optimizer.solver.search_model import ModelOptions, build
 from tests.conftest import benchmark_file
 
 

@@ -10,19 +10,19 @@ import pytest
 import optimizer
 from optimizer.solver.driver import _default_copies, _start_plan
 from optimizer.solver.evaluator import RouteEvaluator, release
-from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
 from optimizer.solver.pipeline import construct
 from optimizer.solver.plan import Built, RoutePool, fixed_costs
 from optimizer.solver.recombine import export_pool, merged_start, recombine
+from optimizer.solver.search_model import ModelOptions, SearchModel, build
 from tests.conftest import benchmark_file
 
 
-def _total(rm: RoutingModel, built: Built) -> int:
+def _total(rm: SearchModel, built: Built) -> int:
     fixed = fixed_costs(rm)
     return sum(built.cost[k] + fixed[k] for k in built.tasks)
 
 
-def _task_of(rm: RoutingModel) -> dict[int, str]:
+def _task_of(rm: SearchModel) -> dict[int, str]:
     return {n: tid for tid, ids in rm.task_nodes.items() for n in ids}
 
 
@@ -38,7 +38,7 @@ def test_a_pool_of_every_route_recombines_into_the_optimum() -> None:
         release(rm)
 
 
-def _recombine_every_route(inst: optimizer.Instance, rm: RoutingModel) -> None:
+def _recombine_every_route(inst: optimizer.Instance, rm: SearchModel) -> None:
     fixed = fixed_costs(rm)
     task_of = _task_of(rm)
     ev = RouteEvaluator(rm, 0)

@@ -10,10 +10,10 @@ from optimizer.solver.context import Search
 from optimizer.solver.driver import _default_copies
 from optimizer.solver.evaluator import RouteEvaluator, release
 from optimizer.solver.insertion import Insertion
-from optimizer.solver.ortools_model import ModelOptions, build
 from optimizer.solver.pipeline import construct
 from optimizer.solver.plan import Built, fixed_costs
 from optimizer.solver.routemin import minimize_routes
+from optimizer.solver.search_model import ModelOptions, build
 from tests.conftest import benchmark_file
 
 

@@ -255,7 +255,7 @@ def test_a_start_read_directly_charges_what_fits_the_stations_opening() -> None:
     (the solve's fallback when OR-Tools has no time), the start charges the 60 kWh."""
     from optimizer.model import Station, TimeWindow
     from optimizer.solver.driver import _start_plan
-    from optimizer.solver.ortools_model import ModelOptions, build
+    from optimizer.solver.search_model import ModelOptions, build
     from tests.charger_case import make_line
 
     line = make_line()

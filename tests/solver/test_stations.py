@@ -23,8 +23,9 @@ from optimizer.model import (
 )
 from optimizer.solver.driver import _copies_needed, _default_copies, _remap
 from optimizer.solver.evaluator import RouteEvaluator, release
-from optimizer.solver.ortools_model import ModelOptions, build
+from optimizer.solver.ortools_model import ortools
 from optimizer.solver.pipeline import construct
+from optimizer.solver.search_model import ModelOptions, build
 from optimizer.solver.stations import beats, dominators
 from tests.conftest import benchmark_file
 
@@ -105,8 +106,8 @@ def test_every_removed_arc_leaves_a_kept_way_that_is_no_worse() -> None:
     a -> s' and s' -> b kept and is no farther on either leg: the pruning loses no plan."""
     inst = optimizer.load(benchmark_file("evrptw", "c103_21.txt"))
     rm = build(inst, ModelOptions(copies_per_station=1))
-    assert rm.pruned_station_arcs > 0
-    routing, manager = rm.routing, rm.manager
+    assert ortools(rm).pruned_station_arcs > 0
+    routing, manager = ortools(rm).routing, ortools(rm).manager
     dist, dur = inst.distance_km, inst.duration_min
     stations = [
         (manager.NodeToIndex(i), nd) for i, nd in enumerate(rm.nodes) if nd.kind == "station"
@@ -145,13 +146,14 @@ def test_constructed_plans_stay_inside_the_pruned_model() -> None:
         assert visits > 0
         # As the driver does: a model with enough station copies for the plan.
         full = build(inst, ModelOptions(copies_per_station=_copies_needed(rm, built.routes)))
-        assert full.pruned_station_arcs > 0
+        assert ortools(full).pruned_station_arcs > 0
         routes = _remap(rm, full, built.routes)
-        full.routing.CloseModel()
+        ortools(full).routing.CloseModel()
         per_vehicle = [
-            [full.manager.NodeToIndex(n) for n in routes.get(k, [])] for k in range(len(full.units))
+            [ortools(full).manager.NodeToIndex(n) for n in routes.get(k, [])]
+            for k in range(len(full.units))
         ]
-        assert full.routing.ReadAssignmentFromRoutes(per_vehicle, True) is not None
+        assert ortools(full).routing.ReadAssignmentFromRoutes(per_vehicle, True) is not None
     finally:
         release(rm)
 
@@ -163,7 +165,7 @@ def test_the_evaluator_only_offers_stations_the_model_keeps() -> None:
     rm = build(inst, ModelOptions(copies_per_station=1))
     try:
         ev = RouteEvaluator(rm, 0)
-        routing, manager = rm.routing, rm.manager
+        routing, manager = ortools(rm).routing, ortools(rm).manager
         tasks = [(manager.NodeToIndex(i), nd) for i, nd in enumerate(rm.nodes) if nd.kind == "job"]
         offered = 0
         for (a_idx, a), (b_idx, b) in itertools.product(tasks[::5], tasks[2::5]):
