@@ -144,10 +144,47 @@ def hgs_routes(
         out["hgs_declined"] = f"pyvrp: {exc}"
         return None
 
+    budget = max(1, int(iterations))
+    result, watch = _run(
+        rm, data, entries, budget, deadline_s, seed, warm_start, on_cost, checkpoint
+    )
+    out["hgs_iterations"] = int(result.num_iterations)
+    planned = budget
+    if watch is not None and watch.outcome is not None:
+        out["hgs_checkpoint"] = watch.outcome
+        if watch.outcome == "stopped":  # ended by the look, not by the budget or the clock
+            planned = min(budget, watch.checkpoint.iterations)
+    out["hgs_capped"] = int(result.num_iterations < planned)
+    best = result.best
+    out["hgs_best"] = best
+    if not best.is_feasible() or (rm.mandatory and best.num_missing_clients() > 0):
+        out["hgs_declined"] = "pyvrp found no feasible plan"
+        return None
+    out["hgs_cost"] = int(result.cost())
+
+    routes, departures, reloads = _read_routes(rm, best, entries)
+    out["hgs_departures"] = departures
+    if reloads:
+        out["hgs_reloads"] = reloads
+    return routes
+
+
+def _run(
+    rm: SearchModel,
+    data: Any,
+    entries: list[str],
+    budget: int,
+    deadline_s: float,
+    seed: int,
+    warm_start: Any,
+    on_cost: Callable[[float], None] | None,
+    checkpoint: Checkpoint | None,
+) -> tuple[Any, _AtCheckpoint | None]:
+    """PyVRP's search on ``data`` (see :func:`hgs_routes`): its result, and the checkpoint's
+    watch where there is one."""
     from pyvrp import IteratedLocalSearchParams, SolveParams, solve
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
-    budget = max(1, int(iterations))
     stop: Any = MultipleCriteria(
         [MaxIterations(budget), MaxRuntime(max(0.0, deadline_s - time.monotonic()))]
     )
@@ -177,25 +214,7 @@ def hgs_routes(
             params=params,
             initial_solution=warm_start,
         )
-    out["hgs_iterations"] = int(result.num_iterations)
-    planned = budget
-    if watch is not None and watch.outcome is not None:
-        out["hgs_checkpoint"] = watch.outcome
-        if watch.outcome == "stopped":
-            planned = min(budget, checkpoint.iterations) if checkpoint else budget
-    out["hgs_capped"] = int(result.num_iterations < planned)
-    best = result.best
-    out["hgs_best"] = best
-    if not best.is_feasible() or (rm.mandatory and best.num_missing_clients() > 0):
-        out["hgs_declined"] = "pyvrp found no feasible plan"
-        return None
-    out["hgs_cost"] = int(result.cost())
-
-    routes, departures, reloads = _read_routes(rm, best, entries)
-    out["hgs_departures"] = departures
-    if reloads:
-        out["hgs_reloads"] = reloads
-    return routes
+    return result, watch
 
 
 @dataclass(frozen=True)

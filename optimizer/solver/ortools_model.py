@@ -102,7 +102,7 @@ class _Frame:
     nodes: list[Node]
     units: list[Unit]
     manager: pywrapcp.RoutingIndexManager
-    routing: pywrapcp.SearchModel
+    routing: pywrapcp.RoutingModel
     locs: np.ndarray
     dist_km: np.ndarray
     dur_min: np.ndarray
@@ -117,7 +117,7 @@ class _Frame:
         starts = [depot_node[u.vehicle.start_depot] for u in units]
         ends = [depot_node[u.vehicle.end] for u in units]
         manager = pywrapcp.RoutingIndexManager(len(nodes), len(units), starts, ends)
-        routing = pywrapcp.SearchModel(manager)
+        routing = pywrapcp.RoutingModel(manager)
         locs = np.array([nd.location for nd in nodes], dtype=np.int64)
         horizon = max(
             [d.opening.end_min for d in inst.depots]
@@ -479,7 +479,7 @@ def _visits(
 
 
 def _prune_arcs(
-    routing: pywrapcp.SearchModel,
+    routing: pywrapcp.RoutingModel,
     manager: pywrapcp.RoutingIndexManager,
     time_dim: pywrapcp.RoutingDimension,
     nodes: Sequence[Node],
@@ -519,7 +519,7 @@ MAX_STATION_PRUNING_WORK = 50_000_000
 
 def _prune_station_arcs(
     inst: Instance,
-    routing: pywrapcp.SearchModel,
+    routing: pywrapcp.RoutingModel,
     manager: pywrapcp.RoutingIndexManager,
     nodes: Sequence[Node],
     units: Sequence[Unit],
@@ -577,7 +577,7 @@ def _reassignment_columns(instance: Instance, nodes: Sequence[Node], unit: Unit)
     return [i for i, nd in enumerate(nodes) if reassigned_task(instance, nd, unit.vehicle.id)]
 
 
-def _allow(routing: pywrapcp.SearchModel, index: int, vehicles: list[int]) -> None:
+def _allow(routing: pywrapcp.RoutingModel, index: int, vehicles: list[int]) -> None:
     """Only ``vehicles`` may visit ``index`` (-1 keeps the visit optional).
 
     ``SetAllowedVehiclesForIndex`` cannot be called from Python in OR-Tools 9.15 (its absl::Span

@@ -13,17 +13,17 @@ import optimizer
 from optimizer.solver import SolveOptions
 from optimizer.solver.driver import _default_copies
 from optimizer.solver.evaluator import RouteEvaluator, release
-from optimizer.solver.ortools_model import ModelOptions, RoutingModel, build
 from optimizer.solver.pipeline import construct
 from optimizer.solver.plan import Built
+from optimizer.solver.search_model import ModelOptions, SearchModel, build
 from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
 
 
-def _total(rm: RoutingModel, built: Built) -> int:
-    return sum(built.cost[k] + rm.routing.GetFixedCostOfVehicle(k) for k in built.tasks)
+def _total(rm: SearchModel, built: Built) -> int:
+    return sum(built.cost[k] + rm.fixed[k] for k in built.tasks)
 
 
-def _assert_serves_every_task(rm: RoutingModel, built: Built) -> None:
+def _assert_serves_every_task(rm: SearchModel, built: Built) -> None:
     """Every task node on exactly one route, and each route what a fresh evaluator makes of it."""
     served = sorted(n for seq in built.tasks.values() for n in seq)
     assert served == sorted(n for ids in rm.task_nodes.values() for n in ids)
