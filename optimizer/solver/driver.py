@@ -1199,6 +1199,10 @@ def _charging_shapes(
         short = _routes_short_of_energy(report)
         n_routes = report.totals.vehicles_used or 0
         meta["hgs_probe_short_routes"] = f"{short}/{n_routes}"
+        if report.feasible:
+            # The floor (see _keep_relaxed) unless the run's last plan is valid too: PyVRP's
+            # later, cheaper plan may break a battery that this one kept.
+            meta["_relaxed_plan"] = _float_departures(rm.instance, report)
         return 2 * short > n_routes
 
     return most_short
