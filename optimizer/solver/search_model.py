@@ -3,7 +3,7 @@
 Built once per solve (:func:`build`) and read by every phase: our own searches, PyVRP's start and
 the OR-Tools model (:mod:`.ortools_model`), which is built from it only where its phase runs.
 
-Nodes (the glossary's "node" is an OR-Tools node, not a location):
+Nodes (the glossary's "node" is a model node, the same in the OR-Tools model; not a location):
 
 - one node per depot, used as the start and end of every vehicle unit based there;
 - one node per job, two per shipment (pickup, delivery);
@@ -31,7 +31,7 @@ from . import scaling as S
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """What one OR-Tools node stands for."""
+    """What one node stands for (the OR-Tools model numbers its nodes the same way)."""
 
     kind: str  # depot | job | pickup | delivery | station
     ref: str
