@@ -241,9 +241,9 @@ def _waves(instance: Instance) -> Instance:
 
 class _TripsRelaxed:
     """PyVRP's multi-trip plan of the day, battery-blind (reloads at each vehicle's start
-    depot), validated on the instance: a probe of :data:`TRIPS_PROBE_SHARE` of the limit, and
-    where the probe's plan is valid or at most half its routes run short of energy,
-    :data:`TRIPS_HGS_SHARE` more from it. ``share`` is the part
+    depot), validated on the instance: one run, looked at after :data:`TRIPS_PROBE_SHARE` of
+    the limit, that goes on for :data:`TRIPS_HGS_SHARE` more where the plan it looked at is
+    valid or at most half its routes run short of energy. ``share`` is the part
     of the limit it used; ``plan`` the valid plan (departures floated), else ``None``. Skipped
     where PyVRP does not apply or the search's share would fall below the day's time floor."""
 
@@ -278,22 +278,16 @@ class _TripsRelaxed:
             self.meta["trips_pyvrp"] = f"declined: {why}"
             return
         budget = Budget.of(self.instance, self.opts, started, started + self.opts.time_limit_s)
-        best: Any = None
-        report = None
-        for share in (TRIPS_PROBE_SHARE, TRIPS_HGS_SHARE):
-            if share != TRIPS_PROBE_SHARE and not self._affords(self.share + share):
-                break
-            report, best = self._once(rm, budget, share, best)
-            self.share += share
-            if report is None:
-                break
-            # As for a day of single trips (see _relaxed_seed): where the batteries suffice for
-            # most of the probe's routes, PyVRP searches on (a longer run found a valid plan of
-            # a generated two-wave day whose probe broke a battery).
-            short = _routes_short_of_energy(report)
-            self.meta["trips_pyvrp_short_routes"] = f"{short}/{report.totals.vehicles_used}"
-            if not report.feasible and 2 * short > (report.totals.vehicles_used or 0):
-                break
+        # One run with a look at its plan after the probe's share (see .hgs.Checkpoint), as for
+        # a day of single trips (see _charging_shapes): where the batteries suffice for most of
+        # the look's routes, PyVRP searches on (a longer run found a valid plan of a generated
+        # two-wave day whose probe broke a battery); where it cannot afford more, the run is
+        # the probe alone.
+        total = TRIPS_PROBE_SHARE + TRIPS_HGS_SHARE
+        go_on = self._affords(total)
+        report = self._once(
+            rm, budget, total if go_on else TRIPS_PROBE_SHARE, TRIPS_PROBE_SHARE if go_on else None
+        )
         self.meta["trips_pyvrp_s"] = round(time.monotonic() - started, 3)
         if report is not None and report.feasible:
             self.plan = _float_departures(self.instance, report).solution
@@ -308,11 +302,21 @@ class _TripsRelaxed:
                 # 2,120).
                 self.broken = report.solution
 
-    def _once(self, rm: SearchModel, budget: Budget, share: float, best: Any) -> tuple[Any, Any]:
-        """One PyVRP run of ``share`` of the limit, warm-started from ``best``: the validator's
-        report on its plan (``None``: no plan) and PyVRP's best solution."""
-        from ..validator import validate
-        from .hgs import hgs_routes, relaxed_solution
+    def _once(
+        self, rm: SearchModel, budget: Budget, share: float, look_at: float | None
+    ) -> Report | None:
+        """PyVRP's run of ``share`` of the limit, looked at after ``look_at`` of it (where
+        given): the validator's report on its plan (``None``: no plan). Sets ``share`` to the
+        part of the limit the run was budgeted for up to where it ended."""
+        from .hgs import Checkpoint, hgs_routes
+
+        def most_short(
+            routes: dict[int, list[int]], departures: dict[int, int], reloads: dict[int, list[int]]
+        ) -> bool:
+            report = self._report(rm, routes, departures, reloads)
+            short = _routes_short_of_energy(report)
+            self.meta["trips_pyvrp_short_routes"] = f"{short}/{report.totals.vehicles_used}"
+            return not report.feasible and 2 * short > (report.totals.vehicles_used or 0)
 
         stats: dict[str, Any] = {}
         routes = hgs_routes(
@@ -322,18 +326,37 @@ class _TripsRelaxed:
             deadline_s=time.monotonic() + share * self.opts.time_limit_s,
             stats=stats,
             relax=True,
-            warm_start=best,
+            checkpoint=None
+            if look_at is None
+            else Checkpoint(budget.hgs_iterations(look_at), most_short),
         )
-        self.meta["trips_pyvrp_iterations"] = self.meta.get("trips_pyvrp_iterations", 0) + int(
-            stats.get("hgs_iterations", 0)
-        )
+        self.share = look_at if stats.get("hgs_checkpoint") == "stopped" and look_at else share
+        self.meta["trips_pyvrp_iterations"] = int(stats.get("hgs_iterations", 0))
         if stats.get("hgs_capped"):
             self.meta["trips_pyvrp_capped"] = 1
         if routes is None:
-            return None, stats.get("hgs_best")
-        departures = stats.get("hgs_departures", {})
-        plan = relaxed_solution(rm, routes, departures, stats.get("hgs_reloads"))
-        report = validate(self.instance, plan)
+            return None
+        report = self._report(
+            rm, routes, stats.get("hgs_departures", {}), stats.get("hgs_reloads", {})
+        )
+        self.meta["trips_pyvrp_short_routes"] = (
+            f"{_routes_short_of_energy(report)}/{report.totals.vehicles_used}"
+        )
+        return report
+
+    def _report(
+        self,
+        rm: SearchModel,
+        routes: dict[int, list[int]],
+        departures: dict[int, int],
+        reloads: dict[int, list[int]],
+    ) -> Report:
+        """The validator's report on PyVRP's battery-blind plan; where only batteries break,
+        on the plan with a charge around its reloads where that makes it valid."""
+        from ..validator import validate
+        from .hgs import relaxed_solution
+
+        report = validate(self.instance, relaxed_solution(rm, routes, departures, reloads))
         if not report.feasible and report.codes() == {"BATTERY"}:
             from .trips import charge_at_reloads
 
@@ -341,7 +364,7 @@ class _TripsRelaxed:
             self.meta["trips_pyvrp_charged_at_reloads"] = int(charged.feasible)
             if charged.feasible:
                 report = charged
-        return report, stats.get("hgs_best")
+        return report
 
 
 def _solve_one(
@@ -1186,7 +1209,7 @@ def _hgs_start(
 
 def _charging_shapes(
     rm: SearchModel, meta: dict[str, Any]
-) -> Callable[[dict[int, list[int]], dict[int, int]], bool]:
+) -> Callable[[dict[int, list[int]], dict[int, int], dict[int, list[int]]], bool]:
     """The probe of a battery-blind run (see ``SolveOptions.hgs_probe_share``): whether more
     than half the routes of PyVRP's plan so far run short of energy. If so, charging shapes the
     day and our search gets the time (a regional day: 25,229 against 27,666 CNY from a 70 %
@@ -1194,8 +1217,10 @@ def _charging_shapes(
     less at 60 s than at 6 s, more than our search made up in the time left), and PyVRP goes on
     in the same run. Its plan is then the floor where valid, else a seed our search repairs."""
 
-    def most_short(routes: dict[int, list[int]], departures: dict[int, int]) -> bool:
-        report = _relaxed_report(rm, routes, departures)
+    def most_short(
+        routes: dict[int, list[int]], departures: dict[int, int], _: dict[int, list[int]]
+    ) -> bool:
+        report = _relaxed_report(rm, routes, departures)  # one trip each: no reloads
         short = _routes_short_of_energy(report)
         n_routes = report.totals.vehicles_used or 0
         meta["hgs_probe_short_routes"] = f"{short}/{n_routes}"

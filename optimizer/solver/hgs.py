@@ -221,7 +221,8 @@ def _run(
 class Checkpoint:
     """A look at PyVRP's best plan after ``iterations`` iterations, in one run.
 
-    ``stop_if(routes, departures)`` gets that plan as :func:`hgs_routes` returns it; True ends
+    ``stop_if(routes, departures, reloads)`` gets that plan as :func:`hgs_routes` returns it
+    (with ``stats``' departures and reloads); True ends
     the run there, False lets it go on to its budget. Where no plan serves every task by then,
     the run ends there too (the caller falls back on its own start, as after a short run that
     found nothing). Why in one run rather than a short run and a second one warm-started from
@@ -231,7 +232,7 @@ class Checkpoint:
     """
 
     iterations: int
-    stop_if: Callable[[dict[int, list[int]], dict[int, int]], bool]
+    stop_if: Callable[[dict[int, list[int]], dict[int, int], dict[int, list[int]]], bool]
 
 
 class _AtCheckpoint:
@@ -243,7 +244,7 @@ class _AtCheckpoint:
         self,
         stop: Any,
         checkpoint: Checkpoint,
-        read: Callable[[Any], tuple[dict[int, list[int]], dict[int, int], Any]],
+        read: Callable[[Any], tuple[dict[int, list[int]], dict[int, int], dict[int, list[int]]]],
         complete: Callable[[Any], bool],
     ) -> None:
         self.stop, self.checkpoint, self.read, self.complete = stop, checkpoint, read, complete
@@ -271,8 +272,7 @@ class _AtCheckpoint:
             if best is None or not self.complete(best):
                 self.outcome = "stopped"
                 return True
-            routes, departures, _ = self.read(best)
-            if self.checkpoint.stop_if(routes, departures):
+            if self.checkpoint.stop_if(*self.read(best)):
                 self.outcome = "stopped"
                 return True
             self.outcome = "went on"

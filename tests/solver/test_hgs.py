@@ -258,7 +258,9 @@ def test_a_checkpoint_looks_at_the_plan_once_and_may_end_the_run_there() -> None
     whole = hgs_routes(rm, iterations=600, seed=1, deadline_s=far, stats=plain)
     seen: list[dict[int, list[int]]] = []
 
-    def go_on(routes: dict[int, list[int]], departures: dict[int, int]) -> bool:
+    def go_on(
+        routes: dict[int, list[int]], departures: dict[int, int], reloads: dict[int, list[int]]
+    ) -> bool:
         seen.append(routes)
         return False
 
@@ -276,7 +278,7 @@ def test_a_checkpoint_looks_at_the_plan_once_and_may_end_the_run_there() -> None
         seed=1,
         deadline_s=far,
         stats=stopped,
-        checkpoint=Checkpoint(100, lambda r, d: True),
+        checkpoint=Checkpoint(100, lambda r, d, t: True),
     )
     assert stopped["hgs_checkpoint"] == "stopped" and stopped["hgs_iterations"] == 100
     assert not stopped["hgs_capped"]  # ended by the checkpoint, not the wall clock
@@ -303,7 +305,7 @@ def test_a_day_where_batteries_suffice_never_costs_more_than_its_relaxation() ->
         stats=stats,
         checkpoint=Checkpoint(
             int(opts.hgs_iterations_per_second * opts.hgs_probe_share * limit),
-            lambda r, d: False,
+            lambda r, d, t: False,
         ),
     )
     assert routes is not None and not stats["hgs_capped"]
