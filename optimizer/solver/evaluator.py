@@ -387,7 +387,11 @@ class RouteEvaluator:
         key = (a, b)
         found = self._leg_cache.get(key)
         if found is None:
-            E, T, C = self.E, self.T, self.C
+            # The detour's distance cost only (``Cd``): the label pass prices the time of the
+            # whole stop, detour included, through the span. With ``C`` (the ranking estimate,
+            # driving time priced in) the station's legs were paid twice where hours are priced:
+            # EVRP-NL tc1c10s3ct2's route through station 11 was costed 631 min for 575.
+            E, T, C = self.E, self.T, self.Cd
             assert E is not None
             found = [
                 (
