@@ -294,8 +294,7 @@ class _TripsRelaxed:
             self.meta["trips_pyvrp"] = f"valid, {_total(self.plan):.2f}"
         elif report is not None:
             self.meta["trips_pyvrp"] = "breaks " + ", ".join(sorted(report.codes()))
-            short = _routes_short_of_energy(report)
-            if report.codes() == {"BATTERY"} and 2 * short <= (report.totals.vehicles_used or 0):
+            if report.codes() == {"BATTERY"} and not _most_routes_short(report):
                 # Most routes within their batteries: a seed worth repairing. Where most run
                 # short, charging shapes the day and our search plans it from scratch (a
                 # two-wave day at 45 % batteries: 2,408 seeded, on whole-shift waves, against
@@ -314,9 +313,8 @@ class _TripsRelaxed:
             routes: dict[int, list[int]], departures: dict[int, int], reloads: dict[int, list[int]]
         ) -> bool:
             report = self._report(rm, routes, departures, reloads)
-            short = _routes_short_of_energy(report)
-            self.meta["trips_pyvrp_short_routes"] = f"{short}/{report.totals.vehicles_used}"
-            return not report.feasible and 2 * short > (report.totals.vehicles_used or 0)
+            self.meta["trips_pyvrp_short_routes"] = _short_of_all(report)
+            return _most_routes_short(report)
 
         stats: dict[str, Any] = {}
         routes = hgs_routes(
@@ -339,9 +337,7 @@ class _TripsRelaxed:
         report = self._report(
             rm, routes, stats.get("hgs_departures", {}), stats.get("hgs_reloads", {})
         )
-        self.meta["trips_pyvrp_short_routes"] = (
-            f"{_routes_short_of_energy(report)}/{report.totals.vehicles_used}"
-        )
+        self.meta["trips_pyvrp_short_routes"] = _short_of_all(report)
         return report
 
     def _report(
@@ -1221,14 +1217,12 @@ def _charging_shapes(
         routes: dict[int, list[int]], departures: dict[int, int], _: dict[int, list[int]]
     ) -> bool:
         report = _relaxed_report(rm, routes, departures)  # one trip each: no reloads
-        short = _routes_short_of_energy(report)
-        n_routes = report.totals.vehicles_used or 0
-        meta["hgs_probe_short_routes"] = f"{short}/{n_routes}"
+        meta["hgs_probe_short_routes"] = _short_of_all(report)
         if report.feasible:
             # The floor (see _keep_relaxed) unless the run's last plan is valid too: PyVRP's
             # later, cheaper plan may break a battery that this one kept.
             meta["_relaxed_plan"] = _float_departures(rm.instance, report)
-        return 2 * short > n_routes
+        return _most_routes_short(report)
 
     return most_short
 
@@ -1289,9 +1283,7 @@ def _relaxed_seed(
     rm, opts, meta = runs.rm, runs.budget.opts, runs.meta
     report = _relaxed_report(rm, routes, departures)
     if "hgs_probe_short_routes" not in meta:  # no probe: the whole run's plan
-        meta["hgs_probe_short_routes"] = (
-            f"{_routes_short_of_energy(report)}/{report.totals.vehicles_used or 0}"
-        )
+        meta["hgs_probe_short_routes"] = _short_of_all(report)
     share = opts.hgs_share
     if "hgs_checkpoint" in meta:
         share = opts.hgs_probe_share
@@ -1352,6 +1344,18 @@ def _relaxed_report(
 def _routes_short_of_energy(report: Report) -> int:
     """How many routes of a battery-blind plan go below a battery's reserve."""
     return len({v.route for v in report.violations if v.code == "BATTERY"})
+
+
+def _most_routes_short(report: Report) -> bool:
+    """Whether more than half the routes of a battery-blind plan go below a battery's reserve:
+    the one rule by which every look at PyVRP's plan (a day's, a multi-trip day's) decides that
+    charging shapes the day, so that our search plans it rather than repairs PyVRP's plan."""
+    return 2 * _routes_short_of_energy(report) > (report.totals.vehicles_used or 0)
+
+
+def _short_of_all(report: Report) -> str:
+    """Routes short of energy over routes used in a battery-blind plan ("3/7"), for the meta."""
+    return f"{_routes_short_of_energy(report)}/{report.totals.vehicles_used or 0}"
 
 
 # ----- PyVRP start: end ----------------------------------------------------------------------
