@@ -974,8 +974,13 @@ def _start_plan(
     the next station or the route's end (:func:`_least_charges`): our evaluator charges
     partially where the rules allow it, and a full charge may not fit a station's opening (a
     city-day route reaching a charger open until 08:00 at 07:56 waited for it to open again at
-    19:00, and the solve, out of time, reported no plan)."""
+    19:00, and the solve, out of time, reported no plan). Where both fail, each route's charges
+    are chosen exactly for its task order (:func:`.frvcp.recharged_plan`): on EVRP-NL's 10-hour
+    routes the evaluator's plan may keep the limit only by filling up at a fast charger to skip
+    a slow one, which least charges undo (a 320-customer part left with no time read its start
+    so, and the solve reported no plan)."""
     from ..validator import validate
+    from .frvcp import recharged_plan
 
     plan = []
     served = {rm.nodes[n].ref for seq in routes.values() for n in seq}
@@ -991,12 +996,13 @@ def _start_plan(
         ]
         plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
     timed = validate(instance, Solution(instance.name, tuple(plan), unserved=unserved)).solution
-    for charged in (timed, None):
-        if charged is None:
-            least = _least_charges(instance, timed)
-            if least is None:
-                break
-            charged = validate(instance, least).solution
+    for how in (None, _least_charges, recharged_plan):
+        charged = timed
+        if how is not None:
+            changed = how(instance, timed)
+            if changed is None:
+                continue
+            charged = validate(instance, changed).solution
         sparse, _ = _floated(instance, charged)
         # Overlaps at a charger are queued after read-back (``_queue_at_chargers``), as for any
         # plan.

@@ -511,6 +511,21 @@ def exact_charges(instance: Instance, report: Report) -> Report:
     return report
 
 
+def recharged_plan(instance: Instance, timed: Solution) -> Solution | None:
+    """``timed`` (a plan the validator filled in, valid or not) with each electric route's
+    stations and charges chosen by :func:`best_charging` for its task order, or None where no
+    route changes. Neither cost nor validity is judged here: a plan read from the search's task
+    sequences (the driver's direct read) takes it where full charges and least charges both
+    break a duration limit that the evaluator's own levels kept."""
+    routes = [_recharged(instance, r) for r in timed.routes]
+    if all(r is None for r in routes):
+        return None
+    kept = zip(routes, timed.routes, strict=True)
+    return replace(
+        timed, routes=tuple(new if new is not None else old for new, old in kept), totals=Totals()
+    )
+
+
 def _alone(instance: Instance, route: Route) -> float:
     """The validator's cost of a plan of ``route`` alone, +inf where anything but the other
     tasks' absence is wrong with it."""

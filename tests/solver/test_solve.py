@@ -277,6 +277,36 @@ def test_a_start_read_directly_charges_what_fits_the_stations_opening() -> None:
     assert stop.start_min == pytest.approx(30.0) and stop.departure_min == pytest.approx(60.0)
 
 
+def test_a_start_read_directly_takes_exact_charges_where_full_and_least_ones_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """EVRP-NL tc0c80s12ct1, our search's plan at fixed work, read directly (the solve's fallback
+    when OR-Tools has no time to accept it): filling up at every charger, and charging only what
+    reaches the next one, both break a route's 10-hour limit that the evaluator's own levels
+    kept. Each route's charges chosen exactly for its task order keep it, and the plan is valid
+    (a 320-customer part read so used to end the solve with no plan)."""
+    from optimizer.solver import frvcp
+    from optimizer.solver.driver import _default_copies, _start_plan
+    from optimizer.solver.evaluator import release
+    from optimizer.solver.pipeline import construct
+    from optimizer.solver.search_model import ModelOptions, build
+
+    inst = optimizer.load(benchmark_file("evrp-nl", "tc0c80s12ct1.xml"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    try:
+        built = construct(rm, order_seed=1, lns_work=200_000)
+        plan = _start_plan(inst, rm, built.routes)
+        assert plan is not None
+        report = optimizer.validate(inst, plan)
+        assert report.feasible, report.summary()
+        assert len(report.solution.routes) == len(built.tasks)
+        # Without the exact charges the same start cannot be read.
+        monkeypatch.setattr(frvcp, "recharged_plan", lambda instance, timed: None)
+        assert _start_plan(inst, rm, built.routes) is None
+    finally:
+        release(rm)
+
+
 def test_without_the_polish_ortools_only_accepts_our_start() -> None:
     """``ortools_polish=False``: OR-Tools reads our start back (solution limit 1) and searches no
     further, so the plan is our search's; the same work with the polish never does worse."""
