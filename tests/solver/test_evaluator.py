@@ -196,8 +196,8 @@ def test_a_route_through_a_charger_is_priced_for_its_time_once() -> None:
     time of that task order charged exactly (:mod:`.frvcp`, timed by the validator): the drive
     to and from the charger counted once. It was also added as a distance cost: a route of
     this instance through station 11 was costed 631 minutes for its 575, which kept the
-    search away from charging. Within the scaling's rounding (a hundredth of a minute per leg, a unit per visit)
-    and the few levels the evaluator tries (0.11 minutes here)."""
+    search away from charging. Within the scaling's rounding (a hundredth of a minute per leg,
+    a unit per visit) and the few levels the evaluator tries (0.11 minutes here)."""
     from optimizer.solver.frvcp import _alone, _recharged
     from optimizer.solver.options import SolveOptions, Work
 
