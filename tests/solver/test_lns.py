@@ -150,7 +150,6 @@ def test_opens_a_route_where_a_customer_alone_costs_less() -> None:
     one route; ruin and recreate opened a route only where no used route took a task, stayed on
     two routes and ended at 11.45 h whatever its budget (seeds 1-3, OR-Tools' polish off). Now
     it gets within 1.5 % of the best known, checked by the validator."""
-
     name = "tc1c10s2cf2"
     inst = optimizer.load(benchmark_file("evrp-nl", f"{name}.xml"))
     work = Work(route_min=0, fleet=0, lns=500_000, solutions=1)

@@ -315,7 +315,6 @@ def test_a_start_read_directly_takes_exact_charges_where_full_and_least_ones_fai
 def test_without_the_polish_ortools_only_accepts_our_start() -> None:
     """``ortools_polish=False``: OR-Tools reads our start back (solution limit 1) and searches no
     further, so the plan is our search's; the same work with the polish never does worse."""
-
     inst = optimizer.load(benchmark_file("evrptw", "c103C15.txt"))
     work = Work(hgs_iterations=100, route_min=20_000, fleet=20_000, lns=60_000, solutions=200)
     bare = optimizer.solve(inst, 60, 1, options=SolveOptions(work=work, ortools_polish=False))
