@@ -17,7 +17,6 @@ outweighs the loop.
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -32,6 +31,10 @@ Evaluate = Callable[[int, list[int]], "tuple[int, list[int]] | None"]
 Found = tuple[int, int, list[int], tuple[int, list[int]]]
 
 
+#: A route's driven-direct time profile (see ``RouteEvaluator.profile``).
+_Profile = tuple[list[int], list[int]]
+
+
 class _Route:
     """One route's data for the scan: stop locations (depots included), the estimate of each
     leg, and the driven-direct time profile (see ``RouteEvaluator.profile``)."""
@@ -42,7 +45,7 @@ class _Route:
         self.key = key
         self.locs = locs
         self.legs = legs
-        self.prof: tuple[list[int], list[int]] | None = None
+        self.prof: _Profile | None = None
 
 
 class Insertion:
@@ -112,15 +115,13 @@ class Insertion:
         ids = self.tasks[tid]
         best: Found | None = None
         checks = 0
-        for k, seq, cands in self._candidates(seqs, tid):
+        for k, seq, cands, prof in self._candidates(seqs, tid):
             for delta, p, q in cands:
                 if best is not None and delta >= best[0]:
                     break
-                if len(ids) == 1:
+                if prof is not None:
                     checks += 1
-                    r = self._routes[k]
-                    assert r.prof is not None
-                    if not self.ev(k).with_inserted(seq, r.prof, p, ids[0]):
+                    if not self.ev(k).with_inserted(seq, prof, p, ids[0]):
                         continue
                 new = inserted(seq, ids, p, q)
                 res = evaluate(k, new)
@@ -132,9 +133,10 @@ class Insertion:
 
     def _candidates(
         self, seqs: dict[int, list[int]], tid: str
-    ) -> list[tuple[int, list[int], list[tuple[int, int, int]]]]:
-        """Per route, its positions for ``tid`` cheapest estimate first; the routes in the
-        order of their cheapest estimate.
+    ) -> list[tuple[int, list[int], list[tuple[int, int, int]], _Profile | None]]:
+        """Per route, its positions for ``tid`` cheapest estimate first and, for a single-node
+        task, the route's time profile for the quick checks; the routes in the order of their
+        cheapest estimate (a route has at least one position).
 
         Why that order: a route is skipped once its estimates reach the best increase found,
         and the route with the cheapest estimate most often holds the best insertion, so
@@ -145,8 +147,11 @@ class Insertion:
         ids = self.tasks[tid]
         out = []
         for k, seq in seqs.items():
+            prof = None
             if len(ids) == 1:
                 r = self._route(k, seq)
+                prof = r.prof
+                assert prof is not None
                 u = self._loc[ids[0]]
                 C = self.ev(k).C
                 Cu = C[u]
@@ -157,8 +162,8 @@ class Insertion:
             else:
                 cands = self.positions(k, seq, tid)
             cands.sort()
-            out.append((k, seq, cands))
-        out.sort(key=lambda x: x[2][0][0] if x[2] else math.inf)
+            out.append((k, seq, cands, prof))
+        out.sort(key=lambda x: x[2][0][0])
         return out
 
     # ------------------------------------------------------------------------------------------
