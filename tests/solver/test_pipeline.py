@@ -1,5 +1,5 @@
-"""The search pipeline: the best of several ruin-and-recreate walks is the first walk or better,
-and repeats itself."""
+"""The search pipeline: the best of several ruin-and-recreate walks is the first walk or better
+and repeats itself; under a money objective the minimisations never leave the plan dearer."""
 
 from __future__ import annotations
 
@@ -57,5 +57,38 @@ def test_best_of_walks_is_the_first_walk_or_better_and_repeats_itself() -> None:
         for k, seq in best.tasks.items():
             res = RouteEvaluator(rm, k).evaluate(seq)
             assert res is not None and res[0] == best.cost[k] and res[1] == best.routes[k]
+    finally:
+        release(rm)
+
+
+def test_minimisations_never_leave_a_money_objective_dearer() -> None:
+    """Under a money objective fewer routes are a means, not the end: the pipeline keeps the
+    plan before route and fleet minimisation where that costs less. EVRP-NL's total time prices
+    hours and no vehicle, so a route less is worth only the drive it saves (the solver leaves
+    the minimisations off there, :func:`optimizer.solver.budget.routes_cost`; run here by hand).
+    Their plan is never dearer than the constructed one, serves every task, and every route is
+    one a fresh evaluator agrees with."""
+    inst = optimizer.load(benchmark_file("evrp-nl", "tc0c80s12ct0.xml"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    tasks = dict(rm.task_nodes)
+    fixed = fixed_costs(rm)
+
+    def value(b: Built) -> int:
+        return sum(b.cost[k] + fixed[k] for k in b.tasks)
+
+    try:
+        plain = construct(rm, order_seed=1)
+        minimised = construct(rm, order_seed=1, rm_work=400_000, fleet_work=1_500_000)
+        assert "minimised_plan_dearer" in minimised.stats
+        assert value(minimised) <= value(plain)
+        if minimised.stats["minimised_plan_dearer"]:
+            assert minimised.routes == plain.routes
+        else:
+            assert len(minimised.tasks) < len(plain.tasks)
+        served = sorted(n for seq in minimised.tasks.values() for n in seq)
+        assert served == sorted(n for ids in tasks.values() for n in ids)
+        for k, seq in minimised.tasks.items():
+            res = RouteEvaluator(rm, k).evaluate(seq)
+            assert res is not None and res[0] == minimised.cost[k]
     finally:
         release(rm)
