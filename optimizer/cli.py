@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -27,6 +27,9 @@ from .errors import (
 )
 from .fileio import write_atomic
 from .validator.report import COST_KEYS
+
+if TYPE_CHECKING:
+    from .solver.progress import Progress
 
 app = typer.Typer(
     name="optimizer",
@@ -205,13 +208,7 @@ def solve(
     )
     report = run_validation(inst, plan)
     if not quiet:
-        cost = report.totals.cost
-        parts = ", ".join(f"{k} {cost[k]:,.2f}" for k in COST_KEYS if k != "total" and cost.get(k))
-        typer.echo(
-            f"[   done] plan cost as validated {cost.get('total', 0.0):,.2f} "
-            f"{inst.objective.currency} ({parts})",
-            err=True,
-        )
+        typer.echo(f"[   done] {_validated_line(inst, report)}", err=True)
     if out is None:
         typer.echo(render_text(build_run_sheet(inst, report)))
         typer.echo("")
@@ -224,23 +221,38 @@ def solve(
         typer.echo(f"wrote {out}", err=True)
 
 
-def _progress(instance: Any) -> Callable[[float, float, int], None]:
-    """Progress lines that say what the number is.
+def _validated_line(instance: Any, report: Any) -> str:
+    """The run's last progress line: the plan as the validator measured it, in the objective's
+    terms (a fewest-vehicles or distance objective prices nothing, so its cost would read 0)."""
+    totals = report.totals
+    if instance.objective.kind != "cost":
+        return f"plan as validated: {totals.vehicles_used} vehicles, {totals.distance_km:,.2f} km"
+    cost = totals.cost
+    parts = ", ".join(f"{k} {cost[k]:,.2f}" for k in COST_KEYS if k != "total" and cost.get(k))
+    return (
+        f"plan cost as validated {cost.get('total', 0.0):,.2f} {instance.objective.currency}"
+        f" ({parts})"
+    )
+
+
+def _progress(instance: Any) -> Callable[[Progress], None]:
+    """Progress lines that say which phase found the plan and what the number is.
 
     The solver's callback hands over the search model's objective value (its scaled costs, before
     charging is re-timed for the tariffs and departures are floated), not the validator's plan
-    cost, and no parts: the line names it as such, and the validated cost closes the run.
+    cost: the line names it as such, and the validated cost closes the run.
     """
     obj = instance.objective
     unit = obj.currency if obj.kind == "cost" else "km" if obj.kind == "distance" else ""
     name = {"cost": "cost", "distance": "distance", "vehicles_then_distance": "vehicles, then km"}
 
-    def show(elapsed_s: float, value: float, vehicles: int) -> None:
+    def show(event: Progress) -> None:
         # -1 vehicles: PyVRP's run, which tells only its cost.
-        used = f", {vehicles} vehicles" if vehicles >= 0 else ""
+        used = f", {event.vehicles} vehicles" if event.vehicles >= 0 else ""
+        what = "parts done, validated" if event.phase == "part" else "search value"
         typer.echo(
-            f"[{elapsed_s:6.1f}s] objective {name.get(obj.kind, obj.kind)}: search value "
-            f"{value:,.2f} {unit}{used}".replace(" ,", ","),
+            f"[{event.elapsed_s:6.1f}s] {event.phase}: objective {name.get(obj.kind, obj.kind)}, "
+            f"{what} {event.value:,.2f} {unit}{used}".replace(" ,", ","),
             err=True,
         )
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+import optimizer
 from optimizer.cli import app
+from optimizer.solver import PHASES
 from tests.conftest import INSTANCES, benchmark_file
 
 runner = CliRunner()
@@ -81,6 +83,26 @@ def test_solve_writes_a_valid_plan(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     check = runner.invoke(app, ["validate", str(INSTANCES / "city-day-small.json"), str(plan)])
     assert check.exit_code == 0, check.output
+
+
+def test_solve_progress_lines_name_their_phase(tmp_path: Path) -> None:
+    """A dispatcher watching a solve sees which phase found each plan, and that the number is
+    the search's, not yet the validated cost (which closes the run)."""
+    small = str(benchmark_file("evrptw", "c101C5.txt"))
+    out = tmp_path / "plan.json"
+    result = runner.invoke(app, ["solve", small, "-t", "2", "-w", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("[")]
+    assert len(lines) >= 2, result.output
+    assert "] construct: objective vehicles, then km, search value " in lines[0], lines
+    phases = {line.split("] ", 1)[1].split(":", 1)[0] for line in lines[:-1]}
+    assert phases <= set(PHASES), phases
+    # The validated plan closes the run, in the objective's terms (it prices nothing here).
+    report = optimizer.validate(optimizer.load(small), optimizer.load_solution(out))
+    assert lines[-1] == (
+        f"[   done] plan as validated: {report.totals.vehicles_used} vehicles, "
+        f"{report.totals.distance_km:,.2f} km"
+    )
 
 
 def test_commands_refuse_a_missing_output_folder_before_working(tmp_path: Path) -> None:

@@ -13,5 +13,6 @@ from __future__ import annotations
 
 from .driver import InfeasibleError, SolveOptions, solve
 from .options import Work
+from .progress import PHASES, Progress, ProgressFn
 
-__all__ = ["InfeasibleError", "SolveOptions", "Work", "solve"]
+__all__ = ["PHASES", "InfeasibleError", "Progress", "ProgressFn", "SolveOptions", "Work", "solve"]

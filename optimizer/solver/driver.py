@@ -28,6 +28,7 @@ from .budget import Budget
 from .infeasible import InfeasibleError
 from .options import SolveOptions
 from .ortools_model import ortools, search_parameters
+from .progress import Phase, Progress, ProgressFn
 from .search_model import ModelOptions, Node, SearchModel, Unit, build
 
 if TYPE_CHECKING:
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
     from .hgs import Checkpoint
     from .plan import Built
 
-
-#: ``on_progress(elapsed_s, value, vehicles)``: the search value of the best plan so far and its
-#: vehicles, or -1 where the phase does not know them (PyVRP's runs tell only their cost).
-ProgressFn = Callable[[float, float, int], None]
 
 #: The stated bound on how far past its limit a solve may end: ``solve(instance, t)`` returns
 #: (or raises) within ``t + overrun_margin(t)`` seconds of being called, that is within
@@ -59,10 +56,14 @@ def overrun_margin(time_limit_s: float) -> float:
     return max(OVERRUN_MARGIN_S, OVERRUN_MARGIN_SHARE * time_limit_s)
 
 
-def _stderr_progress(elapsed_s: float, cost: float, vehicles: int) -> None:
+def _stderr_progress(event: Progress) -> None:
     """A progress line; ``vehicles`` is -1 where the phase does not know them (PyVRP's)."""
-    used = f"  vehicles {vehicles}" if vehicles >= 0 else ""
-    print(f"[{elapsed_s:7.1f}s] best cost {cost:,.2f}{used}", file=sys.stderr, flush=True)
+    used = f"  vehicles {event.vehicles}" if event.vehicles >= 0 else ""
+    print(
+        f"[{event.elapsed_s:7.1f}s] {event.phase:<13} best {event.value:,.2f}{used}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def solve(
@@ -504,7 +505,7 @@ class _OwnSearch:
     progress callback."""
 
     seed_routes: dict[int, list[int]] | None
-    progress: Callable[[int, int], None] | None = None
+    progress: Callable[[Phase, int, int], None] | None = None
 
     def run(self, rm: SearchModel, work: Budget, deadline: float) -> Built:
         from .pipeline import construct
@@ -638,7 +639,7 @@ class _OrToolsSearch:
         if now - self._last_report >= 1.0:
             self._last_report = now
             value, used = self._best
-            self.on_progress(now, _progress_value(self.rm, value, used), used)
+            self.on_progress(Progress("ortools", now, _progress_value(self.rm, value, used), used))
 
     def grace_ms(self) -> int:
         """The cap for a last attempt after the search's own: half the stated margin."""
@@ -849,7 +850,8 @@ class _PartRuns:
         self.cost += sol.totals.cost.get("total", 0.0) if sol.totals.cost else 0.0
         self.vehicles += len(sol.routes)
         if self.on_progress is not None:
-            self.on_progress(time.monotonic() - self.started, self.cost, self.vehicles)
+            elapsed = time.monotonic() - self.started
+            self.on_progress(Progress("part", elapsed, self.cost, self.vehicles))
 
     def meta(self) -> dict[str, Any]:
         metas = self.metas
@@ -1427,18 +1429,20 @@ def _remap(
 
 def _phase_progress(
     rm: SearchModel, on_progress: ProgressFn, started: float
-) -> Callable[[int, int], None]:
+) -> Callable[[Phase, int, int], None]:
     """``on_progress`` for our own phases: the search value of a plan (scaled money with fixed
-    costs, as OR-Tools' objective counts it) shown as OR-Tools' progress shows it, at most once a
-    second, so that a solve reports from its first phases and not only from OR-Tools' last one."""
-    last = [-math.inf]
+    costs, as OR-Tools' objective counts it) shown as OR-Tools' progress shows it, so that a
+    solve reports from its first phases and not only from OR-Tools' last one. At most once a
+    second, but a phase's first report always goes out: a phase that ends within the second
+    is still seen (route minimisation often takes a fraction of one)."""
+    last: list[Any] = [-math.inf, None]
 
-    def report(total: int, routes: int) -> None:
+    def report(phase: Phase, total: int, routes: int) -> None:
         now = time.monotonic() - started
-        if now - last[0] < 1.0:
+        if phase == last[1] and now - last[0] < 1.0:
             return
-        last[0] = now
-        on_progress(now, _progress_value(rm, total, routes), routes)
+        last[0], last[1] = now, phase
+        on_progress(Progress(phase, now, _progress_value(rm, total, routes), routes))
 
     return report
 
@@ -1458,7 +1462,7 @@ def _pyvrp_progress(
         if now - last[0] < 1.0:
             return
         last[0] = now
-        on_progress(now, _progress_value(rm, int(cost), 0), -1)
+        on_progress(Progress("pyvrp", now, _progress_value(rm, int(cost), 0), -1))
 
     return report
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..procutil import exit_with_parent
 from .budget import Budget
 from .infeasible import InfeasibleError
+from .progress import ProgressFn
 from .recombine import RECOMBINE_S_PER_WORK
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def solve_parallel(
     started: float,
     solve_one: Callable[..., tuple[Solution, dict[str, Any]]],
     recombine_all: Callable[..., tuple[Solution | None, dict[str, int]]],
-    on_progress: Callable[[float, float, int], None] | None,
+    on_progress: ProgressFn | None,
 ) -> Solution:
     """Run ``opts.workers`` searches (worker 0 here, with progress; the others in processes),
     recombine the routes they met, and return the best plan, its meta saying where it came from
@@ -165,7 +166,7 @@ def _run_workers(
     started: float,
     end: float,
     solve_one: Callable[..., tuple[Solution, dict[str, Any]]],
-    on_progress: Callable[[float, float, int], None] | None,
+    on_progress: ProgressFn | None,
 ) -> list[tuple[str, Any, dict[str, Any]]]:
     """Every worker's outcome, in worker order (``("ok", plan, pool)`` or ``("infeasible",
     diagnosis, {})``).

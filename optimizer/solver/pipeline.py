@@ -17,6 +17,7 @@ from .construct import Constructor
 from .context import Search
 from .lns import Midway, fleet_minimise, ruin_recreate
 from .plan import Built, RoutePool
+from .progress import Phase
 from .recombine import RECOMBINE_S_PER_WORK, recombine
 from .routemin import minimize_routes, route_lower_bound
 from .search_model import SearchModel
@@ -39,7 +40,7 @@ def construct(
     compare_start: bool = False,
     recombine_work: float = 0.0,
     recombine_midway: bool = True,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[Phase, int, int], None] | None = None,
 ) -> Built:
     """A plan for ``rm`` and its improvement, phase by phase: sequential cheapest insertion and
     route elimination (:class:`.construct.Constructor`), then each phase given a budget below.
@@ -52,9 +53,9 @@ def construct(
     Where routes hold ``LONG_ROUTE_TASKS`` tasks or more, ruin and recreate walks ``lns_walks``
     times from the same start, each walk with the whole ``lns_work`` (:func:`best_of_walks`).
     With ``recombine_work`` (CP-SAT's deterministic time), the routes the walks met are then
-    recombined into the cheapest plan they make (:mod:`.recombine`). ``progress(total, routes)``
-    hears of the plan after each phase and of each new best plan of ruin and recreate (``total``
-    in the model's scaled money, fixed costs included).
+    recombined into the cheapest plan they make (:mod:`.recombine`). ``progress(phase, total,
+    routes)`` hears of the plan after each phase and of each new best plan of ruin and recreate
+    (``total`` in the model's scaled money, fixed costs included).
 
     ``initial`` seeds the plan with task sequences per unit (PyVRP's plan without batteries, see
     :func:`.hgs.battery_relaxed`): each keeps its order, the evaluator places its stations, and a
@@ -64,7 +65,7 @@ def construct(
     start = Constructor(rm, initial=initial, order_seed=order_seed, eval_budget=eval_budget)
     run = _Phases(rm, start, deadline, progress)
     run.start_plan(initial, compare_start)
-    run.tell()
+    run.tell("construct")
     before_last: list[Built] = []
     # Under a money objective fewer routes are a means, not the end: the plan before route and
     # fleet minimisation is kept where it costs less (fixed costs included) than theirs.
@@ -75,15 +76,16 @@ def construct(
     )
     if rm_work > 0 and not run.built.unassigned:
         run.route_min(rm_work, before_last)
-    run.tell()
+        run.tell("route-min")
     if fleet_work > 0 and not run.built.unassigned:
         lns_work += run.fleet_min(fleet_work, before_last)
     if unminimised is not None and not run.built.unassigned:
         run.keep_cheaper(unminimised)
-    run.tell()
+    if rm_work > 0 or fleet_work > 0:
+        run.tell("fleet-min" if fleet_work > 0 else "route-min")
     if lns_work > 0 and not run.built.unassigned:
         run.improve(lns_work, lns_walks, recombine_work, recombine_midway, order_seed)
-        run.tell()
+        run.tell("recombine" if recombine_work > 0 else "ruin-recreate")
     return run.built
 
 
@@ -97,17 +99,29 @@ class _Phases:
         rm: SearchModel,
         start: Constructor,
         deadline: float,
-        progress: Callable[[int, int], None] | None,
+        progress: Callable[[Phase, int, int], None] | None,
     ) -> None:
         self.rm, self.start, self.deadline, self.progress = rm, start, deadline, progress
         #: Each unit's fixed cost: every comparison of whole plans below counts it.
         self.fixed = start.search.fixed
         self.built = Built({}, {}, {}, [])
 
-    def tell(self) -> None:
-        """Report the plan's total (fixed costs included) and routes, once it serves all."""
+    def tell(self, phase: Phase) -> None:
+        """Report the plan ``phase`` left, its total (fixed costs included) and routes, once it
+        serves all."""
         if self.progress is not None and not self.built.unassigned:
-            self.progress(self.built.total_cost(self.fixed), len(self.built.tasks))
+            self.progress(phase, self.built.total_cost(self.fixed), len(self.built.tasks))
+
+    def on_best(self) -> Callable[[int, int], None] | None:
+        """Ruin and recreate's report of each new best plan, as progress of its phase."""
+        progress = self.progress
+        if progress is None:
+            return None
+
+        def best(total: int, routes: int) -> None:
+            progress("ruin-recreate", total, routes)
+
+        return best
 
     def snapshot(self) -> Built:
         """A copy of the plan's routes, tasks, costs and unserved tasks."""
@@ -232,11 +246,13 @@ class _Phases:
         )
         if walks > 1:
             built.stats.update(
-                best_of_walks(c.search, built, lns_work, walk_end, walks, pool, hook, self.progress)
+                best_of_walks(
+                    c.search, built, lns_work, walk_end, walks, pool, hook, self.on_best()
+                )
             )
         else:
             built.stats.update(
-                ruin_recreate(c.search, built, lns_work, walk_end, pool, hook, self.progress)
+                ruin_recreate(c.search, built, lns_work, walk_end, pool, hook, self.on_best())
             )
         built.seconds["lns_s"] = round(time.monotonic() - now, 3)
         if pool is None:

@@ -23,6 +23,7 @@ from optimizer.solver.hgs import (
     hgs_routes,
     relaxed_solution,
 )
+from optimizer.solver.progress import Progress
 from optimizer.solver.search_model import ModelOptions, build
 from tests.conftest import BENCHMARKS, INSTANCES, benchmark_file
 
@@ -168,10 +169,10 @@ def test_pyvrp_reports_its_progress_where_its_plan_is_the_start() -> None:
     no value it reports is below the plan the solve ends with (fixed costs and hours included,
     as the validator prices them; later phases only improve on PyVRP's plan)."""
     inst = _diesel_city(per_hour=60.0)
-    heard: list[tuple[float, float, int]] = []
-    plan = optimizer.solve(
-        inst, time_limit_s=4, seed=0, on_progress=lambda t, v, n: heard.append((t, v, n))
-    )
+    events: list[Progress] = []
+    plan = optimizer.solve(inst, time_limit_s=4, seed=0, on_progress=events.append)
+    heard = [(e.elapsed_s, e.value, e.vehicles) for e in events]
+    assert all((e.phase == "pyvrp") == (e.vehicles == -1) for e in events), events
     report = optimizer.validate(inst, plan)
     assert report.feasible, report.summary()
     assert plan.meta["hgs"] == 1

@@ -1,0 +1,56 @@
+"""What a solve tells its caller while it runs: one event type for every phase.
+
+Why one type: a 60 s solve runs PyVRP, our insertion, route and fleet minimisation, ruin and
+recreate, the recombination and OR-Tools' search in turn, and a dispatcher watching it (or a
+platform logging it) wants to know which of them found the plan it is told of. Each phase used to
+hand over three bare numbers; an event names its phase and leaves room for more without breaking
+every callback again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+#: The phases that report, in the order a solve runs them: PyVRP's battery-blind run (where its
+#: plan is the start), our insertion start, route minimisation (ejections), fleet minimisation,
+#: ruin and recreate (each better plan), the recombination of the routes it met, OR-Tools'
+#: guided local search, and on a day solved in parts each part's plan as it is done.
+Phase = Literal[
+    "pyvrp", "construct", "route-min", "fleet-min", "ruin-recreate", "recombine", "ortools", "part"
+]
+PHASES: tuple[Phase, ...] = (
+    "pyvrp",
+    "construct",
+    "route-min",
+    "fleet-min",
+    "ruin-recreate",
+    "recombine",
+    "ortools",
+    "part",
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The best plan a phase knows of, ``elapsed_s`` seconds into the solve.
+
+    ``value`` is the search's own measure of that plan, in the objective's unit: money on a
+    cost objective (fixed costs included), km on a distance or fewest-vehicles objective. It is
+    not yet the validated cost: the plan's charges are re-timed for the tariffs and its
+    departures floated after the search, and the validator has the last word on the plan the
+    solve returns. On a day solved in parts it is the validated cost of the parts done so far.
+    ``vehicles`` is -1 where the phase does not know them (PyVRP tells only its cost).
+    """
+
+    phase: Phase
+    elapsed_s: float
+    value: float
+    vehicles: int
+
+
+#: ``on_progress(event)``: see :class:`Progress`. Called at most about once a second per phase,
+#: and always on a phase's first report, from the caller's process (worker 0 where there are
+#: several workers).
+ProgressFn = Callable[[Progress], None]
