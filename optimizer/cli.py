@@ -239,8 +239,9 @@ def _progress(instance: Any) -> Callable[[Progress], None]:
     """Progress lines that say which phase found the plan and what the number is.
 
     The solver's callback hands over the search model's objective value (its scaled costs, before
-    charging is re-timed for the tariffs and departures are floated), not the validator's plan
-    cost: the line names it as such, and the validated cost closes the run.
+    charging is re-timed for the tariffs and departures are floated), and at the end of each of
+    our phases the plan as the validator measures it too: the line names each as such, and the
+    validated plan the solve returns closes the run.
     """
     obj = instance.objective
     unit = obj.currency if obj.kind == "cost" else "km" if obj.kind == "distance" else ""
@@ -250,9 +251,14 @@ def _progress(instance: Any) -> Callable[[Progress], None]:
         # -1 vehicles: PyVRP's run, which tells only its cost.
         used = f", {event.vehicles} vehicles" if event.vehicles >= 0 else ""
         what = "parts done, validated" if event.phase == "part" else "search value"
+        checked = (
+            f"; as validated {event.validated:,.2f} {unit}" if event.validated is not None else ""
+        )
         typer.echo(
             f"[{event.elapsed_s:6.1f}s] {event.phase}: objective {name.get(obj.kind, obj.kind)}, "
-            f"{what} {event.value:,.2f} {unit}{used}".replace(" ,", ","),
+            f"{what} {event.value:,.2f} {unit}{used}{checked}".replace(" ,", ",").replace(
+                " ;", ";"
+            ),
             err=True,
         )
 

@@ -505,7 +505,7 @@ class _OwnSearch:
     progress callback."""
 
     seed_routes: dict[int, list[int]] | None
-    progress: Callable[[Phase, int, int], None] | None = None
+    progress: Callable[[Phase, int, int, dict[int, list[int]] | None], None] | None = None
 
     def run(self, rm: SearchModel, work: Budget, deadline: float) -> Built:
         from .pipeline import construct
@@ -1429,22 +1429,39 @@ def _remap(
 
 def _phase_progress(
     rm: SearchModel, on_progress: ProgressFn, started: float
-) -> Callable[[Phase, int, int], None]:
+) -> Callable[[Phase, int, int, dict[int, list[int]] | None], None]:
     """``on_progress`` for our own phases: the search value of a plan (scaled money with fixed
     costs, as OR-Tools' objective counts it) shown as OR-Tools' progress shows it, so that a
     solve reports from its first phases and not only from OR-Tools' last one. At most once a
-    second, but a phase's first report always goes out: a phase that ends within the second
-    is still seen (route minimisation often takes a fraction of one)."""
+    second, but a phase's first report, and its last (where the plan is given), always go out:
+    a phase that ends within the second is still seen (route minimisation often takes a
+    fraction of one). Where the plan is given it is read back and validated
+    (:attr:`.progress.Progress.validated`)."""
     last: list[Any] = [-math.inf, None]
 
-    def report(phase: Phase, total: int, routes: int) -> None:
+    def report(phase: Phase, total: int, routes: int, plan: dict[int, list[int]] | None) -> None:
         now = time.monotonic() - started
-        if phase == last[1] and now - last[0] < 1.0:
+        if plan is None and phase == last[1] and now - last[0] < 1.0:
             return
         last[0], last[1] = now, phase
-        on_progress(Progress(phase, now, _progress_value(rm, total, routes), routes))
+        validated = None if plan is None else _validated_value(rm, plan)
+        value = _progress_value(rm, total, routes)
+        on_progress(Progress(phase, now, value, routes, validated))
 
     return report
+
+
+def _validated_value(rm: SearchModel, plan: dict[int, list[int]]) -> float | None:
+    """The plan as the validator measures it, read as the solve would return it now
+    (:func:`_start_plan`): its total cost on a cost objective, else its km; None where no
+    reading of its charges passes."""
+    sol = _start_plan(rm.instance, rm, plan)
+    if sol is None:
+        return None
+    if rm.instance.objective.kind == "cost":
+        return float(sol.totals.cost.get("total", 0.0)) if sol.totals.cost else 0.0
+    km = sol.totals.distance_km
+    return None if km is None else float(km)
 
 
 def _pyvrp_progress(

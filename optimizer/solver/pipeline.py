@@ -40,7 +40,7 @@ def construct(
     compare_start: bool = False,
     recombine_work: float = 0.0,
     recombine_midway: bool = True,
-    progress: Callable[[Phase, int, int], None] | None = None,
+    progress: Callable[[Phase, int, int, dict[int, list[int]] | None], None] | None = None,
 ) -> Built:
     """A plan for ``rm`` and its improvement, phase by phase: sequential cheapest insertion and
     route elimination (:class:`.construct.Constructor`), then each phase given a budget below.
@@ -54,8 +54,9 @@ def construct(
     times from the same start, each walk with the whole ``lns_work`` (:func:`best_of_walks`).
     With ``recombine_work`` (CP-SAT's deterministic time), the routes the walks met are then
     recombined into the cheapest plan they make (:mod:`.recombine`). ``progress(phase, total,
-    routes)`` hears of the plan after each phase and of each new best plan of ruin and recreate
-    (``total`` in the model's scaled money, fixed costs included).
+    routes, plan)`` hears of the plan after each phase (``plan``: its node sequences per unit,
+    stations included) and of each new best plan of ruin and recreate (``plan`` None: too many
+    to read back); ``total`` in the model's scaled money, fixed costs included.
 
     ``initial`` seeds the plan with task sequences per unit (PyVRP's plan without batteries, see
     :func:`.hgs.battery_relaxed`): each keeps its order, the evaluator places its stations, and a
@@ -99,7 +100,7 @@ class _Phases:
         rm: SearchModel,
         start: Constructor,
         deadline: float,
-        progress: Callable[[Phase, int, int], None] | None,
+        progress: Callable[[Phase, int, int, dict[int, list[int]] | None], None] | None,
     ) -> None:
         self.rm, self.start, self.deadline, self.progress = rm, start, deadline, progress
         #: Each unit's fixed cost: every comparison of whole plans below counts it.
@@ -110,7 +111,8 @@ class _Phases:
         """Report the plan ``phase`` left, its total (fixed costs included) and routes, once it
         serves all."""
         if self.progress is not None and not self.built.unassigned:
-            self.progress(phase, self.built.total_cost(self.fixed), len(self.built.tasks))
+            built = self.built
+            self.progress(phase, built.total_cost(self.fixed), len(built.tasks), built.routes)
 
     def on_best(self) -> Callable[[int, int], None] | None:
         """Ruin and recreate's report of each new best plan, as progress of its phase."""
@@ -119,7 +121,7 @@ class _Phases:
             return None
 
         def best(total: int, routes: int) -> None:
-            progress("ruin-recreate", total, routes)
+            progress("ruin-recreate", total, routes, None)
 
         return best
 

@@ -42,12 +42,21 @@ class Progress:
     departures floated after the search, and the validator has the last word on the plan the
     solve returns. On a day solved in parts it is the validated cost of the parts done so far.
     ``vehicles`` is -1 where the phase does not know them (PyVRP tells only its cost).
+
+    ``validated``, at the end of each of our phases (``construct``, ``route-min``,
+    ``fleet-min``, ``recombine``, or ``ruin-recreate`` where nothing is recombined), is the
+    plan as the validator measures it were the solve to return it then: its total cost on a
+    cost objective, its km otherwise (charges re-timed and departures floated as the solve
+    does; a charger several vehicles reach at once is queued after that and may add waiting).
+    None on the other reports: validating every better plan of a search that finds hundreds
+    would cost it time, so only the phases' ends pay for it.
     """
 
     phase: Phase
     elapsed_s: float
     value: float
     vehicles: int
+    validated: float | None = None
 
 
 #: ``on_progress(event)``: see :class:`Progress`. Called at most about once a second per phase,

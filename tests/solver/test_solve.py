@@ -249,6 +249,13 @@ def test_progress_is_heard_from_our_phases_not_only_from_or_tools() -> None:
     assert set(phases) <= set(PHASES) and phases.index("construct") < phases.index("recombine")
     times = [e.elapsed_s for e in events]
     assert times == sorted(times)
+    # Each of our phases' ends is validated too: on a fewest-vehicles objective its km, which
+    # the search value (km from the scaled matrices) matches to rounding.
+    ends = [e for e in events if e.validated is not None]
+    assert {e.phase for e in ends} >= {"construct", "route-min", "fleet-min", "recombine"}
+    for e in ends:
+        assert e.validated == pytest.approx(e.value, rel=1e-3), e
+    assert all(e.validated is None for e in events if e.phase in ("ortools", "pyvrp"))
     report = optimizer.validate(inst, plan)
     assert report.feasible, report.summary()
     assert plan.meta["stopped_by"] == "solutions", plan.meta  # the budgets, not the clock
