@@ -244,7 +244,7 @@ def _progress(instance: Any) -> Callable[[Progress], None]:
     validated plan the solve returns closes the run.
     """
     obj = instance.objective
-    unit = obj.currency if obj.kind == "cost" else "km" if obj.kind == "distance" else ""
+    unit = obj.currency if obj.kind == "cost" else "km"  # a fewest-vehicles value is its km
     name = {"cost": "cost", "distance": "distance", "vehicles_then_distance": "vehicles, then km"}
 
     def show(event: Progress) -> None:

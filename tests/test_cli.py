@@ -95,7 +95,7 @@ def test_solve_progress_lines_name_their_phase(tmp_path: Path) -> None:
     lines = [line for line in result.output.splitlines() if line.startswith("[")]
     assert len(lines) >= 2, result.output
     assert "] construct: objective vehicles, then km, search value " in lines[0], lines
-    assert " km; as validated " in lines[0], lines  # our phases' ends are validated too
+    assert " km, 2 vehicles; as validated " in lines[0], lines  # our phases' ends, validated
     phases = {line.split("] ", 1)[1].split(":", 1)[0] for line in lines[:-1]}
     assert phases <= set(PHASES), phases
     # The validated plan closes the run, in the objective's terms (it prices nothing here).

@@ -1455,13 +1455,15 @@ def _validated_value(rm: SearchModel, plan: dict[int, list[int]]) -> float | Non
     """The plan as the validator measures it, read as the solve would return it now
     (:func:`_start_plan`): its total cost on a cost objective, else its km; None where no
     reading of its charges passes."""
-    sol = _start_plan(rm.instance, rm, plan)
-    if sol is None:
+    from ..validator import validate
+
+    sparse = _start_plan(rm.instance, rm, plan)
+    if sparse is None:
         return None
+    totals = validate(rm.instance, sparse).totals  # the sparse plan carries no figures
     if rm.instance.objective.kind == "cost":
-        return float(sol.totals.cost.get("total", 0.0)) if sol.totals.cost else 0.0
-    km = sol.totals.distance_km
-    return None if km is None else float(km)
+        return float(totals.cost.get("total", 0.0)) if totals.cost else 0.0
+    return None if totals.distance_km is None else float(totals.distance_km)
 
 
 def _pyvrp_progress(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 import optimizer
 from optimizer.solver.context import Search
@@ -83,12 +84,34 @@ def test_minimisations_never_leave_a_money_objective_dearer() -> None:
         assert value(minimised) <= value(plain)
         if minimised.stats["minimised_plan_dearer"]:
             assert minimised.routes == plain.routes
-        else:
-            assert len(minimised.tasks) < len(plain.tasks)
         served = sorted(n for seq in minimised.tasks.values() for n in seq)
         assert served == sorted(n for ids in tasks.values() for n in ids)
         for k, seq in minimised.tasks.items():
             res = RouteEvaluator(rm, k).evaluate(seq)
             assert res is not None and res[0] == minimised.cost[k]
+    finally:
+        release(rm)
+
+
+def test_a_dearer_minimised_plan_is_given_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard itself: a route minimisation whose plan costs more (here one that only adds a
+    unit of cost to a route, as a long glued route adds hours) is undone, and the plan before
+    it comes back whole. On the instances above the real minimisations never cost more before
+    ruin and recreate, so without this stand-in the guard's branch would go unexercised."""
+    import optimizer.solver.pipeline as pipeline
+
+    def dearer(s: Search, built: Built, *args: object) -> bool:
+        k = next(iter(built.cost))
+        built.cost = {**built.cost, k: built.cost[k] + 1}
+        return False
+
+    inst = optimizer.load(benchmark_file("evrp-nl", "tc0c20s3cf2.xml"))
+    rm = build(inst, ModelOptions(copies_per_station=_default_copies(inst)))
+    try:
+        plain = construct(rm, order_seed=1)
+        monkeypatch.setattr(pipeline, "minimize_routes", dearer)
+        undone = construct(rm, order_seed=1, rm_work=1)
+        assert undone.stats["minimised_plan_dearer"] == 1
+        assert undone.routes == plain.routes and undone.cost == plain.cost
     finally:
         release(rm)
