@@ -59,8 +59,9 @@ def overrun_margin(time_limit_s: float) -> float:
 def _stderr_progress(event: Progress) -> None:
     """A progress line; ``vehicles`` is -1 where the phase does not know them (PyVRP's)."""
     used = f"  vehicles {event.vehicles}" if event.vehicles >= 0 else ""
+    checked = f"  validated {event.validated:,.2f}" if event.validated is not None else ""
     print(
-        f"[{event.elapsed_s:7.1f}s] {event.phase:<13} best {event.value:,.2f}{used}",
+        f"[{event.elapsed_s:7.1f}s] {event.phase:<13} best {event.value:,.2f}{used}{checked}",
         file=sys.stderr,
         flush=True,
     )

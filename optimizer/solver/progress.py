@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 #: The phases that report, in the order a solve runs them: PyVRP's battery-blind run (where its
 #: plan is the start), our insertion start, route minimisation (ejections), fleet minimisation,
@@ -20,16 +20,7 @@ from typing import Literal
 Phase = Literal[
     "pyvrp", "construct", "route-min", "fleet-min", "ruin-recreate", "recombine", "ortools", "part"
 ]
-PHASES: tuple[Phase, ...] = (
-    "pyvrp",
-    "construct",
-    "route-min",
-    "fleet-min",
-    "ruin-recreate",
-    "recombine",
-    "ortools",
-    "part",
-)
+PHASES: tuple[Phase, ...] = get_args(Phase)
 
 
 @dataclass(frozen=True)
