@@ -28,7 +28,7 @@ from .budget import Budget
 from .infeasible import InfeasibleError
 from .options import SolveOptions
 from .ortools_model import ortools, search_parameters
-from .progress import Phase, Progress, ProgressFn
+from .progress import Phase, PhaseReport, Progress, ProgressFn
 from .search_model import ModelOptions, Node, SearchModel, Unit, build
 
 if TYPE_CHECKING:
@@ -506,7 +506,7 @@ class _OwnSearch:
     progress callback."""
 
     seed_routes: dict[int, list[int]] | None
-    progress: Callable[[Phase, int, int, dict[int, list[int]] | None], None] | None = None
+    progress: PhaseReport | None = None
 
     def run(self, rm: SearchModel, work: Budget, deadline: float) -> Built:
         from .pipeline import construct
@@ -1428,9 +1428,7 @@ def _remap(
     return out
 
 
-def _phase_progress(
-    rm: SearchModel, on_progress: ProgressFn, started: float
-) -> Callable[[Phase, int, int, dict[int, list[int]] | None], None]:
+def _phase_progress(rm: SearchModel, on_progress: ProgressFn, started: float) -> PhaseReport:
     """``on_progress`` for our own phases: the search value of a plan (scaled money with fixed
     costs, as OR-Tools' objective counts it) shown as OR-Tools' progress shows it, so that a
     solve reports from its first phases and not only from OR-Tools' last one. At most once a

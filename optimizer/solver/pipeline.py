@@ -17,7 +17,7 @@ from .construct import Constructor
 from .context import Search
 from .lns import Midway, fleet_minimise, ruin_recreate
 from .plan import Built, RoutePool
-from .progress import Phase
+from .progress import Phase, PhaseReport
 from .recombine import RECOMBINE_S_PER_WORK, recombine
 from .routemin import minimize_routes, route_lower_bound
 from .search_model import SearchModel
@@ -40,7 +40,7 @@ def construct(
     compare_start: bool = False,
     recombine_work: float = 0.0,
     recombine_midway: bool = True,
-    progress: Callable[[Phase, int, int, dict[int, list[int]] | None], None] | None = None,
+    progress: PhaseReport | None = None,
 ) -> Built:
     """A plan for ``rm`` and its improvement, phase by phase: sequential cheapest insertion and
     route elimination (:class:`.construct.Constructor`), then each phase given a budget below.
@@ -100,7 +100,7 @@ class _Phases:
         rm: SearchModel,
         start: Constructor,
         deadline: float,
-        progress: Callable[[Phase, int, int, dict[int, list[int]] | None], None] | None,
+        progress: PhaseReport | None,
     ) -> None:
         self.rm, self.start, self.deadline, self.progress = rm, start, deadline, progress
         #: Each unit's fixed cost: every comparison of whole plans below counts it.

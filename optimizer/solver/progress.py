@@ -54,3 +54,9 @@ class Progress:
 #: and always on a phase's first report, from the caller's process (worker 0 where there are
 #: several workers).
 ProgressFn = Callable[[Progress], None]
+
+#: How our own phases report inside a solve (:func:`.pipeline.construct`), before the driver
+#: turns it into a :class:`Progress`: ``report(phase, total, routes, plan)`` with the plan's
+#: scaled total (fixed costs included), its routes, and at a phase's end its node sequences
+#: per unit (stations included) to read back and validate, else None.
+PhaseReport = Callable[[Phase, int, int, dict[int, list[int]] | None], None]
