@@ -239,9 +239,9 @@ def _progress(instance: Any) -> Callable[[Progress], None]:
     """Progress lines that say which phase found the plan and what the number is.
 
     The solver's callback hands over the search model's objective value (its scaled costs, before
-    charging is re-timed for the tariffs and departures are floated), and at the end of each of
-    our phases the plan as the validator measures it too: the line names each as such, and the
-    validated plan the solve returns closes the run.
+    charging is re-timed for the tariffs and departures are floated), and where the solver could
+    afford it (each of our phases' end, most other reports) the plan as the validator measures it
+    too: the line names each as such, and the validated plan the solve returns closes the run.
     """
     obj = instance.objective
     unit = obj.currency if obj.kind == "cost" else "km"  # a fewest-vehicles value is its km

@@ -45,6 +45,8 @@ Midway = Callable[
     [dict[int, list[int]], dict[int, list[int]], dict[int, int]],
     tuple[dict[int, list[int]], dict[int, list[int]], dict[int, int]] | None,
 ]
+#: ``on_best(total, routes, plans)``: a new best plan's total, routes and node sequences per unit.
+OnBest = Callable[[int, int, dict[int, list[int]]], None]
 #: Start and end temperature, as a fraction of the mean route cost of the starting plan.
 T_START = 0.05
 T_END = 0.001
@@ -66,7 +68,7 @@ def ruin_recreate(
     deadline: float = math.inf,
     pool: RoutePool | None = None,
     midway: Midway | None = None,
-    on_best: Callable[[int, int], None] | None = None,
+    on_best: OnBest | None = None,
 ) -> dict[str, int]:
     """Improve ``built`` in place within ``max_work`` label steps; returns counters for the meta.
 
@@ -75,7 +77,8 @@ def ruin_recreate(
     so far (sequences, plans, costs per unit) and may return a cheaper one made of pooled routes:
     the walk then goes on from it, at the temperature it had reached (a plan with a route fewer
     found there is worth the second half of the walk; at the end it would be worth nothing more).
-    ``on_best(total, routes)`` hears of each new best plan (progress for the caller).
+    ``on_best(total, routes, plans)`` hears of each new best plan (progress for the caller;
+    ``plans`` the node sequences per unit, stations included, not to be changed).
 
     ``deadline`` (``time.monotonic()``) is a safety cap only: the work budget should end the
     search first, or the result depends on the machine (``lns_capped`` then says 1).
@@ -135,7 +138,7 @@ class _Walk:
         built: Built,
         max_work: int,
         pool: RoutePool | None,
-        on_best: Callable[[int, int], None] | None,
+        on_best: OnBest | None,
     ) -> None:
         rm = s.rm
         self.rm, self.tasks, self.ins, self.max_work, self.rng = rm, s.tasks, s.ins, max_work, s.rng
@@ -294,7 +297,7 @@ class _Walk:
                 self.improvements += 1
                 self.best_state = (dict(seqs), dict(plans), dict(costs))
                 if self.on_best is not None:
-                    self.on_best(new, len(seqs))
+                    self.on_best(new, len(seqs), self.best_state[1])
 
 
 def _neighbourhood(

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 
 from .construct import Constructor
 from .context import Search
-from .lns import Midway, fleet_minimise, ruin_recreate
+from .lns import Midway, OnBest, fleet_minimise, ruin_recreate
 from .plan import Built, RoutePool
 from .progress import Phase, PhaseReport
 from .recombine import RECOMBINE_S_PER_WORK, recombine
@@ -53,10 +52,9 @@ def construct(
     Where routes hold ``LONG_ROUTE_TASKS`` tasks or more, ruin and recreate walks ``lns_walks``
     times from the same start, each walk with the whole ``lns_work`` (:func:`best_of_walks`).
     With ``recombine_work`` (CP-SAT's deterministic time), the routes the walks met are then
-    recombined into the cheapest plan they make (:mod:`.recombine`). ``progress(phase, total,
-    routes, plan)`` hears of the plan after each phase (``plan``: its node sequences per unit,
-    stations included) and of each new best plan of ruin and recreate (``plan`` None: too many
-    to read back); ``total`` in the model's scaled money, fixed costs included.
+    recombined into the cheapest plan they make (:mod:`.recombine`). ``progress`` (see
+    :data:`.progress.PhaseReport`) hears of the plan after each phase and of each new best plan
+    of ruin and recreate; ``total`` in the model's scaled money, fixed costs included.
 
     ``initial`` seeds the plan with task sequences per unit (PyVRP's plan without batteries, see
     :func:`.hgs.battery_relaxed`): each keeps its order, the evaluator places its stations, and a
@@ -112,16 +110,16 @@ class _Phases:
         serves all."""
         if self.progress is not None and not self.built.unassigned:
             built = self.built
-            self.progress(phase, built.total_cost(self.fixed), len(built.tasks), built.routes)
+            self.progress(phase, built.total_cost(self.fixed), len(built.tasks), built.routes, True)
 
-    def on_best(self) -> Callable[[int, int], None] | None:
+    def on_best(self) -> OnBest | None:
         """Ruin and recreate's report of each new best plan, as progress of its phase."""
         progress = self.progress
         if progress is None:
             return None
 
-        def best(total: int, routes: int) -> None:
-            progress("ruin-recreate", total, routes, None)
+        def best(total: int, routes: int, plan: dict[int, list[int]]) -> None:
+            progress("ruin-recreate", total, routes, plan, False)
 
         return best
 
@@ -324,7 +322,7 @@ def best_of_walks(
     walks: int,
     pool: RoutePool | None = None,
     midway: Midway | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: OnBest | None = None,
 ) -> dict[str, int]:
     """Run ruin and recreate ``walks`` times from ``built``, each with the whole budget and the
     seeded generator's next draws, and keep the cheapest plan (fixed costs included) in ``built``.
