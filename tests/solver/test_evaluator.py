@@ -244,3 +244,52 @@ def test_the_evaluator_tables_live_and_die_with_their_model() -> None:
     assert gone() is None
     release(rm2)
     assert not rm2.derived
+
+
+def _dear_on_the_way() -> optimizer.Instance:
+    """One truck of tests/charger_case.py's line (D -> S1 -> J1 -> D, 120 km, charging on the
+    way), on a cost objective: 1 per km, the depot's energy at 0.2 a kWh, S1 selling at 2.0 and
+    S2 (a 40 km detour) at nothing."""
+    from dataclasses import replace
+
+    from optimizer.model import TariffPeriod
+    from tests.charger_case import make_line
+
+    line = make_line(second_station=True)
+    s1, s2 = line.stations
+    return replace(
+        line,
+        vehicle_types=(replace(line.vehicle_types[0], cost_per_km=1.0),),
+        vehicles=line.vehicles[:1],
+        jobs=line.jobs[:1],
+        stations=(replace(s1, tariff=(TariffPeriod(0.0, 2.0),)), s2),
+        depots=(replace(line.depots[0], energy_price_per_kwh=0.2),),
+    )
+
+
+def test_a_charge_costs_what_the_station_sells_it_for_beyond_the_depot() -> None:
+    """Every km's energy is priced at the depot's; a charge adds what its station charges more.
+    Via S1 the truck buys at least 70 kWh at 1.8 more than at home (126 or more); via S2 it
+    drives 40 km more (48 at 1.2 a km) and buys at no more than home. The evaluator now goes
+    via S2, and the validator agrees that it is the cheaper plan."""
+    from optimizer.solution import Route, Solution, Stop
+    from optimizer.solver import SolveOptions, Work
+    from optimizer.validator import validate
+
+    inst = _dear_on_the_way()
+    rm = build(inst, ModelOptions(copies_per_station=1))
+    ev = RouteEvaluator(rm, 0)
+    job = next(i for i, nd in enumerate(rm.nodes) if nd.ref == "J1")
+    found = ev.evaluate([job])
+    assert found is not None
+    assert [rm.nodes[n].ref for n in found[1]] == ["S2", "J1"]
+    release(rm)
+    work = Work(hgs_iterations=100, route_min=1_000, fleet=1_000, lns=20_000, solutions=50)
+    plan = optimizer.solve(inst, time_limit_s=60, seed=1, options=SolveOptions(work=work))
+    report = validate(inst, plan)
+    assert report.feasible, report.summary()
+    assert [s.ref for r in plan.routes for s in r.stops if s.kind == "station"] == ["S2"]
+    stops = (Stop("depot", "D"), Stop("station", "S1", charged_kwh=70.0), Stop("job", "J1"))
+    via_s1 = validate(inst, Solution(inst.name, (Route("ev1", (*stops, Stop("depot", "D"))),)))
+    assert via_s1.feasible, via_s1.summary()
+    assert report.totals.cost["total"] < via_s1.totals.cost["total"] - 50
