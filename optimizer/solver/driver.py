@@ -761,11 +761,13 @@ def _keep_ours(
     plan finished, which must be valid. The meta's ``ortools_polish_kept`` says which (1:
     OR-Tools' plan).
 
-    Why: OR-Tools' model prices what its arcs and dimensions can, not what a kWh bought at a
-    station costs beyond the depot's (it depends on the battery's level on arrival; the route
-    evaluator prices it) nor the tariffs' hours. On the bundled city day at 20 s its guided
-    local search took our plan from 5,130 to 5,237 CNY as validated while its own objective fell
-    from 5,055 to 5,039, and the solve returned the dearer plan."""
+    Why: OR-Tools' guided local search improves its own objective, in which every kWh costs
+    the depot's price and a charge its model's level; the validator prices what each station
+    sells at the hour it charges, and the returned plan's charges are chosen exactly and
+    re-timed for the tariffs. With station energy priced in our search (tried, see
+    ``benchmarks/TRIED.md``) its polish took the bundled city day's plan from 5,130 to 5,237 CNY
+    as validated while its own objective fell from 5,055 to 5,039; the step costs one more
+    read-back and finishing of a plan after the search."""
     if not report.feasible:
         raise RuntimeError(
             "internal error: the solver produced a plan the validator rejects:\n" + report.summary()

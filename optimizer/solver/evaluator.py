@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
 
 import numpy as np
 
@@ -35,7 +34,6 @@ from .search_model import (
     objective_weights,
     reassigned_task,
     scaled_penalty,
-    station_premiums,
     task_allows,
 )
 from .stations import beats, dominators
@@ -79,12 +77,6 @@ class _Site:
     #: Levels (scaled usable energy) worth stopping a partial charge at, ascending: where the
     #: charging curve slows down (a concave curve's breakpoints), below the full battery.
     breaks: tuple[int, ...] = ()
-    #: What a kWh bought here costs beyond the depot's, per tariff period: (from, scaled money
-    #: per kWh), from ascending scaled minutes (:func:`.search_model.station_premiums`); empty
-    #: where it costs nothing more.
-    prices: tuple[tuple[int, int], ...] = ()
-    #: The scaled money of a visit (``Station.fee_per_visit``, on a cost objective).
-    fee: int = 0
 
 
 #: A label: (cost, departure time, minus the usable energy on departure, the label before it, the
@@ -153,9 +145,6 @@ class RouteEvaluator:
         self._node_data()
         self._unit_rules()
         self.sites: list[_Site] = self._sites() if self.electric else []
-        #: Whether buying energy at some station costs more than at the depot (then each charge
-        #: adds what it bought, :meth:`_bought`).
-        self.priced = any(site.prices or site.fee for site in self.sites)
         self._station_bounds()
 
     def _matrices(self, t: VehicleType) -> None:
@@ -278,22 +267,9 @@ class RouteEvaluator:
                     close_at=wins[-1][1] if wins else S.INFINITE,
                     lines=tuple((a, c, b) for a, b, c in raw),
                     breaks=self._breaks(st) if self.partial and st.kind == "charger" else (),
-                    **self._site_money(st),
                 )
             )
         return sites
-
-    def _site_money(self, st: Station) -> dict[str, Any]:
-        """The :class:`_Site` fields of what buying energy at ``st`` costs (``prices`` and
-        ``fee``), scaled; none where it costs nothing beyond the depot's energy."""
-        inst = self.rm.instance
-        # The first period also covers the times before it (``Station.price_at``).
-        periods = tuple(
-            (S.up(at, S.TIME_PER_MIN) if k else -S.INFINITE, S.nearest(money, S.COST_PER_UNIT))
-            for k, (at, money) in enumerate(station_premiums(inst, st))
-        )
-        fee = S.nearest(st.fee_per_visit, S.COST_PER_UNIT) if inst.objective.kind == "cost" else 0
-        return {"prices": periods if any(m for _, m in periods) else (), "fee": fee}
 
     def _breaks(self, st: Station) -> tuple[int, ...]:
         """The levels (scaled usable energy) where ``st``'s charging curve changes slope, below
@@ -387,22 +363,6 @@ class RouteEvaluator:
             if begin <= hi and begin + need <= site.close_at:
                 return begin + need
         return None
-
-    @staticmethod
-    def _bought(site: _Site, at: int, energy: int) -> int:
-        """Scaled money of buying ``energy`` (scaled) at ``site`` from ``at`` beyond what the
-        depot would have charged for it (every km's energy is priced at the depot's), and of
-        the visit: the tariff period in force on arrival, as the validator prices a charge by
-        its start."""
-        prices = site.prices
-        if not prices:
-            return site.fee
-        money = prices[0][1]
-        for start, m in prices:
-            if start > at:
-                break
-            money = m
-        return site.fee + money * energy // S.ENERGY_PER_KWH
 
     def _candidates(self, a: int, b: int) -> list[tuple[_Site, int]]:
         """Stations usable between locations a and b (full battery reaches b), by detour. Not
@@ -804,12 +764,13 @@ class RouteEvaluator:
         loc, node, service, bound, full, _ = stop
         T, C, E, charge, serve = self.T, self.Cd, self.E, self._charge, self._serve
         assert E is not None
-        # A label's cost holds the priced time since the shift start (``tc`` per unit; the float
-        # is taken off at the end) and what a charge bought beyond the depot's price. Where
-        # charges may be partial, a visit costs the least unit too, so that of equal plans the
-        # one with fewer stops wins (one charge split over two visits costs the same; three
-        # trucks and one charger: six short charges queued where three long ones fitted).
-        tc, partial, priced = self.span_coef, self.partial, self.priced
+        # A label's cost holds the priced time since the shift start (``tc`` per unit), so that
+        # labels rank by what the objective says; the departure's float is taken off at the end.
+        # Where charges may be partial, one charge can be split over two visits at no cost in
+        # money or time (a station on the way out and back): a visit then costs the least unit,
+        # so that of equal plans the one with fewer stops wins (three trucks and one charger:
+        # six short charges queued where three long ones fitted).
+        tc, partial = self.span_coef, self.partial
         visit = 1 if partial else 0
         new: list[_Label] = []
         legs = self._legs(prev_loc, loc)
@@ -867,8 +828,7 @@ class RouteEvaluator:
                 if start is None or start > bound:
                     continue
                 done = start + service
-                extra = visit + (self._bought(site, at_site, self.cap_e - e1) if priced else 0)
-                new.append((cost0 + c_detour + extra + tc * (done - t0), done, -e3, lab, site))
+                new.append((cost0 + c_detour + visit + tc * (done - t0), done, -e3, lab, site))
                 if partial and not site.swap and tried < PARTIAL_OPTIONS:
                     self._partial_charges(
                         new, lab, site, e1, at_site, t_out, c_detour, prev_loc, stop
@@ -1033,10 +993,9 @@ class RouteEvaluator:
             start = self._serve(node, arr) if node is not None else arr
             if start is None or start > bound or (node is None and start > self.t_end):
                 break
-            bought = self._bought(site, at_site, level - e1) if self.priced else 0
             new.append(
                 (
-                    cost0 + c_detour + 1 + bought + tc * (start + service - t_prev),
+                    cost0 + c_detour + 1 + tc * (start + service - t_prev),
                     start + service,
                     -(level - to_b),
                     lab,

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..limits import check_instance, check_model, vehicles_needed
-from ..model import Instance, Station, TariffPeriod, TimeWindow, Vehicle, VehicleType
+from ..model import Instance, Station, TimeWindow, Vehicle, VehicleType
 from . import scaling as S
 
 
@@ -126,66 +126,26 @@ def objective_weights(instance: Instance, t: VehicleType) -> tuple[float, float,
     """
     if instance.objective.kind != "cost":
         return 1.0, 0.0, 0.0
-    from ..carbon import fuel_factor
+    from ..carbon import electricity_wtw_kg_per_kwh, fuel_factor
 
     rate = (t.consumption_per_km_empty + t.full_rate_per_km) / 2
-    if t.is_electric:
-        unit = depot_energy_unit(instance)
-    else:
-        carbon_price_per_kg = instance.objective.carbon_price_per_t_co2e / 1000.0
-        wtw = fuel_factor(t.carrier, t.wtw_co2e_kg_per_unit, t.ttw_co2e_kg_per_unit)[1]
-        unit = t.fuel_price_per_unit + wtw * carbon_price_per_kg
-    per_km = t.cost_per_km + rate * unit
-    return per_km, t.cost_per_hour, t.fixed_cost
-
-
-def depot_energy_unit(instance: Instance) -> float:
-    """Money per battery kWh put back at the depot (its energy price and priced well-to-wheel
-    carbon, through its charger's efficiency; the mean over depots): what the search prices
-    every electric km's energy at (:func:`objective_weights`)."""
-    from ..carbon import electricity_wtw_kg_per_kwh
-
     carbon_price_per_kg = instance.objective.carbon_price_per_t_co2e / 1000.0
-    depots = instance.depots
-    price = float(np.mean([d.energy_price_per_kwh / d.charging_efficiency for d in depots]))
-    wtw = float(
-        np.mean(
-            [
-                electricity_wtw_kg_per_kwh(d.grid_co2e_kg_per_kwh) / d.charging_efficiency
-                for d in depots
-            ]
+    if t.is_electric:
+        depots = instance.depots
+        price = float(np.mean([d.energy_price_per_kwh / d.charging_efficiency for d in depots]))
+        wtw = float(
+            np.mean(
+                [
+                    electricity_wtw_kg_per_kwh(d.grid_co2e_kg_per_kwh) / d.charging_efficiency
+                    for d in depots
+                ]
+            )
         )
-    )
-    return price + wtw * carbon_price_per_kg
-
-
-def station_premiums(instance: Instance, st: Station) -> tuple[tuple[float, float], ...]:
-    """``(from_min, money)`` per tariff period of ``st``: what a battery kWh bought there costs
-    beyond the depot's (:func:`depot_energy_unit`), which every km is already priced at.
-
-    Why: the validator prices a day's electricity as what each station sold (its tariff and fee
-    per kWh, its grid's carbon, through its efficiency) plus the overnight refill of the rest at
-    the depot. The search priced all of it at the depot's, so a swap at 1.28 CNY a battery kWh
-    cost it no more than the depot's 0.27: on the bundled city day ruin and recreate swapped a
-    whole pack to save 36 km, and the plan it returned cost 5,412 CNY against the 5,224 of the
-    plan it started from. Never below 0 (a station cheaper than the depot is no reason to buy
-    more than the route needs; the validator does not credit energy left over). Empty off a
-    cost objective."""
-    if instance.objective.kind != "cost":
-        return ()
-    from ..carbon import electricity_wtw_kg_per_kwh
-
-    depot = depot_energy_unit(instance)
-    carbon = instance.objective.carbon_price_per_t_co2e / 1000.0
-    carbon *= electricity_wtw_kg_per_kwh(st.grid_co2e_kg_per_kwh)
-    periods = st.tariff or (TariffPeriod(0.0, 0.0),)
-    return tuple(
-        (
-            p.from_min,
-            max(0.0, (p.price_per_kwh + st.fee_per_kwh + carbon) / st.charging_efficiency - depot),
-        )
-        for p in periods
-    )
+    else:
+        price = t.fuel_price_per_unit
+        wtw = fuel_factor(t.carrier, t.wtw_co2e_kg_per_unit, t.ttw_co2e_kg_per_unit)[1]
+    per_km = t.cost_per_km + rate * (price + wtw * carbon_price_per_kg)
+    return per_km, t.cost_per_hour, t.fixed_cost
 
 
 def build(instance: Instance, options: ModelOptions | None = None) -> SearchModel:

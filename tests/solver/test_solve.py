@@ -375,3 +375,41 @@ def test_without_the_polish_ortools_only_accepts_our_start() -> None:
         assert optimizer.validate(inst, plan).feasible
     assert polished.totals.vehicles_used <= bare.totals.vehicles_used
     assert polished.totals.distance_km <= bare.totals.distance_km + 1e-6
+
+
+def test_our_plan_is_kept_where_or_tools_polish_is_worse_as_validated() -> None:
+    """``_keep_ours`` hands back our phases' plan (finished as any plan) where the plan OR-Tools
+    returned is worse by the instance's own measure, and OR-Tools' plan otherwise. One truck of
+    tests/charger_case.py's line at 1 a km: via S1 120 km, via S2 (a detour) 160 km."""
+    from optimizer.solution import Route, Solution, Stop
+    from optimizer.solver.driver import _finish, _keep_ours
+    from optimizer.solver.search_model import ModelOptions, build
+    from tests.charger_case import make_line
+
+    line = make_line(second_station=True)
+    inst = replace(
+        line,
+        vehicle_types=(replace(line.vehicle_types[0], cost_per_km=1.0),),
+        vehicles=line.vehicles[:1],
+        jobs=line.jobs[:1],
+    )
+    rm = build(inst, ModelOptions(copies_per_station=1))
+    node = {nd.ref: i for i, nd in enumerate(rm.nodes) if nd.kind != "depot"}
+    opts = SolveOptions(exact_charging=False)  # else each route's station is chosen anew
+
+    def finished(station: str) -> optimizer.validator.Report:
+        stops = (Stop("depot", "D"), Stop("station", station, charged_kwh=110.0), Stop("job", "J1"))
+        plan = Solution(inst.name, (Route("ev1", (*stops, Stop("depot", "D"))),))
+        return _finish(inst, plan, opts, {})
+
+    via_s1, via_s2 = finished("S1"), finished("S2")
+    assert via_s1.feasible and via_s2.feasible
+    assert via_s1.totals.cost["total"] < via_s2.totals.cost["total"] - 30
+    timings: dict[str, object] = {}
+    kept = _keep_ours(rm, {0: [node["S1"], node["J1"]]}, via_s2, opts, timings)
+    assert timings["ortools_polish_kept"] == 0
+    assert [s.ref for s in kept.solution.routes[0].stops] == ["D", "S1", "J1", "D"]
+    assert kept.totals.cost["total"] == pytest.approx(via_s1.totals.cost["total"], abs=1.0)
+    timings = {}
+    kept = _keep_ours(rm, {0: [node["S2"], node["J1"]]}, via_s1, opts, timings)
+    assert timings["ortools_polish_kept"] == 1 and kept is via_s1
