@@ -658,18 +658,11 @@ class _OrToolsSearch:
     def _current_plan(self) -> dict[int, list[int]]:
         """The solution OR-Tools has just found, as node sequences per used unit (stations
         included), read from its next variables (bound at a solution)."""
-        ort = ortools(self.rm)
-        routing, manager = ort.routing, ort.manager
-        plan: dict[int, list[int]] = {}
-        for k in range(len(self.rm.units)):
-            seq: list[int] = []
-            idx = routing.NextVar(routing.Start(k)).Value()
-            while not routing.IsEnd(idx):
-                seq.append(manager.IndexToNode(idx))
-                idx = routing.NextVar(idx).Value()
-            if seq:
-                plan[k] = seq
-        return plan
+        manager = ortools(self.rm).manager
+        return {
+            k: [manager.IndexToNode(i) for i in seq]
+            for k, seq in _index_routes(self.rm, lambda var: var.Value()).items()
+        }
 
     def grace_ms(self) -> int:
         """The cap for a last attempt after the search's own: half the stated margin."""
@@ -779,26 +772,35 @@ def _keep_ours(
     from .parallel import plan_value
 
     instance = rm.instance
-    sparse = _start_plan(instance, rm, start)
-    if sparse is None:
-        return report
     figures: dict[str, Any] = {}
-    try:
-        ours = _finish(instance, sparse, opts, figures)
-    except InfeasibleError:  # its charges cannot be queued at a charger: OR-Tools' plan stands
-        timings["ortools_polish_kept"] = 1
-        return report
+    ours = _finished_plan(rm, start, opts, figures)
     polished = plan_value(instance, replace(report.solution, totals=report.totals))
-    kept = not ours.feasible or polished <= plan_value(
+    kept = ours is None or polished <= plan_value(
         instance, replace(ours.solution, totals=ours.totals)
     )
     timings["ortools_polish_kept"] = int(kept)
-    if kept:
+    if ours is None or kept:
         return report
     for key in _CHARGING_FIGURES:
         timings.pop(key, None)
     timings.update(figures)
     return ours
+
+
+def _finished_plan(
+    rm: SearchModel, plan: dict[int, list[int]], opts: SolveOptions, timings: dict[str, Any]
+) -> Report | None:
+    """A plan of our phases (node sequences per unit) read back (:func:`_start_plan`) and
+    finished as every returned plan is (:func:`_finish`); None where no reading of its charges
+    passes, no queue at a charger fits them, or the result is not valid."""
+    sparse = _start_plan(rm.instance, rm, plan)
+    if sparse is None:
+        return None
+    try:
+        report = _finish(rm.instance, sparse, opts, timings)
+    except InfeasibleError:  # charges that no queue at a charger fits (see _queue_at_chargers)
+        return None
+    return report if report.feasible else None
 
 
 def _keep_relaxed(
@@ -1566,14 +1568,8 @@ def _validated_value(
     its km; None where no reading of its charges passes. Why finished: read back alone, each
     charge fills the battery, and on the bundled city day that read 6,166 CNY for a plan the
     solve returned at 5,412."""
-    sparse = _start_plan(rm.instance, rm, plan)
-    if sparse is None:
-        return None
-    try:
-        report = _finish(rm.instance, sparse, opts, {})
-    except InfeasibleError:  # charges that no queue at a charger fits (see _queue_at_chargers)
-        return None
-    if not report.feasible:
+    report = _finished_plan(rm, plan, opts, {})
+    if report is None:
         return None
     totals = report.totals
     if rm.instance.objective.kind == "cost":
@@ -1610,6 +1606,22 @@ def _progress_value(rm: SearchModel, value: int, used: int) -> float:
     return value / per
 
 
+def _index_routes(rm: SearchModel, value: Callable[[Any], int]) -> dict[int, list[int]]:
+    """The routing indices each used unit visits, start and end left out, following the next
+    variables as ``value`` reads them (an assignment's, or the search's at a solution)."""
+    routing = ortools(rm).routing
+    out: dict[int, list[int]] = {}
+    for k in range(len(rm.units)):
+        seq: list[int] = []
+        idx = value(routing.NextVar(routing.Start(k)))
+        while not routing.IsEnd(idx):
+            seq.append(idx)
+            idx = value(routing.NextVar(idx))
+        if seq:
+            out[k] = seq
+    return out
+
+
 def _read_back(rm: SearchModel, assignment: Any) -> Solution:
     """The stop sequences of the plan, with the energy each charger visit adds.
 
@@ -1622,14 +1634,8 @@ def _read_back(rm: SearchModel, assignment: Any) -> Solution:
     routing, manager, energy_dim = ort.routing, ort.manager, ort.energy_dim
     partial = not rm.instance.rules.full_recharge and energy_dim is not None
     routes = []
-    for k, un in enumerate(rm.units):
-        seq: list[int] = []
-        idx = assignment.Value(routing.NextVar(routing.Start(k)))
-        while not routing.IsEnd(idx):
-            seq.append(idx)
-            idx = assignment.Value(routing.NextVar(idx))
-        if not seq:
-            continue
+    for k, seq in _index_routes(rm, assignment.Value).items():
+        un = rm.units[k]
         nodes = [rm.nodes[manager.IndexToNode(i)] for i in seq]
         targets: dict[int, float] = {}
         if partial and un.type.is_electric:
