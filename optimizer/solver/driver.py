@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InputError, Issue
@@ -1085,7 +1086,10 @@ def _start_plan(
         ]
         plan.append(Route(un.vehicle.id, tuple(stops), un.unit))
     timed = validate(instance, Solution(instance.name, tuple(plan), unserved=unserved)).solution
-    for how in (None, _least_charges, recharged_plan):
+    labelled = partial(
+        _labelled_charges, rm, [(k, seq) for k, seq in sorted(routes.items()) if seq]
+    )
+    for how in (None, _least_charges, recharged_plan, labelled):
         charged = timed
         if how is not None:
             changed = how(instance, timed)
@@ -1098,6 +1102,49 @@ def _start_plan(
         if validate(instance, sparse).codes() <= {"CHARGER_CAPACITY"}:
             return sparse
     return None
+
+
+def _labelled_charges(
+    rm: SearchModel, plans: list[tuple[int, list[int]]], instance: Instance, timed: Solution
+) -> Solution | None:
+    """``timed`` with each charge at a charger up to the level the route evaluator chose for it
+    (:meth:`.evaluator.RouteEvaluator.charge_levels`; ``plans[i]`` is the unit and node sequence
+    of route ``i``);
+    ``None`` where no route charges at a charger or a route's levels cannot be had.
+
+    Why last of :func:`_start_plan`'s readings: full and least charges keep the plans they
+    always gave, and this one reads back what the search proved feasible where neither does
+    (a partial charge that fills up while the vehicle would wait further on anyway)."""
+    from .evaluator import RouteEvaluator
+
+    routes, changed = [], False
+    for (k, seq), route in zip(plans, timed.routes, strict=True):
+        vtype = instance.type_by_id[instance.vehicle_by_id[route.vehicle].type]
+        at = [i for i, st in enumerate(route.stops) if st.kind == "station"]
+        if vtype.battery_kwh is None or not at:
+            routes.append(route)
+            continue
+        tasks = [n for n in seq if rm.nodes[n].kind != "station"]
+        levels = RouteEvaluator(rm, k).charge_levels(tasks)
+        if levels is None or len(levels) != len(at):
+            return None
+        stops = [Stop(s.kind, s.ref) for s in route.stops]
+        soc = route.stops[at[0]].soc_arrival_kwh
+        ends = [*at[1:], len(route.stops) - 1]
+        for i, j, level in zip(at, ends, levels, strict=True):
+            st, nxt = route.stops[i], route.stops[j]
+            if soc is None or st.soc_departure_kwh is None or nxt.soc_arrival_kwh is None:
+                return None
+            used = st.soc_departure_kwh - nxt.soc_arrival_kwh
+            if level is None:  # a swap fills the battery whatever is asked
+                soc = vtype.battery_kwh - used
+                continue
+            charge = min(max(0.0, level + vtype.reserve_kwh - soc), vtype.battery_kwh - soc)
+            stops[i] = Stop("station", st.ref, charged_kwh=charge)
+            soc += charge - used
+            changed = True
+        routes.append(replace(route, stops=tuple(stops)))
+    return Solution(timed.instance, tuple(routes), unserved=timed.unserved) if changed else None
 
 
 def _least_charges(instance: Instance, timed: Solution) -> Solution | None:

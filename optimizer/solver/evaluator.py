@@ -137,6 +137,8 @@ class RouteEvaluator:
             else 0
         )
         self._leg_cache: dict[tuple[int, int], list[_Leg]] = {}
+        #: The label :meth:`_finish` last chose (read by :meth:`charge_levels`).
+        self._best: _Label | None = None
         self._nearest_site: dict[int, int] = {}
         self._memo: dict[tuple[int, ...], tuple[int, list[int]] | None] = {}
         #: Work done so far, in label steps (one stop reached from one label): a machine-free
@@ -638,6 +640,35 @@ class RouteEvaluator:
         self._memo[key] = res
         return res
 
+    def charge_levels(self, seq: Sequence[int]) -> list[float | None] | None:
+        """The usable energy (kWh above the reserve) the route of ``seq`` leaves each of its
+        stations with, in order, as the label pass chose it (None at a swap, which fills the
+        battery); None where the route is infeasible.
+
+        Why: the read-back of a plan (:func:`.driver._start_plan`) otherwise guesses each charge
+        (to full, or to what reaches the next station), and a partial-recharge route may hold its
+        windows only with the evaluator's own levels: r101's C3 S4 C65 S4 C35 S4 C30 C51 fills up
+        at its second S4 while it would wait at C35 anyway, and a least charge there is late at
+        C30.
+        """
+        self._best = None
+        if self._evaluate(seq) is None:
+            return None
+        best = self._best
+        if best is None:
+            return []  # served direct, or without a charge
+        E, nodes = self.E, self.rm.nodes
+        assert E is not None
+        levels: list[float | None] = []
+        for target, step in zip([*seq, -1], self._chain(best), strict=True):
+            site = step[4]
+            if site is None:
+                continue
+            loc = self.end_loc if target == -1 else nodes[target].location
+            left = -step[2] + E[site.location][loc]
+            levels.append(None if site.swap else left / S.ENERGY_PER_KWH)
+        return levels
+
     def _evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
         """:meth:`evaluate` without the memo: the quick checks (bans, loads, the route driven
         direct), then the label pass, one :meth:`_extend` per stop, and the cheapest label that
@@ -800,7 +831,7 @@ class RouteEvaluator:
             if e0 >= full:
                 self.work -= branches  # counted above, not made
                 continue
-            tried = 0
+            tried = shorter = 0
             for site, e3, e_in, t_in, t_out, c_detour, line in legs:
                 e1 = e0 - e_in
                 if e1 < 0:
@@ -813,27 +844,27 @@ class RouteEvaluator:
                     # One cut, one opening: ``_charge`` inlined (a fifth of the pass).
                     need = -((line[1] * e1 - line[0]) // 1_000_000)
                     leave = (at_site if at_site > line[2] else line[2]) + (need if need > 0 else 0)
-                    if leave > line[3]:
-                        continue
-                    arr = leave + t_out
+                    start = None if leave > line[3] else leave + t_out
                 else:
-                    left = charge(site, at_site, e1)
-                    if left is None:
-                        continue
-                    arr = left + t_out
-                if several:
-                    start = serve(node, arr)  # type: ignore[arg-type]
-                else:
-                    start = None if arr > hi else arr if arr > lo else lo
-                if start is None or start > bound:
-                    continue
-                done = start + service
-                new.append((cost0 + c_detour + visit + tc * (done - t0), done, -e3, lab, site))
-                if partial and not site.swap and tried < PARTIAL_OPTIONS:
+                    start = charge(site, at_site, e1)
+                    if start is not None:
+                        start += t_out
+                if start is not None:
+                    arr = start
+                    if several:
+                        start = serve(node, arr)  # type: ignore[arg-type]
+                    else:
+                        start = None if arr > hi else arr if arr > lo else lo
+                if start is not None and start <= bound:
+                    done = start + service
+                    new.append((cost0 + c_detour + visit + tc * (done - t0), done, -e3, lab, site))
+                    tried += 1
+                # Short of full also where a full charge is late: where a short one pays most.
+                if partial and not site.swap and shorter < PARTIAL_OPTIONS:
+                    shorter += 1
                     self._partial_charges(
                         new, lab, site, e1, at_site, t_out, c_detour, prev_loc, stop
                     )
-                tried += 1
                 if tried >= STATION_OPTIONS:
                     break
         return new
@@ -856,6 +887,7 @@ class RouteEvaluator:
                 continue
             if best is None or cost < best_cost:
                 best, best_cost = lab, cost
+        self._best = best
         if best is None:
             return None
         # Unwind: the label chain holds one label per target, with the station before it.

@@ -339,7 +339,7 @@ def test_a_start_read_directly_takes_exact_charges_where_full_and_least_ones_fai
     reaches the next one, both break a route's 10-hour limit that the evaluator's own levels
     kept. Each route's charges chosen exactly for its task order keep it, and the plan is valid
     (a 320-customer part read so used to end the solve with no plan)."""
-    from optimizer.solver import frvcp
+    from optimizer.solver import driver, frvcp
     from optimizer.solver.driver import _default_copies, _start_plan
     from optimizer.solver.evaluator import release
     from optimizer.solver.pipeline import construct
@@ -354,9 +354,48 @@ def test_a_start_read_directly_takes_exact_charges_where_full_and_least_ones_fai
         report = optimizer.validate(inst, plan)
         assert report.feasible, report.summary()
         assert len(report.solution.routes) == len(built.tasks)
-        # Without the exact charges the same start cannot be read.
+        # Without the exact charges the same start is read with the evaluator's own levels, and
+        # without those too it cannot be read.
         monkeypatch.setattr(frvcp, "recharged_plan", lambda instance, timed: None)
+        labelled = _start_plan(inst, rm, built.routes)
+        assert labelled is not None and optimizer.validate(inst, labelled).feasible
+        monkeypatch.setattr(driver, "_labelled_charges", lambda *args: None)
         assert _start_plan(inst, rm, built.routes) is None
+    finally:
+        release(rm)
+
+
+def test_a_start_read_directly_takes_the_evaluators_partial_charges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """E-VRPTW under partial recharge, r101: the route C3 S4 C65 S4 C35 S4 C30 C51 keeps its
+    windows only by filling up at its second S4 (the vehicle would wait at C35 anyway). Full
+    charges break C65's window, charges to the next station are late at C30, and exact charges
+    (which do not see windows) miss too; read with the evaluator's own levels, the route is
+    valid. OR-Tools refused this start at a 30 s solve, and the solve ended with no plan."""
+    from optimizer.solver import driver
+    from optimizer.solver.driver import _remap, _start_plan
+    from optimizer.solver.evaluator import RouteEvaluator, release
+    from optimizer.solver.search_model import ModelOptions, build
+
+    inst = optimizer.load(benchmark_file("evrptw", "r101_21.txt"), format="evrptw-pr")
+    # One route of the plan: the other customers are let go at a price.
+    inst = replace(inst, objective=replace(inst.objective, unserved_penalty=10_000.0))
+    rm = build(inst, ModelOptions(copies_per_station=3))
+    try:
+        tasks = [rm.task_nodes[c][0] for c in ("C3", "C65", "C35", "C30", "C51")]
+        res = RouteEvaluator(rm, 0).evaluate(tasks)
+        assert res is not None
+        plan = _remap(rm, rm, {0: res[1]})
+        assert [rm.nodes[n].ref for n in plan[0]].count("S4") == 3
+        sparse = _start_plan(inst, rm, plan)
+        assert sparse is not None
+        report = optimizer.validate(inst, sparse)
+        assert report.feasible, report.summary()
+        charged = [s.charged_kwh for s in report.solution.routes[0].stops if s.kind == "station"]
+        assert charged[1] == pytest.approx(62.14)  # full, from empty
+        monkeypatch.setattr(driver, "_labelled_charges", lambda *args: None)
+        assert _start_plan(inst, rm, plan) is None
     finally:
         release(rm)
 
