@@ -1109,8 +1109,8 @@ def _labelled_charges(
 ) -> Solution | None:
     """``timed`` with each charge at a charger up to the level the route evaluator chose for it
     (:meth:`.evaluator.RouteEvaluator.charge_levels`; ``plans[i]`` is the unit and node sequence
-    of route ``i``);
-    ``None`` where no route charges at a charger or a route's levels cannot be had.
+    of route ``i``); ``None`` where no route charges at a charger or a route's levels cannot be
+    had (the evaluator now places its stations otherwise, or refuses the route).
 
     Why last of :func:`_start_plan`'s readings: full and least charges keep the plans they
     always gave, and this one reads back what the search proved feasible where neither does
