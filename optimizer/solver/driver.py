@@ -782,10 +782,7 @@ def _keep_ours(
     timings["ortools_polish_kept"] = int(kept)
     if ours is None or kept:
         return report
-    for key in _CHARGING_FIGURES:
-        timings.pop(key, None)
-    timings.update(figures)
-    return ours
+    return _adopted(ours, figures, timings)
 
 
 def _finished_plan(
@@ -823,11 +820,16 @@ def _keep_relaxed(
     hgs_meta["hgs_relaxation_kept"] = int(kept)
     if not kept:
         return report
-    # The figures of the charges re-timed are the kept plan's.
+    return _adopted(relaxed, charging, timings)
+
+
+def _adopted(plan: Report, figures: dict[str, Any], timings: dict[str, Any]) -> Report:
+    """``plan``, kept instead of the one finished first: the figures of its last steps
+    (``figures``, see :data:`_CHARGING_FIGURES`) replace the other plan's in ``timings``."""
     for key in _CHARGING_FIGURES:
         timings.pop(key, None)
-    timings.update(charging)
-    return relaxed
+    timings.update(figures)
+    return plan
 
 
 def _solve_decomposed(
@@ -1117,34 +1119,13 @@ def _labelled_charges(
     (a partial charge that fills up while the vehicle would wait further on anyway)."""
     from .evaluator import RouteEvaluator
 
-    routes, changed = [], False
-    for (k, seq), route in zip(plans, timed.routes, strict=True):
-        vtype = instance.type_by_id[instance.vehicle_by_id[route.vehicle].type]
-        at = [i for i, st in enumerate(route.stops) if st.kind == "station"]
-        if vtype.battery_kwh is None or not at:
-            routes.append(route)
-            continue
+    def levels(r: int, used: list[float]) -> list[float | None] | None:
+        k, seq = plans[r]
         tasks = [n for n in seq if rm.nodes[n].kind != "station"]
-        levels = RouteEvaluator(rm, k).charge_levels(tasks)
-        if levels is None or len(levels) != len(at):
-            return None
-        stops = [Stop(s.kind, s.ref) for s in route.stops]
-        soc = route.stops[at[0]].soc_arrival_kwh
-        ends = [*at[1:], len(route.stops) - 1]
-        for i, j, level in zip(at, ends, levels, strict=True):
-            st, nxt = route.stops[i], route.stops[j]
-            if soc is None or st.soc_departure_kwh is None or nxt.soc_arrival_kwh is None:
-                return None
-            used = st.soc_departure_kwh - nxt.soc_arrival_kwh
-            if level is None:  # a swap fills the battery whatever is asked
-                soc = vtype.battery_kwh - used
-                continue
-            charge = min(max(0.0, level + vtype.reserve_kwh - soc), vtype.battery_kwh - soc)
-            stops[i] = Stop("station", st.ref, charged_kwh=charge)
-            soc += charge - used
-            changed = True
-        routes.append(replace(route, stops=tuple(stops)))
-    return Solution(timed.instance, tuple(routes), unserved=timed.unserved) if changed else None
+        found = RouteEvaluator(rm, k).charge_levels(tasks)
+        return found if found is not None and len(found) == len(used) else None
+
+    return _charged_up_to(instance, timed, levels)
 
 
 def _least_charges(instance: Instance, timed: Solution) -> Solution | None:
@@ -1152,29 +1133,49 @@ def _least_charges(instance: Instance, timed: Solution) -> Solution | None:
     a charger cut to what the vehicle needs to reach the next station, or its route's end, with
     its reserve; ``None`` where no route charges at a charger. The energy each leg takes does
     not depend on the charges, so the validator's figures of ``timed`` give it."""
+    return _charged_up_to(instance, timed, lambda r, used: list(used))
+
+
+def _charged_up_to(
+    instance: Instance,
+    timed: Solution,
+    levels_of: Callable[[int, list[float]], list[float | None] | None],
+) -> Solution | None:
+    """``timed`` (a plan the validator filled in) with each charge at a charger sized to leave
+    with the usable energy (kWh above the reserve) ``levels_of(r, used)`` gives for route ``r``'s
+    stations in order, ``used`` being the energy from each station to the next or the route's
+    end (the legs do not depend on the charges, so ``timed``'s figures give them); ``None``
+    where no route charges at a charger, a figure is missing, or ``levels_of`` says ``None``.
+    The readings of :func:`_start_plan` differ only in the levels: one walk for all of them."""
     routes, changed = [], False
-    for route in timed.routes:
+    for r, route in enumerate(timed.routes):
         vtype = instance.type_by_id[instance.vehicle_by_id[route.vehicle].type]
         at = [i for i, st in enumerate(route.stops) if st.kind == "station"]
         if vtype.battery_kwh is None or not at:
             routes.append(route)
             continue
         ends = [*at[1:], len(route.stops) - 1]
+        soc = route.stops[at[0]].soc_arrival_kwh
+        used: list[float] = []
+        for i, j in zip(at, ends, strict=True):
+            leave, arrive = route.stops[i].soc_departure_kwh, route.stops[j].soc_arrival_kwh
+            if soc is None or leave is None or arrive is None:
+                return None
+            used.append(leave - arrive)
+        levels = levels_of(r, used)
+        if soc is None or levels is None:
+            return None
         # Sparse: kinds and places only (the validator times the route again), each charge at a
         # charger sized below; a swap fills the battery whatever is asked.
         stops = [Stop(s.kind, s.ref) for s in route.stops]
-        soc = route.stops[at[0]].soc_arrival_kwh
-        for i, j in zip(at, ends, strict=True):
-            st, nxt = route.stops[i], route.stops[j]
-            if soc is None or st.soc_departure_kwh is None or nxt.soc_arrival_kwh is None:
-                return None
-            used = st.soc_departure_kwh - nxt.soc_arrival_kwh
-            if instance.station_by_id[st.ref].kind == "swap":
-                soc = vtype.battery_kwh - used  # a fresh pack, whatever is asked
+        for i, leg, level in zip(at, used, levels, strict=True):
+            st = route.stops[i]
+            if instance.station_by_id[st.ref].kind == "swap" or level is None:
+                soc = vtype.battery_kwh - leg  # a fresh pack, whatever is asked
                 continue
-            charge = min(max(0.0, used + vtype.reserve_kwh - soc), vtype.battery_kwh - soc)
+            charge = min(max(0.0, level + vtype.reserve_kwh - soc), vtype.battery_kwh - soc)
             stops[i] = Stop("station", st.ref, charged_kwh=charge)
-            soc += charge - used
+            soc += charge - leg
             changed = True
         routes.append(replace(route, stops=tuple(stops)))
     return Solution(timed.instance, tuple(routes), unserved=timed.unserved) if changed else None
