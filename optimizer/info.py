@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from .model import Instance, Station, VehicleType
-from .reach import analyse, format_clock
+from .reach import analyse, fleet_shortfall, format_clock
 
 #: Rows of the fleet table and of the unreachable list shown before "... and N more".
 MAX_FLEET_ROWS = 12
@@ -163,6 +163,8 @@ def summarize(inst: Instance) -> dict[str, Any]:
         "unreachable": [
             {"id": u.task, "code": u.code, "reason": u.reason} for u in reach.unreachable
         ],
+        # The whole fleet against all the jobs (None: no bound proves it short).
+        "fleet_shortfall": fleet_shortfall(inst),
     }
 
 
@@ -330,6 +332,8 @@ def format_info(inst: Instance) -> str:
     )
     out.append(f"Objective: {o['kind']} ({o['currency']}){carbon}; {unserved}")
 
+    if s["fleet_shortfall"] is not None:
+        out.append(f"Fleet short for all jobs together: {s['fleet_shortfall']}")
     un = s["unreachable"]
     if not un:
         out.append("Unreachable jobs: none found")

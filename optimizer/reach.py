@@ -543,6 +543,81 @@ def _explain(
     )
 
 
+#: Stops whose way in :func:`fleet_shortfall` bounds at a time (memory: places x this x 8 bytes).
+_SLICE = 512
+
+
+def fleet_shortfall(inst: Instance) -> str | None:
+    """Why the jobs cannot all be served *together* though each can alone, where a bound over the
+    whole fleet proves it; else None.
+
+    Why: the per-task stages above clear every task of a day that simply has too much work for its
+    trucks, and the solver then could only say it found no position for some of them. Two
+    relaxations, each certain when it fires:
+
+    - **load**: every unit takes its delivery jobs from the depot, and brings its pickup jobs
+      back, within its capacity on each trip, so the delivery jobs together (and the pickup jobs
+      together) weigh at most the units' capacities times their trips; the same for volume where
+      every type has a volume capacity. Shipments ride between their own two stops and are left
+      out.
+    - **hours**: every task stop is served, and each place with a stop (but a start depot's) is
+      driven into at least once from somewhere else, at the fastest type's speed; that work is
+      done within the units' working hours (the shift, or the maximum duration where it is
+      shorter).
+    """
+    units = [(v, inst.type_by_id[v.type]) for v in inst.vehicles]
+    if not units or not (inst.jobs or inst.shipments):
+        return None
+    n_units = sum(v.count for v, _ in units)
+    fleet = f"{n_units} vehicle{'s' if n_units != 1 else ''}"
+    for kind in ("delivery", "pickup"):
+        jobs = [j for j in inst.jobs if j.kind == kind]
+        weight_kg = sum(j.weight_kg for j in jobs)
+        carried_kg = sum(v.count * inst.max_trips_of(v) * vt.capacity_kg for v, vt in units)
+        if weight_kg > carried_kg + EPS:
+            return (
+                f"the {kind} jobs weigh {weight_kg:g} kg together; the fleet ({fleet}) carries"
+                f" at most {carried_kg:g} kg on all its trips"
+            )
+        if all(vt.capacity_m3 is not None for _, vt in units):
+            volume_m3 = sum(j.volume_m3 for j in jobs)
+            carried_m3 = sum(
+                v.count * inst.max_trips_of(v) * (vt.capacity_m3 or 0.0) for v, vt in units
+            )
+            if volume_m3 > carried_m3 + EPS:
+                return (
+                    f"the {kind} jobs fill {volume_m3:g} m3 together; the fleet ({fleet})"
+                    f" carries at most {carried_m3:g} m3 on all its trips"
+                )
+    hours = 0.0
+    for v, vt in units:
+        shift = inst.shift_of(v)
+        limits = [x for x in (v.max_duration_min, vt.max_duration_min) if x is not None]
+        hours += v.count * min([shift.end_min - shift.start_min, *limits]) / 60.0
+    tasks = _tasks(inst)
+    service_min = float(tasks.first_service.sum() + tasks.last_service[tasks.is_shipment].sum())
+    # A stop at a start depot's place may be the unit's first, driven into from nowhere.
+    starts = [inst.depot_by_id[v.start_depot].location for v, _ in units]
+    stops = np.setdiff1d(np.concatenate([tasks.first, tasks.last]), starts)
+    dur = inst.duration_min
+    driving_min = 0.0
+    if len(dur) > 1:
+        # Columns in slices: a whole day's stops by all its places would be 800 MB at 10,000.
+        for lo in range(0, len(stops), _SLICE):
+            cols = stops[lo : lo + _SLICE]
+            into = np.array(dur[:, cols], dtype=float)
+            into[cols, np.arange(len(cols))] = np.inf  # entered from another place
+            driving_min += float(into.min(axis=0).sum())
+        driving_min /= max(vt.speed_factor for _, vt in units)
+    need_h = (service_min + driving_min) / 60.0
+    if need_h > hours + EPS:
+        return (
+            f"serving every stop and driving to each place takes at least {need_h:.1f} h;"
+            f" the fleet ({fleet}) works at most {hours:.1f} h in all"
+        )
+    return None
+
+
 def unreachable_jobs(inst: Instance) -> dict[str, str]:
     """Job or shipment id -> one-line reason, for every task that no vehicle entry can serve.
 

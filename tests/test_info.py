@@ -77,6 +77,12 @@ def test_unreachable_list_is_cut_at_ten() -> None:
     assert "j09" in text and "j10" not in text
     assert text.rstrip().endswith("... and 5 more")
     assert "demand exceeds" in text
+    # The fleet's own line: 30 t of deliveries against one 1 t truck, trips counted.
+    assert (
+        "Fleet short for all jobs together: the delivery jobs weigh 30000 kg together; the fleet"
+        " (1 vehicle) carries at most 1000 kg on all its trips" in text
+    )
+    assert summarize(inst)["fleet_shortfall"].startswith("the delivery jobs weigh 30000 kg")
 
 
 def test_many_vehicle_entries_are_cut() -> None:

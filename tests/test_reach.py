@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import optimizer
 from optimizer.model import (
     Depot,
     Instance,
@@ -27,7 +28,15 @@ from optimizer.model import (
     VehicleType,
     Zone,
 )
-from optimizer.reach import analyse, format_clock, station_graph, unreachable_jobs
+from optimizer.reach import (
+    analyse,
+    fleet_shortfall,
+    format_clock,
+    station_graph,
+    unreachable_jobs,
+)
+
+from .conftest import INSTANCES, benchmark_file
 
 BEV = VehicleType(
     id="bev",
@@ -366,3 +375,121 @@ def test_a_task_reached_only_through_a_banned_zone() -> None:
         zones=(square,),
     )
     assert unreachable_jobs(with_n) == {}
+
+
+# ----------------------------------------------------------------------------------------------
+# the fleet as a whole
+def test_deliveries_that_fit_one_by_one_but_not_together() -> None:
+    # Two deliveries of 6 t, one 10 t truck making one trip: each fits alone, not both.
+    jobs = [("a", 5.0, {"weight_kg": 6_000.0}), ("b", 6.0, {"weight_kg": 6_000.0})]
+    inst = make(jobs)
+    assert unreachable_jobs(inst) == {}
+    assert fleet_shortfall(inst) == (
+        "the delivery jobs weigh 12000 kg together; the fleet (1 vehicle) carries at most"
+        " 10000 kg on all its trips"
+    )
+    # Two trips carry both; so would a pickup in place of one delivery (it rides after the
+    # delivery is dropped).
+    assert fleet_shortfall(make(jobs, vehicle={"max_trips": 2})) is None
+    mixed = [jobs[0], ("b", 6.0, {"weight_kg": 6_000.0, "kind": "pickup"})]
+    assert fleet_shortfall(make(mixed)) is None
+
+
+def test_deliveries_too_bulky_together() -> None:
+    jobs = [("a", 5.0, {"weight_kg": 10.0, "volume_m3": 5.0}), ("b", 6.0, {"volume_m3": 5.0})]
+    assert fleet_shortfall(make(jobs, types=(VAN,))) == (
+        "the delivery jobs fill 10 m3 together; the fleet (1 vehicle) carries at most 8 m3 on"
+        " all its trips"
+    )
+    # A diesel truck has no volume limit: the fleet's volume is then unbounded.
+    assert fleet_shortfall(make(jobs, types=(VAN, DIESEL))) is None
+
+
+def test_more_hours_of_work_than_the_shifts_hold() -> None:
+    # Jobs 100 km either side of the depot, 60 min of service each, a 5 h limit: each alone is
+    # 100 + 60 + 100 = 260 min; together at least 60 + 60 of service and 100 + 100 of driving
+    # into the two places (from the depot, the nearest other place of each): 320 min = 5.3 h.
+    jobs = [("east", 100.0, {"service_min": 60.0}), ("west", -100.0, {"service_min": 60.0})]
+    inst = make(jobs, types=(DIESEL,), vehicle={"max_duration_min": 300.0})
+    assert unreachable_jobs(inst) == {}
+    assert fleet_shortfall(inst) == (
+        "serving every stop and driving to each place takes at least 5.3 h; the fleet"
+        " (1 vehicle) works at most 5.0 h in all"
+    )
+    # A 6 h limit holds the bound (the route itself, 400 min, would still not fit: the bound is
+    # a relaxation and says nothing then).
+    assert fleet_shortfall(make(jobs, types=(DIESEL,), vehicle={"max_duration_min": 360.0})) is None
+    two = make(jobs, types=(DIESEL,), vehicle={"max_duration_min": 300.0, "count": 2})
+    assert fleet_shortfall(two) is None
+
+
+def test_a_stop_at_the_depot_needs_no_driving_in() -> None:
+    # A job at the depot's own place and one 100 km out, 60 min of service each: at least 100 min
+    # of driving (into the far one only: a unit may start its day at the depot's job) and 120 min
+    # of service, 3.7 h. Charged a way in from the nearest other place, the depot's job would add
+    # 100 min more (5.3 h).
+    locs = (Location("D", (0.0, 0.0)), Location("F", (100.0, 0.0)))
+
+    def day(limit_min: float) -> Instance:
+        return Instance(
+            "depot-job",
+            locs,
+            (Depot("d", 0),),
+            (VehicleType("dsl", "diesel", 30_000.0, 0.3),),
+            (Vehicle("v", "dsl", "d", max_duration_min=limit_min),),
+            jobs=(Job("home", 0, service_min=60.0), Job("far", 1, service_min=60.0)),
+            travel=Travel(metric="euclidean", detour_factor=1.0, speed_kmh=60.0),
+        )
+
+    assert fleet_shortfall(day(230.0)) is None
+    assert fleet_shortfall(day(215.0)) == (
+        "serving every stop and driving to each place takes at least 3.7 h; the fleet"
+        " (1 vehicle) works at most 3.6 h in all"
+    )
+
+
+def test_the_solver_names_the_shortfall_instead_of_searching() -> None:
+    """A day with more deliveries than its truck carries is refused at once with the reason,
+    not after a search that could only say it found no position for some jobs."""
+    from optimizer import solve
+    from optimizer.solver.infeasible import InfeasibleError
+
+    inst = make([("a", 5.0, {"weight_kg": 6_000.0}), ("b", 6.0, {"weight_kg": 6_000.0})])
+    with pytest.raises(InfeasibleError) as err:
+        solve(inst, time_limit_s=5, seed=1)
+    assert err.value.diagnosis == {"*": fleet_shortfall(inst)}
+    assert "12000 kg" in str(err.value)
+
+
+def test_a_job_too_heavy_alone_is_named_before_the_fleet() -> None:
+    from optimizer import solve
+    from optimizer.solver.infeasible import InfeasibleError
+
+    inst = make([("a", 5.0, {"weight_kg": 12_000.0})])
+    assert fleet_shortfall(inst) is not None  # 12 t of deliveries, 10 t of truck
+    with pytest.raises(InfeasibleError) as err:
+        solve(inst, time_limit_s=5, seed=1)
+    assert err.value.diagnosis == {"a": "too heavy: 12000 kg, the largest capacity is 10000 kg"}
+
+
+@pytest.mark.parametrize("name", ["city-day-small.json", "city-day.json", "two-waves.json"])
+def test_no_shortfall_on_the_bundled_days(name: str) -> None:
+    """Days the solver plans validly (tests/solver) pass the bound: it never refuses a day that
+    has a plan."""
+    assert fleet_shortfall(optimizer.load(INSTANCES / name)) is None
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [
+        ("evrptw", "c101_21.txt"),
+        ("evrptw", "r201_21.txt"),
+        ("evrp-nl", "tc2c320s24cf0.xml"),
+        ("cec2020-evrp", "E-n22-k4.evrp"),
+        ("cvrp-x", "X-n101-k25.vrp"),
+    ],
+)
+def test_no_shortfall_on_instances_with_known_plans(folder: str, name: str) -> None:
+    """Public instances with best-known plans (X-n101-k25: 25 routes of a tight capacity, whose
+    demand is 25 vehicles' worth at most) pass the bound."""
+    assert fleet_shortfall(optimizer.load(benchmark_file(folder, name))) is None

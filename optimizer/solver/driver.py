@@ -94,9 +94,26 @@ def solve(
     check_time_limit(instance, opts.time_limit_s, opts.max_part_tasks)
     if on_progress is None and (opts.progress or progress):
         on_progress = _stderr_progress
+    if instance.objective.unserved_penalty is None:
+        _refuse_short_fleet(instance)
     if instance.multi_trip:
         return _solve_in_trips(instance, opts, on_progress)
     return _run(instance, opts, on_progress)
+
+
+def _refuse_short_fleet(instance: Instance) -> None:
+    """Raise :class:`InfeasibleError` where the fleet as a whole certainly cannot serve every
+    job (:func:`..reach.fleet_shortfall`: too much load or too many hours for all its units), so
+    that such a day is answered at once with the reason, not after a search that could only name
+    the jobs it found no place for. Once per solve, on the whole instance (trips counted), before
+    it is cut into trips or parts; each job alone is checked per model (:func:`_solve`), and here
+    too where the fleet falls short, since a job no vehicle can serve alone (a load heavier than
+    any truck, which also tips the sum) is the more precise reason."""
+    from ..reach import fleet_shortfall, unreachable_jobs
+
+    short = fleet_shortfall(instance)
+    if short is not None:
+        raise InfeasibleError(unreachable_jobs(instance) or {"*": short})
 
 
 def _run(
