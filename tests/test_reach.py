@@ -416,8 +416,8 @@ def test_more_hours_of_work_than_the_shifts_hold() -> None:
         "serving every stop and driving to each place takes at least 5.3 h; the fleet"
         " (1 vehicle) works at most 5.0 h in all"
     )
-    # A 6 h limit holds the bound (the route itself, 400 min, would still not fit: the bound is
-    # a relaxation and says nothing then).
+    # A 6 h limit holds the bound (the route itself, 400 min of driving and 120 of service,
+    # would still not fit: the bound is a relaxation and says nothing then).
     assert fleet_shortfall(make(jobs, types=(DIESEL,), vehicle={"max_duration_min": 360.0})) is None
     two = make(jobs, types=(DIESEL,), vehicle={"max_duration_min": 300.0, "count": 2})
     assert fleet_shortfall(two) is None
