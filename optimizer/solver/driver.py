@@ -1173,14 +1173,16 @@ def _charged_up_to(
             continue
         ends = [*at[1:], len(route.stops) - 1]
         soc = route.stops[at[0]].soc_arrival_kwh
+        if soc is None:
+            return None
         used: list[float] = []
         for i, j in zip(at, ends, strict=True):
             leave, arrive = route.stops[i].soc_departure_kwh, route.stops[j].soc_arrival_kwh
-            if soc is None or leave is None or arrive is None:
+            if leave is None or arrive is None:
                 return None
             used.append(leave - arrive)
         levels = levels_of(r, used)
-        if soc is None or levels is None:
+        if levels is None:
             return None
         # Sparse: kinds and places only (the validator times the route again), each charge at a
         # charger sized below; a swap fills the battery whatever is asked.
