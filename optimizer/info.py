@@ -163,8 +163,9 @@ def summarize(inst: Instance) -> dict[str, Any]:
         "unreachable": [
             {"id": u.task, "code": u.code, "reason": u.reason} for u in reach.unreachable
         ],
-        # The whole fleet against all the jobs (None: no bound proves it short).
-        "fleet_shortfall": fleet_shortfall(inst),
+        # The fleet, or the vehicles that alone can serve some jobs, against those jobs (None:
+        # no bound proves it short).
+        "fleet_shortfall": fleet_shortfall(inst, reach),
     }
 
 
@@ -333,7 +334,7 @@ def format_info(inst: Instance) -> str:
     out.append(f"Objective: {o['kind']} ({o['currency']}){carbon}; {unserved}")
 
     if s["fleet_shortfall"] is not None:
-        out.append(f"Fleet short for all jobs together: {s['fleet_shortfall']}")
+        out.append(f"Fleet short: {s['fleet_shortfall']}")
     un = s["unreachable"]
     if not un:
         out.append("Unreachable jobs: none found")

@@ -47,6 +47,7 @@ Stations in a zone the type is banned from, or closed during the whole shift, ar
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -386,8 +387,23 @@ def _lateness(inst: Instance, vehicle: Vehicle, tasks: _Tasks) -> tuple[np.ndarr
 
 
 # ----------------------------------------------------------------------------------------------
+#: :func:`analyse`'s answer per instance while the instance lives (instances are immutable).
+_ANALYSED: weakref.WeakKeyDictionary[Instance, ReachInfo] = weakref.WeakKeyDictionary()
+
+
 def analyse(inst: Instance) -> ReachInfo:
-    """Check every task against every vehicle entry (see the module docstring for the method)."""
+    """Check every task against every vehicle entry (see the module docstring for the method).
+
+    Remembered per instance: a solve asks twice (:func:`fleet_shortfall` before any work, then
+    the per-job diagnosis of the model), and on a 1,000-job day with 8 vehicle entries one
+    answer takes seconds."""
+    found = _ANALYSED.get(inst)
+    if found is None:
+        found = _ANALYSED[inst] = _analyse(inst)
+    return found
+
+
+def _analyse(inst: Instance) -> ReachInfo:
     tasks = _tasks(inst)
     n_t, n_v = len(tasks.ids), len(inst.vehicles)
     types = [inst.type_by_id[v.type] for v in inst.vehicles]
@@ -456,7 +472,7 @@ def analyse(inst: Instance) -> ReachInfo:
     return ReachInfo(
         task_ids=tasks.ids,
         vehicle_ids=tuple(v.id for v in inst.vehicles),
-        can_serve=can,
+        can_serve=_frozen(can),
         unreachable=tuple(out),
     )
 
@@ -545,11 +561,15 @@ def _explain(
 
 #: Stops whose way in :func:`fleet_shortfall` bounds at a time (memory: places x this x 8 bytes).
 _SLICE = 512
+#: Vehicle entries named in a shortfall message before "and N more".
+_NAMED = 4
+#: Groups of vehicle entries :func:`fleet_shortfall` tries, those serving the most tasks first.
+_GROUPS = 64
 
 
-def fleet_shortfall(inst: Instance) -> str | None:
+def fleet_shortfall(inst: Instance, reach: ReachInfo | None = None) -> str | None:
     """Why the jobs cannot all be served *together* though each can alone, where a bound over the
-    whole fleet proves it; else None.
+    whole fleet, or over the vehicles that alone can serve some of the jobs, proves it; else None.
 
     Why: the per-task stages above clear every task of a day that simply has too much work for its
     trucks, and the solver then could only say it found no position for some of them. Two
@@ -564,58 +584,143 @@ def fleet_shortfall(inst: Instance) -> str | None:
       driven into at least once from somewhere else, at the fastest type's speed; that work is
       done within the units' working hours (the shift, or the maximum duration where it is
       shorter).
+
+    Both hold as well for any group of vehicle entries and the tasks that only that group can
+    serve (per :func:`analyse`, given as ``reach`` or run here): the jobs in a diesel-free core
+    that only the battery vans may enter must fit the vans, however many diesel trucks stand idle.
+    The groups tried are the sets of entries that can serve some task, largest share of tasks
+    first; the whole fleet is tried first.
     """
-    units = [(v, inst.type_by_id[v.type]) for v in inst.vehicles]
-    if not units or not (inst.jobs or inst.shipments):
+    if not inst.vehicles or not (inst.jobs or inst.shipments):
         return None
+    tasks = _tasks(inst)
+    into_min = _way_in_min(inst, tasks)
+    n_v, n_t = len(inst.vehicles), len(tasks.ids)
+    why = _short(inst, tasks, into_min, np.ones(n_v, bool), np.ones(n_t, bool), None)
+    if why is not None or n_v < 2:
+        return why
+    can = (reach if reach is not None else analyse(inst)).can_serve
+    groups: dict[bytes, tuple[int, np.ndarray]] = {}
+    for t in range(n_t):
+        col = can[:, t]
+        if col.any() and not col.all():
+            n, _ = groups.get(col.tobytes(), (0, col))
+            groups[col.tobytes()] = (n + 1, col)
+    tried = sorted(groups.values(), key=lambda g: -g[0])[:_GROUPS]
+    for _, group in tried:
+        # Tasks that only this group's entries can serve (none reachable by any other entry).
+        only = can.any(axis=0) & ~can[~group].any(axis=0)
+        why = _short(inst, tasks, into_min, group, only, int(only.sum()))
+        if why is not None:
+            return why
+    return None
+
+
+def _way_in_min(inst: Instance, tasks: _Tasks) -> dict[int, float]:
+    """Each stop place's least driving into it from another place (minutes, at speed factor 1)."""
+    stops = np.unique(np.concatenate([tasks.first, tasks.last]))
+    dur = inst.duration_min
+    if len(dur) < 2:
+        return dict.fromkeys(stops.tolist(), 0.0)
+    out: dict[int, float] = {}
+    # Columns in slices: a whole day's stops by all its places would be 800 MB at 10,000.
+    for lo in range(0, len(stops), _SLICE):
+        cols = stops[lo : lo + _SLICE]
+        into = np.array(dur[:, cols], dtype=float)
+        into[cols, np.arange(len(cols))] = np.inf  # entered from another place
+        out.update(zip(cols.tolist(), into.min(axis=0).tolist(), strict=True))
+    return out
+
+
+def _short(
+    inst: Instance,
+    tasks: _Tasks,
+    into_min: dict[int, float],
+    entries: np.ndarray,
+    mask: np.ndarray,
+    only: int | None,
+) -> str | None:
+    """The load and hours bounds of :func:`fleet_shortfall` for the vehicle entries ``entries``
+    and the tasks ``mask``: the whole fleet where ``only`` is None, else the ``only`` tasks that
+    no other entry can serve."""
+    units = [
+        (v, inst.type_by_id[v.type]) for v, ok in zip(inst.vehicles, entries, strict=True) if ok
+    ]
     n_units = sum(v.count for v, _ in units)
-    fleet = f"{n_units} vehicle{'s' if n_units != 1 else ''}"
+    plural = "s" if n_units != 1 else ""
+    if only is None:
+        subject, stops_of = "the {} jobs", "every stop"
+        carries, works = (
+            f"the fleet ({n_units} vehicle{plural}) carries",
+            f"the fleet ({n_units} vehicle{plural}) works",
+        )
+        trips = "its trips"
+    else:
+        names = [v.id for v, _ in units]
+        more = f" and {len(names) - _NAMED} more" if len(names) > _NAMED else ""
+        who = f"{', '.join(names[:_NAMED])}{more}"
+        subject = "the {} jobs that only " + who + " can serve"
+        stops_of = f"the stops of the {_count_tasks(tasks, mask)} that only {who} can serve"
+        if n_units == 1:
+            carries, works, trips = "that vehicle carries", "that vehicle works", "its trips"
+        else:
+            carries, works = f"those {n_units} vehicles carry", f"those {n_units} vehicles work"
+            trips = "their trips"
+    is_job = mask & ~tasks.is_shipment
+    kinds = np.array([j.kind for j in inst.jobs] + [""] * len(inst.shipments))
     for kind in ("delivery", "pickup"):
-        jobs = [j for j in inst.jobs if j.kind == kind]
-        weight_kg = sum(j.weight_kg for j in jobs)
+        pick = is_job & (kinds == kind)
+        if not pick.any():
+            continue
+        weight_kg = float(tasks.weight_kg[pick].sum())
         carried_kg = sum(v.count * inst.max_trips_of(v) * vt.capacity_kg for v, vt in units)
         if weight_kg > carried_kg + EPS:
             return (
-                f"the {kind} jobs weigh {weight_kg:g} kg together; the fleet ({fleet}) carries"
-                f" at most {carried_kg:g} kg on all its trips"
+                f"{subject.format(kind)} weigh {weight_kg:g} kg together; {carries} at most"
+                f" {carried_kg:g} kg on all {trips}"
             )
         if all(vt.capacity_m3 is not None for _, vt in units):
-            volume_m3 = sum(j.volume_m3 for j in jobs)
+            volume_m3 = float(tasks.volume_m3[pick].sum())
             carried_m3 = sum(
                 v.count * inst.max_trips_of(v) * (vt.capacity_m3 or 0.0) for v, vt in units
             )
             if volume_m3 > carried_m3 + EPS:
                 return (
-                    f"the {kind} jobs fill {volume_m3:g} m3 together; the fleet ({fleet})"
-                    f" carries at most {carried_m3:g} m3 on all its trips"
+                    f"{subject.format(kind)} fill {volume_m3:g} m3 together; {carries} at"
+                    f" most {carried_m3:g} m3 on all {trips}"
                 )
     hours = 0.0
     for v, vt in units:
         shift = inst.shift_of(v)
         limits = [x for x in (v.max_duration_min, vt.max_duration_min) if x is not None]
         hours += v.count * min([shift.end_min - shift.start_min, *limits]) / 60.0
-    tasks = _tasks(inst)
-    service_min = float(tasks.first_service.sum() + tasks.last_service[tasks.is_shipment].sum())
+    service_min = float(
+        tasks.first_service[mask].sum() + tasks.last_service[mask & tasks.is_shipment].sum()
+    )
     # A stop at a start depot's place may be the unit's first, driven into from nowhere.
-    starts = [inst.depot_by_id[v.start_depot].location for v, _ in units]
-    stops = np.setdiff1d(np.concatenate([tasks.first, tasks.last]), starts)
-    dur = inst.duration_min
-    driving_min = 0.0
-    if len(dur) > 1:
-        # Columns in slices: a whole day's stops by all its places would be 800 MB at 10,000.
-        for lo in range(0, len(stops), _SLICE):
-            cols = stops[lo : lo + _SLICE]
-            into = np.array(dur[:, cols], dtype=float)
-            into[cols, np.arange(len(cols))] = np.inf  # entered from another place
-            driving_min += float(into.min(axis=0).sum())
-        driving_min /= max(vt.speed_factor for _, vt in units)
+    starts = {inst.depot_by_id[v.start_depot].location for v, _ in units}
+    places = set(tasks.first[mask].tolist()) | set(tasks.last[mask].tolist())
+    driving_min = sum(into_min[p] for p in places - starts)
+    driving_min /= max(vt.speed_factor for _, vt in units)
     need_h = (service_min + driving_min) / 60.0
     if need_h > hours + EPS:
         return (
-            f"serving every stop and driving to each place takes at least {need_h:.1f} h;"
-            f" the fleet ({fleet}) works at most {hours:.1f} h in all"
+            f"serving {stops_of} and driving to each place takes at least {need_h:.1f} h;"
+            f" {works} at most {hours:.1f} h in all"
         )
     return None
+
+
+def _count_tasks(tasks: _Tasks, mask: np.ndarray) -> str:
+    """The tasks of ``mask`` as a dispatcher counts them: "3 jobs", "1 job and 2 shipments"."""
+    n_ships = int((mask & tasks.is_shipment).sum())
+    n_jobs = int(mask.sum()) - n_ships
+    parts = [
+        f"{n} {word}{'s' if n != 1 else ''}"
+        for n, word in ((n_jobs, "job"), (n_ships, "shipment"))
+        if n
+    ]
+    return " and ".join(parts)
 
 
 def unreachable_jobs(inst: Instance) -> dict[str, str]:
@@ -625,3 +730,9 @@ def unreachable_jobs(inst: Instance) -> dict[str, str]:
     unreachable; an empty dict does not prove the instance feasible.
     """
     return {u.task: u.reason for u in analyse(inst).unreachable}
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only: :func:`analyse`'s answers are shared by every caller."""
+    a.setflags(write=False)
+    return a

@@ -79,7 +79,7 @@ def test_unreachable_list_is_cut_at_ten() -> None:
     assert "demand exceeds" in text
     # The fleet's own line: 30 t of deliveries against one 1 t truck, trips counted.
     assert (
-        "Fleet short for all jobs together: the delivery jobs weigh 30000 kg together; the fleet"
+        "Fleet short: the delivery jobs weigh 30000 kg together; the fleet"
         " (1 vehicle) carries at most 1000 kg on all its trips" in text
     )
     assert summarize(inst)["fleet_shortfall"].startswith("the delivery jobs weigh 30000 kg")

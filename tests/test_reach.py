@@ -448,6 +448,70 @@ def test_a_stop_at_the_depot_needs_no_driving_in() -> None:
     )
 
 
+def test_jobs_only_some_vehicles_may_serve_must_fit_those_vehicles() -> None:
+    # Two 6 t deliveries inside the diesel-free core (x 4-7 km): only the 10 t battery truck may
+    # stop there. The whole fleet carries 40 t; the one truck that may serve them, 10 t.
+    jobs = [("a", 5.0, {"weight_kg": 6_000.0}), ("b", 6.0, {"weight_kg": 6_000.0})]
+    inst = make(jobs, types=(BEV, DIESEL), zone=(4.0, 7.0))
+    assert unreachable_jobs(inst) == {}
+    assert fleet_shortfall(inst) == (
+        "the delivery jobs that only v-bev can serve weigh 12000 kg together; that vehicle"
+        " carries at most 10000 kg on all its trips"
+    )
+    # The zone elsewhere lets the diesel truck take one; two trips let the battery truck take both.
+    assert fleet_shortfall(make(jobs, types=(BEV, DIESEL))) is None
+    assert (
+        fleet_shortfall(make(jobs, types=(BEV, DIESEL), zone=(4.0, 7.0), vehicle={"max_trips": 2}))
+        is None
+    )
+
+
+def test_hours_only_some_vehicles_may_work() -> None:
+    # The same core, 200 min of service at each of its two jobs, 5 h for each truck: each job
+    # alone is 5 + 200 + 5 min; together, for the battery truck that alone may serve them,
+    # 400 min of service and 1 + 1 min of driving between them (the nearest other place of
+    # each): 6.7 h. The fleet together works 10 h.
+    jobs = [("a", 5.0, {"service_min": 200.0}), ("b", 6.0, {"service_min": 200.0})]
+    five_h = {"max_duration_min": 300.0}
+    inst = make(jobs, types=(BEV, DIESEL), zone=(4.0, 7.0), vehicle=five_h)
+    assert unreachable_jobs(inst) == {}
+    assert fleet_shortfall(inst) == (
+        "serving the stops of the 2 jobs that only v-bev can serve and driving to each place"
+        " takes at least 6.7 h; that vehicle works at most 5.0 h in all"
+    )
+    assert fleet_shortfall(make(jobs, types=(BEV, DIESEL), vehicle=five_h)) is None
+    # What the solver hears: the reason, before any search.
+    from optimizer import solve
+    from optimizer.solver.infeasible import InfeasibleError
+
+    with pytest.raises(InfeasibleError) as err:
+        solve(inst, time_limit_s=5, seed=1)
+    assert err.value.diagnosis == {"*": fleet_shortfall(inst)}
+
+
+def test_a_group_is_counted_in_jobs_and_shipments_and_names_its_vehicles() -> None:
+    # Five battery entries and a diesel one, 5 h each; eight jobs of 200 min (each alone well
+    # within 5 h) and a shipment inside the core, where only the battery trucks may stop:
+    # 1,600 min of service there against their 25 h. The fleet's 30 h would hold it.
+    types = (*(replace(BEV, id=f"bev{k}") for k in range(5)), DIESEL)
+    jobs = [(f"a{k}", 4.5 + 0.25 * k, {"service_min": 200.0}) for k in range(8)]
+    inst = make(
+        jobs,
+        shipments=[("s", 5.6, 6.1, {})],
+        types=types,
+        zone=(4.0, 7.0),
+        vehicle={"max_duration_min": 300.0},
+    )
+    assert unreachable_jobs(inst) == {}
+    why = fleet_shortfall(inst)
+    assert why is not None
+    assert why.startswith(
+        "serving the stops of the 8 jobs and 1 shipment that only v-bev0, v-bev1, v-bev2, v-bev3"
+        " and 1 more can serve and driving to each place takes at least 26.7 h"
+    )
+    assert why.endswith("; those 5 vehicles work at most 25.0 h in all")
+
+
 def test_the_solver_names_the_shortfall_instead_of_searching() -> None:
     """A day with more deliveries than its truck carries is refused at once with the reason,
     not after a search that could only say it found no position for some jobs."""

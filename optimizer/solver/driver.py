@@ -102,18 +102,19 @@ def solve(
 
 
 def _refuse_short_fleet(instance: Instance) -> None:
-    """Raise :class:`InfeasibleError` where the fleet as a whole certainly cannot serve every
-    job (:func:`..reach.fleet_shortfall`: too much load or too many hours for all its units), so
-    that such a day is answered at once with the reason, not after a search that could only name
-    the jobs it found no place for. Once per solve, on the whole instance (trips counted), before
+    """Raise :class:`InfeasibleError` where the fleet certainly cannot serve every job
+    (:func:`..reach.fleet_shortfall`: too much load or too many hours for all its units, or for
+    the units that alone can serve some of the jobs), so that such a day is answered at once
+    with the reason, not after a search that could only name the jobs it found no place for. Once per solve, on the whole instance (trips counted), before
     it is cut into trips or parts; each job alone is checked per model (:func:`_solve`), and here
     too where the fleet falls short, since a job no vehicle can serve alone (a load heavier than
     any truck, which also tips the sum) is the more precise reason."""
-    from ..reach import fleet_shortfall, unreachable_jobs
+    from ..reach import analyse, fleet_shortfall
 
-    short = fleet_shortfall(instance)
+    reach = analyse(instance)
+    short = fleet_shortfall(instance, reach)
     if short is not None:
-        raise InfeasibleError(unreachable_jobs(instance) or {"*": short})
+        raise InfeasibleError({u.task: u.reason for u in reach.unreachable} or {"*": short})
 
 
 def _run(
