@@ -584,8 +584,10 @@ def fleet_shortfall(inst: Instance, reach: ReachInfo | None = None) -> str | Non
       driven into at least once from somewhere else, at the fastest type's speed; that work is
       done within the units' working hours (the shift, or the maximum duration where it is
       shorter).
+    - **hours by a deadline**: the same for the stops whose windows close by a given time,
+      against the hours the units have by then (:func:`_by_deadline`).
 
-    Both hold as well for any group of vehicle entries and the tasks that only that group can
+    All hold as well for any group of vehicle entries and the tasks that only that group can
     serve (per :func:`analyse`, given as ``reach`` or run here): the jobs in a diesel-free core
     that only the battery vans may enter must fit the vans, however many diesel trucks stand idle.
     The groups tried are the sets of entries that can serve some task, largest share of tasks
@@ -649,7 +651,7 @@ def _short(
     n_units = sum(v.count for v, _ in units)
     plural = "s" if n_units != 1 else ""
     if only is None:
-        subject, stops_of = "the {} jobs", "every stop"
+        subject, stops_of, stops_only = "the {} jobs", "every stop", ""
         carries, works = (
             f"the fleet ({n_units} vehicle{plural}) carries",
             f"the fleet ({n_units} vehicle{plural}) works",
@@ -661,6 +663,7 @@ def _short(
         who = f"{', '.join(names[:_NAMED])}{more}"
         subject = "the {} jobs that only " + who + " can serve"
         stops_of = f"the stops of the {_count_tasks(tasks, mask)} that only {who} can serve"
+        stops_only = f" that only {who} can serve"
         if n_units == 1:
             carries, works, trips = "that vehicle carries", "that vehicle works", "its trips"
         else:
@@ -708,6 +711,69 @@ def _short(
             f"serving {stops_of} and driving to each place takes at least {need_h:.1f} h;"
             f" {works} at most {hours:.1f} h in all"
         )
+    return _by_deadline(inst, tasks, into_min, units, mask, stops_only, works)
+
+
+def _by_deadline(
+    inst: Instance,
+    tasks: _Tasks,
+    into_min: dict[int, float],
+    units: list[tuple[Vehicle, VehicleType]],
+    mask: np.ndarray,
+    stops_only: str,
+    works: str,
+) -> str | None:
+    """The hours bound of :func:`fleet_shortfall` up to each time a window closes: the stops
+    (of the tasks ``mask``) whose last window closes by ``T`` are driven into and served from
+    ``T`` back, and each unit works from its shift start (for its maximum duration at most).
+    A service that starts by ``T`` may end after it, so the work before ``T`` is short of their
+    sum by at most one service per unit (the longest of those stops, for each): that much is
+    taken off, and what is left is certain.
+
+    Why: a day whose morning stores alone take more truck-hours before their windows close than
+    the trucks have by then passes the whole day's bound (the afternoon is empty) and used to
+    end, after the whole search, in "no feasible position" for some of them."""
+    stops: list[tuple[float, int, float]] = []
+    for t in np.nonzero(mask)[0]:
+        stops.append(
+            (float(tasks.first_win[1][t].max()), int(tasks.first[t]), tasks.first_service[t])
+        )
+        if tasks.is_shipment[t]:
+            stops.append(
+                (float(tasks.last_win[1][t].max()), int(tasks.last[t]), tasks.last_service[t])
+            )
+    stops = sorted(x for x in stops if math.isfinite(x[0]))
+    if not stops:
+        return None
+    n_units = sum(v.count for v, _ in units)
+    speed = max(vt.speed_factor for _, vt in units)
+    starts = {inst.depot_by_id[v.start_depot].location for v, _ in units}
+    spans = []
+    for v, vt in units:
+        shift = inst.shift_of(v)
+        limits = [x for x in (v.max_duration_min, vt.max_duration_min) if x is not None]
+        spans.append((v.count, shift.start_min, min([shift.end_min - shift.start_min, *limits])))
+    seen: set[int] = set()
+    driving_min = service_min = longest_min = 0.0
+    for k, (deadline, place, service) in enumerate(stops):
+        if place not in seen:
+            seen.add(place)
+            if place not in starts:
+                driving_min += into_min[place] / speed
+        service_min += float(service)
+        longest_min = max(longest_min, float(service))
+        if k + 1 < len(stops) and stops[k + 1][0] == deadline:
+            continue  # all the stops of one deadline first
+        need_min = driving_min + service_min - min(n_units, k + 1) * longest_min
+        have_min = sum(c * min(max(0.0, deadline - start), span) for c, start, span in spans)
+        if need_min > have_min + EPS:
+            by = format_clock(deadline)
+            return (
+                f"the {k + 1} stop{'s' if k else ''}{stops_only} whose windows close by {by}"
+                f" take at least"
+                f" {need_min / 60.0:.1f} h of driving and service before then; {works} at most"
+                f" {have_min / 60.0:.1f} h by {by}"
+            )
     return None
 
 

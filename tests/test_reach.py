@@ -512,6 +512,36 @@ def test_a_group_is_counted_in_jobs_and_shipments_and_names_its_vehicles() -> No
     assert why.endswith("; those 5 vehicles work at most 25.0 h in all")
 
 
+def test_more_work_before_the_windows_close_than_the_shifts_hold_by_then() -> None:
+    # Two stops 60 km either side of the depot, 30 min of service each, windows closing at 08:00;
+    # one truck from 06:00. Each alone: there at 07:00. Together, before 08:00: 60 + 60 min of
+    # driving in and 60 of service, less the one service that may run past 08:00: 150 min, and
+    # the truck has 120 by then. Its whole day (14 h) holds all of it.
+    eight = {"time_windows": (TimeWindow(0.0, 480.0),), "service_min": 30.0}
+    jobs = [("east", 60.0, eight), ("west", -60.0, eight)]
+    shift = {"shift": TimeWindow(360.0, 1200.0)}
+    inst = make(jobs, types=(DIESEL,), vehicle=shift)
+    assert unreachable_jobs(inst) == {}
+    assert fleet_shortfall(inst) == (
+        "the 2 stops whose windows close by 08:00 take at least 2.5 h of driving and service"
+        " before then; the fleet (1 vehicle) works at most 2.0 h by 08:00"
+    )
+    # Two trucks have 240 min by 08:00 against 120 + 60 - 2 x 30; windows to 09:00 give 180.
+    assert fleet_shortfall(make(jobs, types=(DIESEL,), vehicle={**shift, "count": 2})) is None
+    nine = {"time_windows": (TimeWindow(0.0, 540.0),), "service_min": 30.0}
+    late = [("east", 60.0, nine), ("west", -60.0, nine)]
+    assert fleet_shortfall(make(late, types=(DIESEL,), vehicle=shift)) is None
+
+
+def test_a_service_may_run_past_its_window() -> None:
+    # Arrive 07:00, the window's last start, and serve 2 h: only the driving in (60 min) is work
+    # before 07:00, which the truck from 06:00 has. Counting the service would refuse a valid day.
+    jobs = [("far", 60.0, {"time_windows": (TimeWindow(0.0, 420.0),), "service_min": 120.0})]
+    inst = make(jobs, types=(DIESEL,), vehicle={"shift": TimeWindow(360.0, 1200.0)})
+    assert unreachable_jobs(inst) == {}
+    assert fleet_shortfall(inst) is None
+
+
 def test_the_solver_names_the_shortfall_instead_of_searching() -> None:
     """A day with more deliveries than its truck carries is refused at once with the reason,
     not after a search that could only say it found no position for some jobs."""
