@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from optimizer.model import Instance, Job, Objective, TimeWindow, Vehicle, VehicleType
+from optimizer.reach import fleet_shortfall
 from optimizer.solution import Route, Solution, Stop
 from optimizer.solver import SolveOptions, Work, solve
 from optimizer.solver.trips import chain_trips, one_trip_per_unit
@@ -160,8 +161,12 @@ def test_a_fleet_that_fits_one_trip_each_is_chained_to_the_enumerated_optimum() 
 
 def test_tasks_no_day_can_serve_are_unserved_or_diagnosed() -> None:
     # One van, three trips: three morning-only loads of 400 kg that each fill the van, all due
-    # by 06:50. Only the first trip can serve one of them; the others are diagnosed (no penalty)
-    # or left unserved at the penalty.
+    # by 06:50. Only the first trip can serve one of them; without a penalty the day is refused
+    # before any search (by 06:50 the van has 50 min; driving into the three places takes 102
+    # at least, 32 + 30 + 40 from their nearest other places, and two of the 10 min services
+    # must end by then, 122 min in all; before the fleet check the search named two of them,
+    # "no feasible position", after its whole limit),
+    # and at the penalty two are left unserved.
     inst = make(max_trips=3)
     rush = TimeWindow(360, 410)
     jobs = tuple(
@@ -172,7 +177,9 @@ def test_tasks_no_day_can_serve_are_unserved_or_diagnosed() -> None:
 
     with pytest.raises(InfeasibleError) as err:
         solve(inst, 4.0, seed=1, options=WORK)
-    assert len(err.value.diagnosis) == 2
+    assert err.value.diagnosis == {"*": fleet_shortfall(inst)}
+    assert "the 3 stops whose windows close by 06:50" in err.value.diagnosis["*"]
+    assert "works at most 0.8 h by 06:50" in err.value.diagnosis["*"]
     priced = replace(inst, objective=Objective(unserved_penalty=1000.0))
     plan = solve(priced, 4.0, seed=1, options=WORK)
     report = validate(priced, plan)
