@@ -395,8 +395,8 @@ def analyse(inst: Instance) -> ReachInfo:
     """Check every task against every vehicle entry (see the module docstring for the method).
 
     Remembered per instance: a solve asks twice (:func:`fleet_shortfall` before any work, then
-    the per-job diagnosis of the model), and on a 1,000-job day with 8 vehicle entries one
-    answer takes seconds."""
+    the per-job diagnosis of the model), and on a generated 1,000-job day with 8 vehicle entries
+    one answer takes 0.15 s of CPU."""
     found = _ANALYSED.get(inst)
     if found is None:
         found = _ANALYSED[inst] = _analyse(inst)
@@ -572,7 +572,7 @@ def fleet_shortfall(inst: Instance, reach: ReachInfo | None = None) -> str | Non
     whole fleet, or over the vehicles that alone can serve some of the jobs, proves it; else None.
 
     Why: the per-task stages above clear every task of a day that simply has too much work for its
-    trucks, and the solver then could only say it found no position for some of them. Two
+    trucks, and the solver then could only say it found no position for some of them. Three
     relaxations, each certain when it fires:
 
     - **load**: every unit takes its delivery jobs from the depot, and brings its pickup jobs

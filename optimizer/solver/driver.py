@@ -103,12 +103,13 @@ def solve(
 
 def _refuse_short_fleet(instance: Instance) -> None:
     """Raise :class:`InfeasibleError` where the fleet certainly cannot serve every job
-    (:func:`..reach.fleet_shortfall`: too much load or too many hours for all its units, or for
-    the units that alone can serve some of the jobs), so that such a day is answered at once
-    with the reason, not after a search that could only name the jobs it found no place for. Once per solve, on the whole instance (trips counted), before
-    it is cut into trips or parts; each job alone is checked per model (:func:`_solve`), and here
-    too where the fleet falls short, since a job no vehicle can serve alone (a load heavier than
-    any truck, which also tips the sum) is the more precise reason."""
+    (:func:`..reach.fleet_shortfall`: too much load or too many hours for all its units, in the
+    day or before a window closes, or for the units that alone can serve some of the jobs), so
+    that such a day is answered at once with the reason, not after a search that could only name
+    the jobs it found no place for. Once per solve, on the whole instance (trips counted),
+    before it is cut into trips or parts; each job alone is checked per model (:func:`_solve`),
+    and here too where the fleet falls short, since a job no vehicle can serve alone (a load
+    heavier than any truck, which also tips the sum) is the more precise reason."""
     from ..reach import analyse, fleet_shortfall
 
     reach = analyse(instance)
