@@ -692,33 +692,54 @@ def _short(
                     f"{subject.format(kind)} fill {volume_m3:g} m3 together; {carries} at"
                     f" most {carried_m3:g} m3 on all {trips}"
                 )
-    hours = 0.0
-    for v, vt in units:
-        shift = inst.shift_of(v)
-        limits = [x for x in (v.max_duration_min, vt.max_duration_min) if x is not None]
-        hours += v.count * min([shift.end_min - shift.start_min, *limits]) / 60.0
+    work = _work_of(inst, units)
+    hours = sum(count * span for count, _, span in work.spans) / 60.0
     service_min = float(
         tasks.first_service[mask].sum() + tasks.last_service[mask & tasks.is_shipment].sum()
     )
-    # A stop at a start depot's place may be the unit's first, driven into from nowhere.
-    starts = {inst.depot_by_id[v.start_depot].location for v, _ in units}
     places = set(tasks.first[mask].tolist()) | set(tasks.last[mask].tolist())
-    driving_min = sum(into_min[p] for p in places - starts)
-    driving_min /= max(vt.speed_factor for _, vt in units)
+    driving_min = sum(into_min[p] for p in places - work.starts) / work.speed
     need_h = (service_min + driving_min) / 60.0
     if need_h > hours + EPS:
         return (
             f"serving {stops_of} and driving to each place takes at least {need_h:.1f} h;"
             f" {works} at most {hours:.1f} h in all"
         )
-    return _by_deadline(inst, tasks, into_min, units, mask, stops_only, works)
+    return _by_deadline(tasks, into_min, work, mask, stops_only, works)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What the hours bounds of :func:`fleet_shortfall` read of a group of vehicle entries."""
+
+    units: int
+    #: Per entry: its units, its shift's start, and the minutes each may work (the shift, or the
+    #: maximum duration where it is shorter).
+    spans: tuple[tuple[int, float, float], ...]
+    #: Start depots' places: a stop there may be a unit's first, driven into from nowhere.
+    starts: frozenset[int]
+    #: The fastest type's speed factor.
+    speed: float
+
+
+def _work_of(inst: Instance, units: list[tuple[Vehicle, VehicleType]]) -> _Work:
+    spans = []
+    for v, vt in units:
+        shift = inst.shift_of(v)
+        limits = [x for x in (v.max_duration_min, vt.max_duration_min) if x is not None]
+        spans.append((v.count, shift.start_min, min([shift.end_min - shift.start_min, *limits])))
+    return _Work(
+        units=sum(v.count for v, _ in units),
+        spans=tuple(spans),
+        starts=frozenset(inst.depot_by_id[v.start_depot].location for v, _ in units),
+        speed=max(vt.speed_factor for _, vt in units),
+    )
 
 
 def _by_deadline(
-    inst: Instance,
     tasks: _Tasks,
     into_min: dict[int, float],
-    units: list[tuple[Vehicle, VehicleType]],
+    work: _Work,
     mask: np.ndarray,
     stops_only: str,
     works: str,
@@ -745,27 +766,19 @@ def _by_deadline(
     stops = sorted(x for x in stops if math.isfinite(x[0]))
     if not stops:
         return None
-    n_units = sum(v.count for v, _ in units)
-    speed = max(vt.speed_factor for _, vt in units)
-    starts = {inst.depot_by_id[v.start_depot].location for v, _ in units}
-    spans = []
-    for v, vt in units:
-        shift = inst.shift_of(v)
-        limits = [x for x in (v.max_duration_min, vt.max_duration_min) if x is not None]
-        spans.append((v.count, shift.start_min, min([shift.end_min - shift.start_min, *limits])))
     seen: set[int] = set()
     driving_min = service_min = longest_min = 0.0
     for k, (deadline, place, service) in enumerate(stops):
         if place not in seen:
             seen.add(place)
-            if place not in starts:
-                driving_min += into_min[place] / speed
+            if place not in work.starts:
+                driving_min += into_min[place] / work.speed
         service_min += float(service)
         longest_min = max(longest_min, float(service))
         if k + 1 < len(stops) and stops[k + 1][0] == deadline:
             continue  # all the stops of one deadline first
-        need_min = driving_min + service_min - min(n_units, k + 1) * longest_min
-        have_min = sum(c * min(max(0.0, deadline - start), span) for c, start, span in spans)
+        need_min = driving_min + service_min - min(work.units, k + 1) * longest_min
+        have_min = sum(c * min(max(0.0, deadline - start), span) for c, start, span in work.spans)
         if need_min > have_min + EPS:
             by = format_clock(deadline)
             return (

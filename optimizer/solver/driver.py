@@ -110,12 +110,11 @@ def _refuse_short_fleet(instance: Instance) -> None:
     before it is cut into trips or parts; each job alone is checked per model (:func:`_solve`),
     and here too where the fleet falls short, since a job no vehicle can serve alone (a load
     heavier than any truck, which also tips the sum) is the more precise reason."""
-    from ..reach import analyse, fleet_shortfall
+    from ..reach import fleet_shortfall, unreachable_jobs
 
-    reach = analyse(instance)
-    short = fleet_shortfall(instance, reach)
+    short = fleet_shortfall(instance)
     if short is not None:
-        raise InfeasibleError({u.task: u.reason for u in reach.unreachable} or {"*": short})
+        raise InfeasibleError(unreachable_jobs(instance) or {"*": short})
 
 
 def _run(
