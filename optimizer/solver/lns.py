@@ -92,6 +92,8 @@ def ruin_recreate(
             "lns_reheats": 0,
             "lns_capped": 0,
             "lns_recombined": 0,
+            "lns_work": 0,
+            "lns_budget": 0,
         }
     walk = _Walk(s, built, max_work, pool, on_best)
     half_done = midway is None
@@ -120,6 +122,10 @@ def ruin_recreate(
         "lns_reheats": walk.reheats,
         "lns_capped": walk.capped,
         "lns_recombined": walk.recombined,
+        # Label steps spent and given (summed over walks): where the cap fired, their ratio says
+        # how far the annealing schedule got (it cools with the work spent, not the seconds).
+        "lns_work": walk.spent[0],
+        "lns_budget": max_work,
     }
 
 
