@@ -80,9 +80,6 @@ class _Site:
     #: Levels (scaled usable energy) worth stopping a partial charge at, ascending: where the
     #: charging curve slows down (a concave curve's breakpoints), below the full battery.
     breaks: tuple[int, ...] = ()
-    #: Levels tried on a straight curve only where the route has no plan without them (see
-    #: ``RouteEvaluator._grid``).
-    grid: tuple[int, ...] = ()
 
 
 #: A label: (cost, departure time, minus the usable energy on departure, the label before it, the
@@ -161,11 +158,9 @@ class RouteEvaluator:
         self.work = 0
         self._node_data()
         self._unit_rules()
+        #: Whether the Pareto filter keeps the fullest label (set where a grid of levels is used).
+        self.keep_fullest = False
         self.sites: list[_Site] = self._sites() if self.electric else []
-        #: Whether some station has a grid of levels (see :meth:`_grid`), and whether the label
-        #: pass running now uses it (then the Pareto filter keeps the fullest label too).
-        self.has_grid = any(site.grid for site in self.sites)
-        self._grid_pass = False
         self._station_bounds()
 
     def _matrices(self, t: VehicleType) -> None:
@@ -276,8 +271,6 @@ class RouteEvaluator:
                 (S.up(w.start_min, S.TIME_PER_MIN), S.down(w.end_min, S.TIME_PER_MIN))
                 for w in st.opening
             )
-            charger = self.partial and st.kind == "charger"
-            breaks = self._breaks(st) if charger else ()
             sites.append(
                 _Site(
                     node=copies[0],
@@ -289,11 +282,21 @@ class RouteEvaluator:
                     windows=wins,
                     close_at=wins[-1][1] if wins else S.INFINITE,
                     lines=tuple((a, c, b) for a, b, c in raw),
-                    breaks=breaks,
-                    grid=() if breaks or not charger else self._grid(),
+                    breaks=self._levels(st) if self.partial and st.kind == "charger" else (),
                 )
             )
         return sites
+
+    def _levels(self, st: Station) -> tuple[int, ...]:
+        """The levels a partial charge at ``st`` may stop at besides the route's own (see
+        :attr:`_Site.breaks`): the curve's breakpoints, or the grid where it has none."""
+        breaks = self._breaks(st)
+        if breaks:
+            return breaks
+        grid = self._grid()
+        # The label pass then keeps the fullest label at each stop (see :func:`_pareto`).
+        self.keep_fullest = self.keep_fullest or bool(grid)
+        return grid
 
     def _breaks(self, st: Station) -> tuple[int, ...]:
         """The levels (scaled usable energy) where ``st``'s charging curve changes slope, below
@@ -318,8 +321,7 @@ class RouteEvaluator:
 
     def _grid(self) -> tuple[int, ...]:
         """Levels to stop a charge at on a straight charging curve where the search's value is
-        distance (``short_if_late``): every tenth of the usable battery, tried by a second label
-        pass only where the route has no plan without them (see :meth:`_evaluate`).
+        distance (``short_if_late``): every tenth of the usable battery.
 
         Why: a straight curve has no breakpoint, so the label pass tried only what drives the
         rest of the route direct and what reaches a station after the next stop; the right level
@@ -327,15 +329,7 @@ class RouteEvaluator:
         window. Of the 368 routes of Erdelic & Caric's best-known E-VRPTW-PR plans the evaluator
         refused 28; with these nine levels and the fullest label kept at each stop (see
         :func:`_pareto`) it refuses 5 (with the levels alone 32, the cap of six labels then
-        keeping the least charged; with the fullest label alone 27).
-
-        Why a second pass, not every pass: the levels multiply the labels, and in every pass
-        every evaluation paid for them, most of them on routes that need none. Tried second,
-        the 368 routes take 50,626 label steps instead of 107,898 and 4 are refused (rc204's
-        has a plan without the grid that the grid's cap had crowded out); at the same work
-        ruin and recreate ran 7,382 iterations on rc205 instead of 5,701 (seed 1) and 9,526 on
-        rc202 instead of 5,471. The price: a route with a plan without the grid keeps that
-        plan's cost where the grid might find a cheaper one."""
+        keeping the least charged; with the fullest label alone 27)."""
         if not self.short_if_late:
             return ()
         return tuple(self.cap_e * k // GRID_STEPS for k in range(1, GRID_STEPS))
@@ -717,8 +711,8 @@ class RouteEvaluator:
 
     def _evaluate(self, seq: Sequence[int]) -> tuple[int, list[int]] | None:
         """:meth:`evaluate` without the memo: the quick checks (bans, loads, the route driven
-        direct), then the label pass (:meth:`_label_pass`), and again with the grid of levels
-        where it found no plan and the unit has one (:meth:`_grid`)."""
+        direct), then the label pass, one :meth:`_extend` per stop, and the cheapest label that
+        keeps the duration limit (:meth:`_finish`)."""
         if self.banned and any(i in self.banned for i in seq):
             return None
         if not self._loads_fit(seq):
@@ -728,6 +722,9 @@ class RouteEvaluator:
             return fast
         if not fast or self.E is None:
             return None
+        labels: list[_Label] = [(0, self.t0, -self.e0, None, None)]
+        prev_loc = self.start_loc
+        targets = [*seq, -1]
         # The latest service start at each stop from which the rest can be on time even driven
         # direct: a label later than that is doomed (stations only delay), so it is dropped at
         # once instead of filling the label set until the route's end proves it late.
@@ -738,31 +735,7 @@ class RouteEvaluator:
         # extended direct only. After a route's last charge that spares the pass every station
         # branch (same verdicts on 48,000 replayed E-VRPTW sequences; rc202 11 % faster).
         enough, ends = self._to_end(seq)
-        found = self._label_pass(seq, latest, enough, ends)
-        if found is None and self.has_grid:
-            # Only where the route has no plan without the grid (see :meth:`_grid`): a
-            # second pass, its label steps counted as the first's are.
-            self._grid_pass = True
-            try:
-                found = self._label_pass(seq, latest, enough, ends)
-            finally:
-                self._grid_pass = False
-        return found
-
-    def _label_pass(
-        self,
-        seq: Sequence[int],
-        latest: list[int],
-        enough: list[int],
-        ends: list[tuple[int, int]],
-    ) -> tuple[int, list[int]] | None:
-        """The label pass of :meth:`_evaluate`, one :meth:`_extend` per stop, and the cheapest
-        label that keeps the duration limit (:meth:`_finish`)."""
-        labels: list[_Label] = [(0, self.t0, -self.e0, None, None)]
-        prev_loc = self.start_loc
-        targets = [*seq, -1]
         nodes, service, last = self.rm.nodes, self.service, len(targets) - 1
-        keep_fullest = self._grid_pass
         slope = self.charge_lb
         for x, i in enumerate(targets):
             if i == -1:
@@ -792,7 +765,7 @@ class RouteEvaluator:
             )
             if not new:
                 return None
-            labels = _pareto(new, keep_fullest)
+            labels = _pareto(new, self.keep_fullest)
             prev_loc = stop[0]
         return self._finish(labels, targets)
 
@@ -1062,8 +1035,6 @@ class RouteEvaluator:
         if not last:
             levels.add(to_b + self._to_station(b))
         levels.update(site.breaks)
-        if self._grid_pass:
-            levels.update(site.grid)
         cap = self.cap_e
         t_prev, cost0 = lab[1], lab[0]
         tc = self.span_coef

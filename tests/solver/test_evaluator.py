@@ -285,8 +285,7 @@ def test_partial_recharge_accepts_the_best_known_routes(name: str, above: float)
     that need a charge, three of r102's and the third of rc205's (39 stops, four charges): a
     charge that must reach a station several stops on was not among the levels tried, or the
     cap of six labels dropped it. With a grid of levels and the fullest label kept
-    (``RouteEvaluator._grid``) 5 routes on 4 instances were refused; with the grid as a second
-    pass where the first finds no plan, 4 on 3 (r103 twice, r104, r207). The evaluator places its
+    (``RouteEvaluator._grid``) 5 routes on 4 instances are refused. The evaluator places its
     own stations, ``above`` the best-known distance at most: 1 % (rc101: 0.5 % more), r102
     1.3 % and rc205 2.2 % (its levels are a grid, and a best-known charge may stop between
     two of them)."""
